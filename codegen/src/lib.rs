@@ -1,0 +1,1 @@
+//! trackc-codegen: load → resolve → lint → emit / diff / validate.

@@ -1,0 +1,51 @@
+//! The runtime crate for trackc: what applications and trackc-generated code depend on.
+//!
+//! Generated code and hand-written `#[derive(trackc::Event)]` structs depend on this crate
+//! alone: it re-exports serde, serde_json and schemars (as prost re-exports its runtime
+//! needs) so a user's `Cargo.toml` lists `trackc` and nothing else.
+
+pub use schemars;
+pub use serde;
+pub use serde_json;
+
+/// `#[derive(trackc::Event)]` and `#[derive(trackc::Attributes)]`.
+pub use trackc_macros::{Attributes, Event};
+
+mod event;
+pub mod formats;
+mod time;
+pub mod validate;
+
+pub use event::{Attributes, Backfill, Event, IdempotencyKey};
+pub use time::{Date, DateError, Timestamp};
+pub use validate::{Path, Validate, Violation, Violations};
+
+/// Support code for derive expansions. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::validate::checks;
+    pub use regex;
+    pub use std::sync::LazyLock;
+}
+
+/// Whether `v` is valid in one of the contract's string formats (`email`, `e164`, `uri`,
+/// `uuid`, `currency`, `country`). An unknown format name accepts nothing.
+pub fn formats_ok(v: &str, format: &str) -> bool {
+    use std::sync::LazyLock;
+    static EMAIL: LazyLock<regex::Regex> = LazyLock::new(|| re(formats::EMAIL_PATTERN));
+    static E164: LazyLock<regex::Regex> = LazyLock::new(|| re(formats::E164_PATTERN));
+    static URI: LazyLock<regex::Regex> = LazyLock::new(|| re(formats::URI_PATTERN));
+    static UUID: LazyLock<regex::Regex> = LazyLock::new(|| re(formats::UUID_PATTERN));
+    fn re(p: &str) -> regex::Regex {
+        regex::Regex::new(p).expect("built-in format patterns are valid")
+    }
+    match format {
+        "email" => EMAIL.is_match(v),
+        "e164" => E164.is_match(v),
+        "uri" => URI.is_match(v),
+        "uuid" => UUID.is_match(v),
+        "currency" => formats::is_currency(v),
+        "country" => formats::is_country(v),
+        _ => false,
+    }
+}
