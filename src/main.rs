@@ -1,1 +1,98 @@
-fn main() {}
+//! `trackc`: the event-contract compiler for Customer.io's Track API.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod cmd;
+
+/// Exit codes: 0 ok, 1 the check failed, 2 usage or IO.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+}
+
+#[derive(Parser)]
+#[command(name = "trackc", version, about = "The event-contract compiler for Customer.io's Track API", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Color {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    pub fn enabled(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load and lint a contract: references, types, naming and retention rules.
+    Check {
+        /// The contract folder (or one file).
+        #[arg(default_value = "contract")]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[arg(long, value_enum, default_value_t)]
+        color: Color,
+    },
+    /// Explain a rule (or list every rule).
+    Explain {
+        /// A rule id, e.g. `revenue-workflow-without-exit`.
+        id: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Print the JSON Schema of the contract format, for editors.
+    Schema {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Check { dir, format, color } => cmd::check::run(&dir, format, color),
+        Command::Explain { id, format } => cmd::explain::run(id.as_deref(), format),
+        Command::Schema { format } => cmd::schema::run(format),
+    };
+    ExitCode::from(code)
+}

@@ -16,6 +16,11 @@ pub mod formats;
 mod time;
 pub mod validate;
 
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub use client::{Client, ClientBuilder};
+
 pub use event::{Attributes, Backfill, Event, IdempotencyKey};
 pub use time::{Date, DateError, Timestamp};
 pub use validate::{Path, Validate, Violation, Violations};

@@ -1,0 +1,4 @@
+//! The JSON Schema of the contract format itself (`trackc schema`).
+pub fn contract_format_schema() -> String {
+    String::from("{}")
+}

@@ -1,0 +1,563 @@
+//! Retention and hygiene rules over the resolved IR, then `lints:` levels applied to
+//! every diagnostic.
+
+use std::collections::BTreeMap;
+
+use crate::ast::LintLevel;
+use crate::diag::{Diagnostic, Severity};
+use crate::ir::*;
+use crate::naming;
+use crate::rules;
+
+/// Customer.io's documented Track API limits.
+pub mod limits {
+    pub const EVENT_NAME_BYTES: usize = 100;
+    pub const ATTRIBUTE_NAME_BYTES: usize = 150;
+    pub const ATTRIBUTES_PER_CALL: usize = 300;
+}
+
+pub fn lint(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    naming_convention(ir, diags);
+    identity(ir, diags);
+    events(ir, diags);
+    workflows(ir, diags);
+    attributes(ir, diags);
+    inconsistent_properties(ir, diags);
+    examples(ir, diags);
+    unused_segments(ir, diags);
+}
+
+/// Set each diagnostic's severity from its rule's level (default or `lints:`), and drop
+/// those set to `allow`.
+pub fn apply_levels(diags: &mut Vec<Diagnostic>, overrides: &BTreeMap<String, LintLevel>) {
+    diags.retain_mut(|d| {
+        let rule = rules::get(d.code);
+        let default = rule.map_or(LintLevel::Deny, |r| r.default);
+        let level = match rule {
+            Some(r) if r.overridable => overrides.get(r.id).copied().unwrap_or(default),
+            _ => default,
+        };
+        d.severity = match level {
+            LintLevel::Allow => return false,
+            LintLevel::Warn => Severity::Warning,
+            LintLevel::Deny => Severity::Error,
+        };
+        true
+    });
+}
+
+fn naming_convention(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    let mut snake = |what: &str, name: &str, span| {
+        if !naming::is_snake_case(name) {
+            let fixed = naming::field_ident(name);
+            let fixed = naming::unraw(&fixed).trim_start_matches('_').to_owned();
+            diags.push(
+                Diagnostic::new(
+                    "naming-convention",
+                    span,
+                    format!("{what} `{name}` is not snake_case"),
+                )
+                .label("rename to snake_case")
+                .help(format!("write `{fixed}`")),
+            );
+        }
+    };
+    for e in &ir.events {
+        snake("event", &e.name, e.span);
+        for p in &e.properties {
+            snake("property", &p.name, p.span);
+        }
+    }
+    for a in &ir.attributes {
+        snake("attribute", &a.name, a.span);
+    }
+    for s in &ir.segments {
+        snake("segment", &s.name, s.span);
+    }
+    for w in &ir.workflows {
+        snake("workflow", &w.name, w.span);
+    }
+    let mut pascal = Vec::new();
+    for t in &ir.types {
+        if let TypeKind::Object(o) = &t.kind {
+            for p in &o.properties {
+                snake("property", &p.name, p.span);
+            }
+        }
+        if t.origin == TypeOrigin::Named && !naming::is_pascal_case(&t.name) {
+            pascal.push(
+                Diagnostic::new(
+                    "naming-convention",
+                    t.span,
+                    format!("type `{}` is not PascalCase", t.name),
+                )
+                .label("rename to PascalCase")
+                .help(format!(
+                    "write `{}`",
+                    naming::unraw(&naming::type_ident(&t.name))
+                )),
+            );
+        }
+    }
+    diags.extend(pascal);
+}
+
+fn identity(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    let id = ir.identity.id.as_str();
+    let contact_attr = ir.attributes.iter().find(|a| {
+        a.name == id
+            && matches!(ir.underlying(&a.ty), Ty::String(s) if matches!(s.format, Some(StringFormat::Email | StringFormat::E164)))
+    });
+    let lower = id.to_ascii_lowercase();
+    let looks_contact = ["email", "e_mail", "phone", "mobile", "msisdn"]
+        .iter()
+        .any(|w| {
+            lower == *w || lower.ends_with(&format!("_{w}")) || lower.starts_with(&format!("{w}_"))
+        });
+    let format_contact = matches!(ir.underlying(&ir.identity.id_type), Ty::String(s) if matches!(s.format, Some(StringFormat::Email | StringFormat::E164)));
+    if contact_attr.is_some() || looks_contact || format_contact {
+        let mut d = Diagnostic::new("identity-is-contact", ir.identity.span, format!("the identity `{id}` is an email or phone number"))
+            .label("people are identified by a stable internal id")
+            .help("identify by `customer_id` (or your own stable id) and send email and phone as attributes");
+        if let Some(a) = contact_attr {
+            d = d.secondary(a.span, "this attribute is contact data");
+        }
+        diags.push(d);
+    }
+}
+
+fn is_cart_or_order(name: &str) -> bool {
+    (name.starts_with("cart_") || name.starts_with("checkout_") || name.starts_with("order_"))
+        && !name.contains("refund")
+}
+
+fn events(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    for e in &ir.events {
+        if e.name.len() > limits::EVENT_NAME_BYTES {
+            diags.push(
+                Diagnostic::new(
+                    "customerio-limit",
+                    e.span,
+                    format!(
+                        "event name is {} bytes; Customer.io allows {}",
+                        e.name.len(),
+                        limits::EVENT_NAME_BYTES
+                    ),
+                )
+                .label("too long")
+                .help("shorten the name"),
+            );
+        }
+        if e.idempotency_key.is_none() {
+            if let Some(rev) = e.properties.iter().find(|p| p.name == "revenue") {
+                diags.push(
+                    Diagnostic::new(
+                        "revenue-without-idempotency-key",
+                        e.span,
+                        format!(
+                            "event `{}` carries revenue but has no `idempotency_key`",
+                            e.name
+                        ),
+                    )
+                    .label("a retry would count this revenue twice")
+                    .secondary(rev.span, "revenue is here")
+                    .help(
+                        match e
+                            .properties
+                            .iter()
+                            .find(|p| p.name.ends_with("_id") && !p.optional)
+                        {
+                            Some(p) => format!("add `idempotency_key: {}`", p.name),
+                            None => {
+                                "add a required `order_id` property and `idempotency_key: order_id`"
+                                    .to_owned()
+                            }
+                        },
+                    ),
+                );
+            }
+        }
+        if is_cart_or_order(&e.name) {
+            let has_items = e.properties.iter().any(|p| {
+                matches!(ir.underlying(&p.ty), Ty::Array(a) if matches!(ir.underlying(&a.items), Ty::Ref(id) if matches!(ir.ty(*id).kind, TypeKind::Object(_))))
+            });
+            if !has_items {
+                diags.push(
+                    Diagnostic::new(
+                        "missing-items",
+                        e.span,
+                        format!("cart/order event `{}` has no array of items", e.name),
+                    )
+                    .label("product-level segments cannot read it")
+                    .help("add `items: { type: array, items: Item }`"),
+                );
+            }
+        }
+        pii(ir, &e.properties, diags);
+    }
+    for t in &ir.types {
+        if let TypeKind::Object(o) = &t.kind {
+            pii(ir, &o.properties, diags);
+        }
+    }
+}
+
+fn pii(ir: &Ir, props: &[Property], diags: &mut Vec<Diagnostic>) {
+    for p in props {
+        let contact_format = matches!(ir.underlying(&p.ty), Ty::String(s) if matches!(s.format, Some(StringFormat::Email | StringFormat::E164)));
+        let contact_name = ["email", "phone", "phone_number", "mobile"].contains(&p.name.as_str());
+        if (contact_format || contact_name) && !p.pii {
+            diags.push(
+                Diagnostic::new(
+                    "pii-unmarked",
+                    p.span,
+                    format!("`{}` holds contact data but is not marked `pii`", p.name),
+                )
+                .label("personal data")
+                .help("add `pii: true` (generated code redacts it in Debug output)"),
+            );
+        }
+    }
+}
+
+fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    for w in &ir.workflows {
+        if w.goal == Some(Goal::Revenue) && w.exit_when.is_empty() {
+            let suggestion = ir
+                .event_by_name("order_completed")
+                .map(|e| e.name.clone())
+                .or_else(|| {
+                    ir.events
+                        .iter()
+                        .find(|e| e.properties.iter().any(|p| p.name == "revenue"))
+                        .map(|e| e.name.clone())
+                });
+            diags.push(
+                Diagnostic::new(
+                    "revenue-workflow-without-exit",
+                    w.span,
+                    format!("revenue workflow `{}` has no exit condition", w.name),
+                )
+                .label("people who convert keep getting messages")
+                .help(match suggestion {
+                    Some(e) => format!("add `exit_when: [{{event: {e}}}]`"),
+                    None => "add `exit_when:` with the conversion event".to_owned(),
+                }),
+            );
+        }
+        for ch in [Channel::Email, Channel::Sms, Channel::Push] {
+            if !w.channels.contains(&ch) {
+                continue;
+            }
+            let consent: Vec<&Property> = ir
+                .attributes
+                .iter()
+                .filter(|a| a.consent == Some(ch))
+                .collect();
+            let gated = w
+                .audience
+                .iter()
+                .any(|s| requires_consent(ir, *s, ch, &mut Vec::new()));
+            if !gated {
+                let help = match consent.first() {
+                    Some(a) => format!(
+                        "add an audience segment with `all: [{{ attribute: {}, equals: true }}]`",
+                        a.name
+                    ),
+                    None => format!(
+                        "declare a consent attribute (`{}_opt_in: {{ type: boolean, consent: {} }}`) and require it in the audience",
+                        ch.as_str(),
+                        ch.as_str()
+                    ),
+                };
+                diags.push(
+                    Diagnostic::new(
+                        "channel-without-consent",
+                        w.span,
+                        format!(
+                            "workflow `{}` sends {} without requiring {} consent",
+                            w.name,
+                            ch.as_str(),
+                            ch.as_str()
+                        ),
+                    )
+                    .label("no audience segment requires the opt-in")
+                    .help(help),
+                );
+            }
+        }
+        if let Some(Trigger::Event { event, .. }) = &w.trigger {
+            let e = ir.event(*event);
+            if e.backfill == BackfillPolicy::Allowed {
+                diags.push(
+                    Diagnostic::new(
+                        "backfill-trigger",
+                        w.span,
+                        format!(
+                            "workflow `{}` is triggered by `{}`, which may be backfilled",
+                            w.name, e.name
+                        ),
+                    )
+                    .label("a backfill would enroll people in this live journey")
+                    .secondary(e.span, "`backfill: allowed` here")
+                    .help(format!(
+                        "set `backfill: forbidden` on `{}` or trigger on a segment",
+                        e.name
+                    )),
+                );
+            }
+            if let Some(dep) = &e.deprecated {
+                diags.push(
+                    Diagnostic::new(
+                        "deprecated-reference",
+                        w.span,
+                        format!(
+                            "workflow `{}` is triggered by deprecated event `{}`",
+                            w.name, e.name
+                        ),
+                    )
+                    .label("will go quiet")
+                    .help(format!("the event says: {dep}")),
+                );
+            }
+        }
+    }
+    for s in &ir.segments {
+        for c in s.conditions() {
+            if let Condition::Event { event, span, .. } = c {
+                let e = ir.event(*event);
+                if let Some(dep) = &e.deprecated {
+                    diags.push(
+                        Diagnostic::new(
+                            "deprecated-reference",
+                            *span,
+                            format!("segment `{}` reads deprecated event `{}`", s.name, e.name),
+                        )
+                        .label("will go quiet")
+                        .help(format!("the event says: {dep}")),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Does membership of the segment imply the consent attribute is true? Only `all:`
+/// conditions count (an `any:` branch could let people in without it).
+fn requires_consent(ir: &Ir, seg: SegmentId, ch: Channel, seen: &mut Vec<SegmentId>) -> bool {
+    if seen.contains(&seg) {
+        return false;
+    }
+    seen.push(seg);
+    ir.segment(seg).all.iter().any(|c| match c {
+        Condition::Attribute { attribute, op, .. } => {
+            ir.attribute(*attribute).consent == Some(ch)
+                && *op == Op::Equals(serde_json::Value::Bool(true))
+        }
+        Condition::Segment { segment, .. } => requires_consent(ir, *segment, ch, seen),
+        Condition::Event { .. } => false,
+    })
+}
+
+fn attributes(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    if ir.attributes.len() > limits::ATTRIBUTES_PER_CALL {
+        let a = &ir.attributes[limits::ATTRIBUTES_PER_CALL];
+        diags.push(
+            Diagnostic::new(
+                "customerio-limit",
+                a.span,
+                format!(
+                    "{} attributes; Customer.io takes at most {} in one identify call",
+                    ir.attributes.len(),
+                    limits::ATTRIBUTES_PER_CALL
+                ),
+            )
+            .label("one too many from here")
+            .help("move rarely used attributes to events"),
+        );
+    }
+    for a in &ir.attributes {
+        if a.name.len() > limits::ATTRIBUTE_NAME_BYTES {
+            diags.push(
+                Diagnostic::new(
+                    "customerio-limit",
+                    a.span,
+                    format!(
+                        "attribute name is {} bytes; Customer.io allows {}",
+                        a.name.len(),
+                        limits::ATTRIBUTE_NAME_BYTES
+                    ),
+                )
+                .label("too long"),
+            );
+        }
+        let under = ir.underlying(&a.ty);
+        let scalar = match under {
+            Ty::Array(_) => false,
+            Ty::Ref(id) => !matches!(ir.ty(*id).kind, TypeKind::Object(_)),
+            _ => true,
+        };
+        if !scalar {
+            diags.push(
+                Diagnostic::new(
+                    "non-scalar-attribute",
+                    a.ty_span,
+                    format!("attribute `{}` is {}", a.name, ir.describe(&a.ty)),
+                )
+                .label("attributes are scalars")
+                .help("send lists and objects as event data instead"),
+            );
+        }
+        if a.consent.is_some() && !matches!(under, Ty::Boolean) {
+            diags.push(
+                Diagnostic::new(
+                    "consent-not-boolean",
+                    a.ty_span,
+                    format!(
+                        "consent attribute `{}` is {}, not boolean",
+                        a.name,
+                        ir.describe(&a.ty)
+                    ),
+                )
+                .label("an opt-in is true or false")
+                .help("write `type: boolean`"),
+            );
+        }
+    }
+    pii(ir, &ir.attributes, diags);
+}
+
+fn inconsistent_properties(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    // The first event (by name) that declares a property sets its type.
+    let mut first: BTreeMap<&str, (&Event, &Property)> = BTreeMap::new();
+    for e in &ir.events {
+        for p in &e.properties {
+            match first.get(p.name.as_str()) {
+                None => {
+                    first.insert(&p.name, (e, p));
+                }
+                Some((fe, fp)) => {
+                    let (a, b) = (ir.describe(&fp.ty), ir.describe(&p.ty));
+                    let shape = |t: &Ty| std::mem::discriminant(ir.underlying(t));
+                    if a != b && shape(&fp.ty) != shape(&p.ty) {
+                        diags.push(
+                            Diagnostic::new(
+                                "inconsistent-property",
+                                p.ty_span,
+                                format!(
+                                    "`{}` is {b} in `{}` but {a} in `{}`",
+                                    p.name, e.name, fe.name
+                                ),
+                            )
+                            .label(format!("{b} here"))
+                            .secondary(fp.ty_span, format!("{a} here"))
+                            .help(format!(
+                                "use one type for `{}` everywhere, or rename one of them",
+                                p.name
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Does the JSON value fit the type (shape only: used for examples)?
+pub fn fits(ir: &Ir, ty: &Ty, v: &serde_json::Value) -> bool {
+    use serde_json::Value as V;
+    match (ir.underlying(ty), v) {
+        (Ty::String(_), V::String(_)) => true,
+        (Ty::Integer(_) | Ty::Timestamp, V::Number(n)) => n.is_i64() || n.is_u64(),
+        (Ty::Number(_), V::Number(_)) => true,
+        (Ty::Boolean, V::Bool(_)) => true,
+        (Ty::Date, V::String(s)) => s.parse::<DateCheck>().is_ok(),
+        (Ty::Array(a), V::Array(items)) => items.iter().all(|i| fits(ir, &a.items, i)),
+        (Ty::Ref(id), v) => match (&ir.ty(*id).kind, v) {
+            (TypeKind::Enum(e), V::String(s)) => e.values.iter().any(|x| &x.value == s),
+            (TypeKind::Object(o), V::Object(m)) => {
+                o.properties.iter().all(|p| match m.get(&p.name) {
+                    Some(v) => fits(ir, &p.ty, v),
+                    None => p.optional,
+                }) && (o.additional_properties
+                    || m.keys().all(|k| o.properties.iter().any(|p| &p.name == k)))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+struct DateCheck;
+impl std::str::FromStr for DateCheck {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let b = s.as_bytes();
+        let ok = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if ok { Ok(DateCheck) } else { Err(()) }
+    }
+}
+
+fn examples(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    let mut check = |props: &[Property]| {
+        for p in props {
+            for ex in &p.examples {
+                if !fits(ir, &p.ty, ex) {
+                    diags.push(
+                        Diagnostic::new(
+                            "invalid-example",
+                            p.span,
+                            format!("example {ex} of `{}` is not {}", p.name, ir.describe(&p.ty)),
+                        )
+                        .label("example does not fit")
+                        .help("fix or remove the example; the catalog shows it"),
+                    );
+                }
+            }
+        }
+    };
+    for e in &ir.events {
+        check(&e.properties);
+    }
+    check(&ir.attributes);
+    for t in &ir.types {
+        if let TypeKind::Object(o) = &t.kind {
+            check(&o.properties);
+        }
+    }
+}
+
+fn unused_segments(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    let mut used = vec![false; ir.segments.len()];
+    let mark = |used: &mut Vec<bool>, c: &Condition| {
+        if let Condition::Segment { segment, .. } = c {
+            used[segment.0 as usize] = true;
+        }
+    };
+    for s in &ir.segments {
+        s.conditions().for_each(|c| mark(&mut used, c));
+    }
+    for w in &ir.workflows {
+        w.exit_when.iter().for_each(|c| mark(&mut used, c));
+        for a in &w.audience {
+            used[a.0 as usize] = true;
+        }
+        if let Some(Trigger::Segment { segment }) = &w.trigger {
+            used[segment.0 as usize] = true;
+        }
+    }
+    for (s, u) in ir.segments.iter().zip(used) {
+        if !u {
+            diags.push(
+                Diagnostic::new("unused-segment", s.span, format!("segment `{}` is not used by any workflow or segment", s.name))
+                    .label("unused")
+                    .help("use it as an audience, trigger or condition, or remove it; `lints: { unused-segment: allow }` if it is used in Customer.io directly"),
+            );
+        }
+    }
+}

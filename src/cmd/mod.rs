@@ -1,0 +1,23 @@
+pub mod check;
+pub mod explain;
+pub mod schema;
+
+use crate::{Format, exit};
+
+/// Report a usage or IO problem: human on stderr, or a JSON `error` document on stdout.
+pub fn usage_error(format: Format, message: &str) -> u8 {
+    if format == Format::Json {
+        println!("{}", serde_json::json!({ "error": message }));
+    } else {
+        eprintln!("error: {message}");
+    }
+    exit::USAGE
+}
+
+/// Print a JSON document on stdout.
+pub fn print_json(v: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("JSON values serialize")
+    );
+}
