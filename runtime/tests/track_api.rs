@@ -1,5 +1,6 @@
 //! The client against the local Track API emulator (`tests/emulator`), over real HTTP on
-//! 127.0.0.1 with the reqwest transport. Needs `--features reqwest`.
+//! 127.0.0.1 with the reqwest transport. Needs feature `reqwest`, which the self
+//! dev-dependency in Cargo.toml turns on for `cargo test`.
 #![cfg(feature = "reqwest")]
 
 mod emulator;
