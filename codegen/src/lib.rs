@@ -9,6 +9,7 @@ pub mod naming;
 pub mod resolve;
 pub mod rules;
 pub mod source;
+pub mod validate;
 pub mod yaml;
 
 use std::path::Path;

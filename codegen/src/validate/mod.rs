@@ -1,0 +1,190 @@
+//! `trackc validate`: judge captured Track API traffic (NDJSON) against the contract.
+//!
+//! The contract's IR is compiled once into a [`Validator`] (a flat table of checks:
+//! property tables, enum value sets with their aliases, anchored regexes, the identity's
+//! id type). Input is read in bounded chunks of lines, checked on every core, and the
+//! violations come out in line order ([`run`]).
+//!
+//! # Records
+//! A line is one of
+//! - a Track v2 operation: `{"type":"person","identifiers":{"id":..},"action":"event",
+//!   "name":..,"attributes":{..}}` (or `"action":"identify"`);
+//! - a v2 batch `{"batch":[op, ..]}`: every operation is a record (violations carry its
+//!   `index`);
+//! - a v1 request `{"method","path","body"}`: `PUT /api/v1/customers/{id}` (identify),
+//!   `POST /api/v1/customers/{id}/events` (track), `POST /api/v1/events` (anonymous
+//!   track); `POST /api/v2/entity` and `/api/v2/batch` wrapped the same way are read as
+//!   the v2 shapes. Other Track paths only have their identifier checked.
+//!
+//! A line that is not JSON is one invalid record (`invalid_json`); blank lines are not
+//! records. `object` and `delivery` operations are outside the contract and pass.
+//!
+//! # Paths
+//! `path` is a JSON path into the event's data (v2 `attributes`, v1 `body.data`) or the
+//! identify attributes: `$.items[2].category`. Problems with the request around them
+//! name the request field without `$`: `identifiers.id`, `timestamp`, `name`, `path`
+//! (v1), `body.timestamp`; an empty path is the whole line or operation.
+//!
+//! # What is (deliberately) not a violation
+//! Customer.io's own identify keys (`_update`, `cio_subscription_preferences`,
+//! `cio_relationships`) and the contract's `anonymous_id` in identify; unknown keys
+//! around the operation (the contract describes data, not the envelope); `null` is *not*
+//! accepted for an optional property (absent is how a property is left out).
+
+mod compile;
+mod engine;
+mod record;
+mod value;
+
+#[allow(dead_code)]
+#[path = "../../../runtime/src/formats.rs"]
+mod formats;
+
+pub use compile::{CompileError, Validator};
+pub use engine::{Options, open_input, run};
+
+/// Customer.io's documented Track API limits, in bytes of UTF-8 (strings) or of the JSON
+/// as captured (operations, batches, event data). "32kb"/"500kb" are read as the stricter
+/// 32,000 and 500,000 bytes, as the runtime client does.
+pub mod limits {
+    pub use crate::lint::limits::{ATTRIBUTE_NAME_BYTES, ATTRIBUTES_PER_CALL, EVENT_NAME_BYTES};
+    /// A person identifier (v2 `identifiers.id`, the v1 path id) and an anonymous id.
+    pub const IDENTIFIER_BYTES: usize = 150;
+    /// One identify attribute value.
+    pub const ATTRIBUTE_VALUE_BYTES: usize = 1000;
+    /// An event's data.
+    pub const EVENT_DATA_BYTES: usize = 100_000;
+    /// One v2 operation.
+    pub const OPERATION_BYTES: usize = 32_000;
+    /// One v2 batch request.
+    pub const BATCH_BYTES: usize = 500_000;
+    /// Lines longer than this are not parsed (or held in memory): far over every limit.
+    pub const LINE_BYTES: usize = 8 << 20;
+}
+
+/// The stable violation codes (`code` in the output).
+pub mod codes {
+    /// The line is not JSON.
+    pub const INVALID_JSON: &str = "invalid_json";
+    /// JSON, but not a Track API request (shape, envelope field types, method/path).
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    pub const UNKNOWN_EVENT: &str = "unknown_event";
+    pub const UNKNOWN_PROPERTY: &str = "unknown_property";
+    pub const UNKNOWN_ATTRIBUTE: &str = "unknown_attribute";
+    pub const MISSING_PROPERTY: &str = "missing_property";
+    /// The JSON type does not fit (`"12.5"` for a number, `1.0` for an integer, `null`).
+    pub const TYPE: &str = "type";
+    pub const MINIMUM: &str = "minimum";
+    pub const MAXIMUM: &str = "maximum";
+    pub const MIN_LENGTH: &str = "min_length";
+    pub const MAX_LENGTH: &str = "max_length";
+    pub const PATTERN: &str = "pattern";
+    pub const FORMAT: &str = "format";
+    pub const DATE: &str = "date";
+    pub const MIN_ITEMS: &str = "min_items";
+    pub const MAX_ITEMS: &str = "max_items";
+    pub const ENUM: &str = "enum";
+    /// A known alias of an enum value was sent instead of the value.
+    pub const ENUM_ALIAS: &str = "enum_alias";
+    pub const TIMESTAMP_SECONDS: &str = "timestamp_seconds";
+    /// An event `id` that is not a ULID (Customer.io deduplicates on it).
+    pub const EVENT_ID: &str = "event_id";
+    pub const MISSING_IDENTIFIER: &str = "missing_identifier";
+    pub const IDENTIFIED_BY_EMAIL: &str = "identified_by_email";
+    pub const IDENTIFIED_BY_PHONE: &str = "identified_by_phone";
+    pub const MULTIPLE_IDENTIFIERS: &str = "multiple_identifiers";
+    pub const IDENTIFIER_TYPE: &str = "identifier_type";
+    pub const IDENTIFIER_INVALID: &str = "identifier_invalid";
+    pub const IDENTIFIER_TOO_LONG: &str = "identifier_too_long";
+    pub const EVENT_NAME_TOO_LONG: &str = "event_name_too_long";
+    pub const ATTRIBUTE_NAME_TOO_LONG: &str = "attribute_name_too_long";
+    pub const ATTRIBUTE_VALUE_TOO_LONG: &str = "attribute_value_too_long";
+    pub const TOO_MANY_ATTRIBUTES: &str = "too_many_attributes";
+    pub const EVENT_DATA_TOO_LARGE: &str = "event_data_too_large";
+    pub const OPERATION_TOO_LARGE: &str = "operation_too_large";
+    pub const BATCH_TOO_LARGE: &str = "batch_too_large";
+    /// A line over [`super::limits::LINE_BYTES`]; not parsed.
+    pub const LINE_TOO_LARGE: &str = "line_too_large";
+}
+
+/// One way a record breaks the contract.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// 1-based line of the input.
+    pub line: u64,
+    /// The operation's index in a batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    /// The event name as sent, `identify`, another action, or none when unknown.
+    pub event: Option<String>,
+    /// See the module docs: `$.items[2].category`, or a request field.
+    pub path: String,
+    /// One of [`codes`].
+    pub code: &'static str,
+    pub message: String,
+    /// How to fix it, when there is something specific to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// Record counts of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub records: u64,
+    pub valid: u64,
+    pub invalid: u64,
+}
+
+impl Summary {
+    pub(crate) fn add(&mut self, other: Summary) {
+        self.records += other.records;
+        self.valid += other.valid;
+        self.invalid += other.invalid;
+    }
+}
+
+impl Validator {
+    /// Validate NDJSON held in memory on this thread (tests, small inputs).
+    pub fn validate_str(&self, ndjson: &str) -> (Summary, Vec<Violation>) {
+        let mut w = record::Worker::new(self);
+        for (i, line) in ndjson.split('\n').enumerate() {
+            w.check_line(i as u64 + 1, line.as_bytes());
+        }
+        let summary = w.summary();
+        (summary, w.pending)
+    }
+
+    /// Validate one line (numbered `line`) and return its violations and counts.
+    pub fn validate_line(&self, line: u64, text: &[u8]) -> (Summary, Vec<Violation>) {
+        let mut w = record::Worker::new(self);
+        w.check_line(line, text);
+        let summary = w.summary();
+        (summary, w.pending)
+    }
+
+    /// Check one event's data (the v2 `attributes` / v1 `data` object) by itself.
+    pub fn validate_event_data(&self, event: &str, data: &str) -> Vec<Violation> {
+        let op = format!(
+            "{{\"type\":\"person\",\"identifiers\":{{}},\"action\":\"event\",\"name\":{},\"attributes\":{data}}}",
+            serde_json::Value::from(event)
+        );
+        self.only_payload(&op)
+    }
+
+    /// Check one identify call's attributes by themselves.
+    pub fn validate_attributes(&self, attributes: &str) -> Vec<Violation> {
+        let op = format!(
+            "{{\"type\":\"person\",\"identifiers\":{{}},\"action\":\"identify\",\"attributes\":{attributes}}}"
+        );
+        self.only_payload(&op)
+    }
+
+    fn only_payload(&self, op: &str) -> Vec<Violation> {
+        let (_, mut v) = self.validate_line(1, op.as_bytes());
+        v.retain(|v| v.code != codes::MISSING_IDENTIFIER);
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,710 @@
+use std::path::Path;
+use std::sync::LazyLock;
+
+use super::*;
+
+fn compile(dir: &str) -> Validator {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let checked = crate::check(&dir).expect("contract loads");
+    let ir = checked.valid_ir().expect("contract has no errors");
+    Validator::new(ir).expect("contract compiles")
+}
+
+/// The example contract (`contract/`).
+static EXAMPLE: LazyLock<Validator> = LazyLock::new(|| compile("../contract"));
+/// The type-feature fixture (integer ids, open objects, arrays of arrays ...).
+static FULL: LazyLock<Validator> = LazyLock::new(|| compile("../tests/fixtures/full"));
+
+const ID: &str = r#""identifiers":{"id":"cus_12345678"}"#;
+
+fn op(name: &str, data: &str) -> String {
+    format!(r#"{{"type":"person",{ID},"action":"event","name":"{name}","attributes":{data}}}"#)
+}
+
+fn identify(attrs: &str) -> String {
+    format!(r#"{{"type":"person",{ID},"action":"identify","attributes":{attrs}}}"#)
+}
+
+const ITEM: &str = r#"{"sku":"SKN-1","product_name":"Serum","quantity":1,"unit_price":20.5,"category":"skincare"}"#;
+
+fn order(extra: &str) -> String {
+    format!(
+        r#"{{"order_id":"ord_1","revenue":64.8,"currency":"USD","items":[{ITEM}],"is_first_order":true{extra}}}"#
+    )
+}
+
+/// `(path, code)` of every violation.
+fn codes_of(v: &Validator, ndjson: &str) -> Vec<(String, &'static str)> {
+    let (_, viol) = v.validate_str(ndjson);
+    viol.into_iter().map(|v| (v.path, v.code)).collect()
+}
+
+fn one(v: &Validator, line: &str) -> Violation {
+    let (s, mut viol) = v.validate_str(line);
+    assert_eq!(viol.len(), 1, "{viol:#?}");
+    assert_eq!(s.invalid, 1);
+    viol.pop().unwrap()
+}
+
+fn valid(v: &Validator, line: &str) {
+    let (s, viol) = v.validate_str(line);
+    assert!(viol.is_empty(), "{line}\n{viol:#?}");
+    assert_eq!((s.records, s.valid, s.invalid), (1, 1, 0));
+}
+
+#[test]
+fn a_valid_event_and_identify_pass() {
+    valid(&EXAMPLE, &op("order_completed", &order("")));
+    valid(
+        &EXAMPLE,
+        &op("order_completed", &order(r#","discount_code":"WELCOME10""#)),
+    );
+    valid(
+        &EXAMPLE,
+        &identify(
+            r#"{"email":"jane@example.com","phone":"+14155550123","email_opt_in":true,"last_order_at":1717430400,"subscription_status":"active"}"#,
+        ),
+    );
+    valid(&EXAMPLE, &identify("{}"));
+}
+
+#[test]
+fn a_string_where_a_number_belongs_is_a_type_violation_with_a_hint() {
+    let v = one(
+        &EXAMPLE,
+        &op("order_completed", &order("").replace("64.8", "\"64.8\"")),
+    );
+    assert_eq!((v.path.as_str(), v.code), ("$.revenue", codes::TYPE));
+    assert_eq!(v.message, r#"expected number, found string "64.8""#);
+    assert_eq!(
+        v.hint.as_deref(),
+        Some("send 64.8 as a JSON number, not a string")
+    );
+    assert_eq!(v.event.as_deref(), Some("order_completed"));
+    assert_eq!(v.line, 1);
+}
+
+#[test]
+fn an_enum_alias_is_reported_with_the_canonical_value() {
+    let data = order("").replace("\"skincare\"", "\"Skin Care\"");
+    let v = one(&EXAMPLE, &op("order_completed", &data));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("$.items[0].category", codes::ENUM_ALIAS)
+    );
+    assert_eq!(v.hint.as_deref(), Some("normalise 'Skin Care' → skincare"));
+}
+
+#[test]
+fn an_unknown_enum_value_lists_the_values_and_suggests_one() {
+    let data = order("").replace("\"skincare\"", "\"suplements\"");
+    let v = one(&EXAMPLE, &op("order_completed", &data));
+    assert_eq!(v.code, codes::ENUM);
+    assert!(
+        v.message.contains("skincare, supplements, bundles"),
+        "{}",
+        v.message
+    );
+    assert_eq!(v.hint.as_deref(), Some("did you mean `supplements`?"));
+}
+
+#[test]
+fn required_properties_and_unknown_ones() {
+    let data = order(r#","discount_cod":"X""#).replace(r#""order_id":"ord_1","#, "");
+    assert_eq!(
+        codes_of(&EXAMPLE, &op("order_completed", &data)),
+        [
+            ("$.discount_cod".into(), codes::UNKNOWN_PROPERTY),
+            ("$.order_id".into(), codes::MISSING_PROPERTY),
+        ]
+    );
+    let (_, v) = EXAMPLE.validate_str(&op("order_completed", &data));
+    assert_eq!(v[0].hint.as_deref(), Some("did you mean `discount_code`?"));
+    // In a nested object too, and an event with no data at all misses everything.
+    let data = order("").replace(r#""sku":"SKN-1","#, r#""skuu":"SKN-1","#);
+    assert_eq!(
+        codes_of(&EXAMPLE, &op("order_completed", &data)),
+        [
+            ("$.items[0].skuu".into(), codes::UNKNOWN_PROPERTY),
+            ("$.items[0].sku".into(), codes::MISSING_PROPERTY),
+        ]
+    );
+    let line = format!(r#"{{"type":"person",{ID},"action":"event","name":"cart_updated"}}"#);
+    assert_eq!(codes_of(&EXAMPLE, &line).len(), 4);
+}
+
+#[test]
+fn unknown_events_and_attributes_suggest_names() {
+    let v = one(&EXAMPLE, &op("order_complete", "{}"));
+    assert_eq!((v.path.as_str(), v.code), ("name", codes::UNKNOWN_EVENT));
+    assert_eq!(v.hint.as_deref(), Some("did you mean `order_completed`?"));
+    assert_eq!(v.event.as_deref(), Some("order_complete"));
+    let v = one(&EXAMPLE, &identify(r#"{"frist_name":"Jane"}"#));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("$.frist_name", codes::UNKNOWN_ATTRIBUTE)
+    );
+    assert_eq!(v.hint.as_deref(), Some("did you mean `first_name`?"));
+    assert_eq!(v.event.as_deref(), Some("identify"));
+    // Customer.io's own keys and the contract's anonymous id are not attributes.
+    valid(
+        &EXAMPLE,
+        &identify(r#"{"_update":true,"anonymous_id":"a1","cio_relationships":[]}"#),
+    );
+    valid(
+        &EXAMPLE,
+        &identify(r#"{"created_at":1717430400,"_timestamp":1717430400,"unsubscribed":"1"}"#),
+    );
+    let v = one(&EXAMPLE, &identify(r#"{"created_at":1717430400000}"#));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("$.created_at", codes::TIMESTAMP_SECONDS)
+    );
+    assert_eq!(
+        one(&EXAMPLE, &identify(r#"{"_update":"yes"}"#)).code,
+        codes::TYPE
+    );
+}
+
+#[test]
+fn constraints_and_formats() {
+    let cases = [
+        (
+            r#""currency":"USD""#,
+            r#""currency":"usd""#,
+            "$.currency",
+            codes::FORMAT,
+        ),
+        (
+            r#""revenue":64.8"#,
+            r#""revenue":-1"#,
+            "$.revenue",
+            codes::MINIMUM,
+        ),
+        (
+            r#""order_id":"ord_1""#,
+            r#""order_id":"""#,
+            "$.order_id",
+            codes::MIN_LENGTH,
+        ),
+        (
+            r#""quantity":1"#,
+            r#""quantity":0"#,
+            "$.items[0].quantity",
+            codes::MINIMUM,
+        ),
+        (
+            r#""quantity":1"#,
+            r#""quantity":1.0"#,
+            "$.items[0].quantity",
+            codes::TYPE,
+        ),
+        (
+            r#""quantity":1"#,
+            r#""quantity":null"#,
+            "$.items[0].quantity",
+            codes::TYPE,
+        ),
+        (
+            r#""is_first_order":true"#,
+            r#""is_first_order":"true""#,
+            "$.is_first_order",
+            codes::TYPE,
+        ),
+        (&format!("[{ITEM}]"), "[]", "$.items", codes::MIN_ITEMS),
+        (&format!("[{ITEM}]"), "{}", "$.items", codes::TYPE),
+    ];
+    for (from, to, path, code) in cases {
+        let data = order("").replacen(from, to, 1);
+        assert_ne!(data, order(""), "{from}");
+        let v = one(&EXAMPLE, &op("order_completed", &data));
+        assert_eq!(
+            (v.path.as_str(), v.code),
+            (path, code),
+            "{to}: {}",
+            v.message
+        );
+    }
+    let v = one(&EXAMPLE, &identify(r#"{"phone":"415 555 0123"}"#));
+    assert_eq!((v.path.as_str(), v.code), ("$.phone", codes::FORMAT));
+    let v = one(&EXAMPLE, &identify(r#"{"email":"jane"}"#));
+    assert_eq!(v.code, codes::FORMAT);
+    let v = one(&EXAMPLE, &identify(r#"{"first_name":null}"#));
+    assert_eq!(v.code, codes::TYPE);
+    let long = "é".repeat(101);
+    let v = one(
+        &EXAMPLE,
+        &identify(&format!(r#"{{"first_name":"{long}"}}"#)),
+    );
+    assert_eq!(
+        (v.code, v.message.as_str()),
+        (codes::MAX_LENGTH, "length 101 is greater than 100")
+    );
+    let ok = "é".repeat(100);
+    valid(&EXAMPLE, &identify(&format!(r#"{{"first_name":"{ok}"}}"#)));
+    // `referrer` is a uri.
+    let v = one(
+        &EXAMPLE,
+        &op("site_visit", r#"{"path":"/","referrer":"not a uri"}"#),
+    );
+    assert_eq!(v.code, codes::FORMAT);
+}
+
+#[test]
+fn dates_patterns_open_objects_and_nested_arrays() {
+    let paused = |d: &str| {
+        op(
+            "subscription_paused",
+            &format!(r#"{{"subscription_id":"sub_1","resume_on":{d}}}"#),
+        )
+    };
+    valid(&EXAMPLE, &paused("\"2024-02-29\""));
+    assert_eq!(one(&EXAMPLE, &paused("\"2023-02-29\"")).code, codes::DATE);
+    assert_eq!(one(&EXAMPLE, &paused("\"2023-2-09\"")).code, codes::DATE);
+    assert_eq!(one(&EXAMPLE, &paused("20230209")).code, codes::TYPE);
+    // The full fixture: Sku pattern, open Metadata, arrays of arrays.
+    let id = r#""identifiers":{"id":7}"#;
+    let line = |data: &str| {
+        format!(
+            r#"{{"type":"person",{id},"action":"event","name":"order_placed","attributes":{data}}}"#
+        )
+    };
+    let lines = r#"[{"sku":"SERUM-30ML","quantity":1,"unit_price":5,"category":"Skin Care","fulfilment":"warehouse"}]"#;
+    let data = format!(
+        r#"{{"order_id":"o","revenue":1,"currency":"EUR","lines":{lines},"coupon_codes":[],"size_grid":[[1,2],[-1]]}}"#
+    );
+    let found = codes_of(&FULL, &line(&data));
+    assert!(
+        found.contains(&("$.lines[0].category".into(), codes::ENUM_ALIAS)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("$.size_grid[1][0]".into(), codes::MINIMUM)),
+        "{found:?}"
+    );
+    let bad_sku = data.replace("SERUM-30ML", "serum");
+    assert!(codes_of(&FULL, &line(&bad_sku)).contains(&("$.lines[0].sku".into(), codes::PATTERN)));
+}
+
+#[test]
+fn identifiers() {
+    let with = |ids: &str| {
+        format!(
+            r#"{{"type":"person","identifiers":{ids},"action":"event","name":"site_visit","attributes":{{"path":"/"}}}}"#
+        )
+    };
+    let v = one(&EXAMPLE, &with(r#"{"email":"jane@example.com"}"#));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("identifiers", codes::IDENTIFIED_BY_EMAIL)
+    );
+    let v = one(&EXAMPLE, &with(r#"{"id":"jane@example.com"}"#));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("identifiers.id", codes::IDENTIFIED_BY_EMAIL)
+    );
+    assert_eq!(
+        one(&EXAMPLE, &with(r#"{"phone":"+14155550123"}"#)).code,
+        codes::IDENTIFIED_BY_PHONE
+    );
+    assert_eq!(
+        one(&EXAMPLE, &with(r#"{"cio_id":"a1"}"#)).code,
+        codes::MISSING_IDENTIFIER
+    );
+    assert_eq!(one(&EXAMPLE, &with("{}")).code, codes::MISSING_IDENTIFIER);
+    assert_eq!(
+        one(&EXAMPLE, &with(r#"{"id":"cus_12345678","email":"j@x.io"}"#)).code,
+        codes::MULTIPLE_IDENTIFIERS
+    );
+    let v = one(&EXAMPLE, &with(r#"{"id":"42"}"#));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("identifiers.id", codes::IDENTIFIER_INVALID)
+    );
+    assert!(v.message.contains("does not match"), "{}", v.message);
+    assert_eq!(
+        one(&EXAMPLE, &with(r#"{"id":42}"#)).code,
+        codes::IDENTIFIER_TYPE
+    );
+    let long = format!("cus_{}", "a".repeat(150));
+    assert_eq!(
+        one(&EXAMPLE, &with(&format!(r#"{{"id":"{long}"}}"#))).code,
+        codes::IDENTIFIER_TOO_LONG
+    );
+    let no_ids = r#"{"type":"person","action":"identify","attributes":{}}"#;
+    assert_eq!(one(&EXAMPLE, no_ids).code, codes::MISSING_IDENTIFIER);
+    // Integer ids (the full fixture): numbers and digit strings, bounds.
+    let ident =
+        |ids: &str| format!(r#"{{"type":"person","identifiers":{ids},"action":"identify"}}"#);
+    valid(&FULL, &ident(r#"{"id":7}"#));
+    valid(&FULL, &ident(r#"{"id":"7"}"#));
+    assert_eq!(
+        one(&FULL, &ident(r#"{"id":0}"#)).code,
+        codes::IDENTIFIER_INVALID
+    );
+    assert_eq!(
+        one(&FULL, &ident(r#"{"id":"x7"}"#)).code,
+        codes::IDENTIFIER_TYPE
+    );
+}
+
+#[test]
+fn timestamps_are_seconds() {
+    let v = one(&EXAMPLE, &identify(r#"{"last_order_at":1717430400000}"#));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("$.last_order_at", codes::TIMESTAMP_SECONDS)
+    );
+    assert_eq!(v.hint.as_deref(), Some("send 1717430400"));
+    valid(&EXAMPLE, &identify(r#"{"last_order_at":99999999999}"#));
+    assert_eq!(
+        one(&EXAMPLE, &identify(r#"{"last_order_at":100000000000}"#)).code,
+        codes::TIMESTAMP_SECONDS
+    );
+    assert_eq!(
+        one(&EXAMPLE, &identify(r#"{"last_order_at":1717430400.5}"#)).code,
+        codes::TYPE
+    );
+    // The operation's own timestamp.
+    let line = format!(
+        r#"{{"type":"person",{ID},"action":"event","name":"site_visit","timestamp":1717430400123,"attributes":{{"path":"/"}}}}"#
+    );
+    let v = one(&EXAMPLE, &line);
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("timestamp", codes::TIMESTAMP_SECONDS)
+    );
+}
+
+#[test]
+fn event_ids_are_ulids() {
+    let line = |id: &str| {
+        format!(
+            r#"{{"type":"person",{ID},"action":"event","id":{id},"name":"site_visit","attributes":{{"path":"/"}}}}"#
+        )
+    };
+    valid(&EXAMPLE, &line("\"01ARZ3NDEKTSV4RRFFQ69G5FAV\""));
+    assert_eq!(one(&EXAMPLE, &line("\"order-1\"")).code, codes::EVENT_ID);
+    assert_eq!(
+        one(&EXAMPLE, &line("\"81ARZ3NDEKTSV4RRFFQ69G5FAV\"")).code,
+        codes::EVENT_ID
+    );
+    assert_eq!(one(&EXAMPLE, &line("12")).code, codes::EVENT_ID);
+}
+
+#[test]
+fn field_order_does_not_change_the_verdict() {
+    let data = order("")
+        .replace("\"skincare\"", "\"Skin Care\"")
+        .replace("64.8", "\"64.8\"");
+    let forward = op("order_completed", &data);
+    let backward = format!(
+        r#"{{"attributes":{data},"name":"order_completed","action":"event",{ID},"type":"person"}}"#
+    );
+    let (s1, v1) = EXAMPLE.validate_str(&forward);
+    let (s2, v2) = EXAMPLE.validate_str(&backward);
+    assert_eq!((s1, v1.len()), (s2, 2));
+    assert_eq!(v1, v2);
+    // v1 with the body before the path.
+    let a = format!(
+        r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"order_completed","data":{data}}}}}"#
+    );
+    let b = format!(
+        r#"{{"body":{{"data":{data},"name":"order_completed"}},"path":"/api/v1/customers/cus_12345678/events","method":"POST"}}"#
+    );
+    let (_, va) = EXAMPLE.validate_str(&a);
+    let (_, vb) = EXAMPLE.validate_str(&b);
+    assert_eq!(va, vb);
+    assert_eq!(va.len(), 2);
+}
+
+#[test]
+fn v1_requests() {
+    let track =
+        |path: &str, body: &str| format!(r#"{{"method":"POST","path":"{path}","body":{body}}}"#);
+    let body = format!(
+        r#"{{"name":"order_completed","data":{},"timestamp":1717430400}}"#,
+        order("")
+    );
+    valid(
+        &EXAMPLE,
+        &track("/api/v1/customers/cus_12345678/events", &body),
+    );
+    valid(
+        &EXAMPLE,
+        &track(
+            "https://track-eu.customer.io/api/v1/customers/cus_12345678/events?x=1",
+            &body,
+        ),
+    );
+    let anon = r#"{"name":"site_visit","anonymous_id":"a-1","data":{"path":"/"}}"#;
+    valid(&EXAMPLE, &track("/api/v1/events", anon));
+    let v = one(
+        &EXAMPLE,
+        &track("/api/v1/customers/jane%40example.com/events", &body),
+    );
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("path", codes::IDENTIFIED_BY_EMAIL)
+    );
+    let put = r#"{"method":"PUT","path":"/api/v1/customers/cus_12345678","body":{"email":"jane@example.com","plan":"x"}}"#;
+    let v = one(&EXAMPLE, put);
+    assert_eq!(
+        (v.path.as_str(), v.code, v.event.as_deref()),
+        ("$.plan", codes::UNKNOWN_ATTRIBUTE, Some("identify"))
+    );
+    let v = one(&EXAMPLE, &track("/api/v1/customers/cus_12345678", "{}"));
+    assert_eq!((v.path.as_str(), v.code), ("path", codes::INVALID_REQUEST));
+    let v = one(
+        &EXAMPLE,
+        &track("/api/v1/customers/cus_12345678/events", r#"{"data":{}}"#),
+    );
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("body.name", codes::INVALID_REQUEST)
+    );
+    let v = one(
+        &EXAMPLE,
+        &track(
+            "/api/v1/customers/cus_12345678/events",
+            r#"{"name":"site_visit","data":{"path":"/"},"timestamp":1717430400000}"#,
+        ),
+    );
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("body.timestamp", codes::TIMESTAMP_SECONDS)
+    );
+    valid(
+        &EXAMPLE,
+        r#"{"method":"DELETE","path":"/api/v1/customers/cus_12345678","body":null}"#,
+    );
+    // v2 requests captured the v1 way.
+    let entity = format!(
+        r#"{{"method":"POST","path":"/api/v2/entity","body":{}}}"#,
+        op("site_visit", r#"{"path":"/"}"#)
+    );
+    valid(&EXAMPLE, &entity);
+    let batch = format!(
+        r#"{{"method":"POST","path":"/api/v2/batch","body":{{"batch":[{},{}]}}}}"#,
+        op("site_visit", r#"{"path":"/"}"#),
+        op("site_visit", "{}")
+    );
+    let (s, v) = EXAMPLE.validate_str(&batch);
+    assert_eq!((s.records, s.invalid), (2, 1));
+    assert_eq!(v[0].index, Some(1));
+}
+
+#[test]
+fn batches_are_one_record_per_operation() {
+    let line = format!(
+        r#"{{"batch":[{},{},{}]}}"#,
+        op("site_visit", r#"{"path":"/"}"#),
+        op("site_visit", r#"{"path":""}"#),
+        identify(r#"{"email":"nope"}"#)
+    );
+    let (s, v) = EXAMPLE.validate_str(&line);
+    assert_eq!((s.records, s.valid, s.invalid), (3, 1, 2));
+    assert_eq!(
+        v.iter()
+            .map(|v| (v.index, v.event.as_deref(), v.code))
+            .collect::<Vec<_>>(),
+        [
+            (Some(1), Some("site_visit"), codes::MIN_LENGTH),
+            (Some(2), Some("identify"), codes::FORMAT)
+        ]
+    );
+    let (s, v) = EXAMPLE.validate_str(r#"{"batch":[]}"#);
+    assert_eq!((s.invalid, v[0].code), (1, codes::INVALID_REQUEST));
+    let (s, v) = EXAMPLE.validate_str(r#"{"batch":[1]}"#);
+    assert_eq!((s.invalid, v[0].code), (1, codes::INVALID_REQUEST));
+}
+
+#[test]
+fn lines_that_are_not_json_or_not_requests() {
+    let good = op("site_visit", r#"{"path":"/"}"#);
+    let input = format!("{good}\nnot json\n\n{{\"batch\":[{good},\n[1,2]\n{good}\n");
+    let (s, v) = EXAMPLE.validate_str(&input);
+    assert_eq!((s.records, s.valid, s.invalid), (5, 2, 3));
+    assert_eq!(
+        v.iter().map(|v| (v.line, v.code)).collect::<Vec<_>>(),
+        [
+            (2, codes::INVALID_JSON),
+            (4, codes::INVALID_JSON),
+            (5, codes::INVALID_REQUEST)
+        ]
+    );
+    let v = one(
+        &EXAMPLE,
+        r#"{"type":"person","identifiers":{"id":"cus_12345678"}}"#,
+    );
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("action", codes::INVALID_REQUEST)
+    );
+    let v = one(
+        &EXAMPLE,
+        &format!(r#"{{"type":"persona",{ID},"action":"identify"}}"#),
+    );
+    assert_eq!((v.path.as_str(), v.code), ("type", codes::INVALID_REQUEST));
+    let v = one(
+        &EXAMPLE,
+        &format!(r#"{{"type":"person",{ID},"action":"event","name":7}}"#),
+    );
+    assert_eq!((v.path.as_str(), v.code), ("name", codes::INVALID_REQUEST));
+    // Objects and deliveries are outside the contract.
+    valid(
+        &EXAMPLE,
+        r#"{"type":"object","identifiers":{"object_type_id":"1","object_id":"a"},"action":"identify","attributes":{"x":1}}"#,
+    );
+}
+
+#[test]
+fn customer_io_limits() {
+    let name = "e".repeat(101);
+    assert_eq!(
+        one(&EXAMPLE, &op(&name, "{}")).code,
+        codes::EVENT_NAME_TOO_LONG
+    );
+    let (_, v) = EXAMPLE.validate_str(&identify(&format!(r#"{{"{}":1}}"#, "a".repeat(151))));
+    assert_eq!(
+        v.iter().map(|v| v.code).collect::<Vec<_>>(),
+        [codes::ATTRIBUTE_NAME_TOO_LONG, codes::UNKNOWN_ATTRIBUTE]
+    );
+    // Long values: the contract's `first_name` has max_length 100, so use an email.
+    let email = format!("{}@example.com", "j".repeat(1000));
+    let (_, v) = EXAMPLE.validate_str(&identify(&format!(r#"{{"email":"{email}"}}"#)));
+    assert_eq!(
+        v.iter().map(|v| v.code).collect::<Vec<_>>(),
+        [codes::ATTRIBUTE_VALUE_TOO_LONG]
+    );
+    let many: Vec<String> = (0..301).map(|i| format!(r#""a{i}":1"#)).collect();
+    let (_, v) = EXAMPLE.validate_str(&identify(&format!("{{{}}}", many.join(","))));
+    assert_eq!(v.last().unwrap().code, codes::TOO_MANY_ATTRIBUTES);
+    // An operation over 32,000 bytes, alone and in a batch.
+    let feedback = "x".repeat(1990);
+    let items: Vec<&str> = std::iter::repeat_n(ITEM, 400).collect();
+    let big = format!(
+        r#"{{"cart_id":"c","cart_value":1,"currency":"USD","items":[{}]}}"#,
+        items.join(",")
+    );
+    assert!(big.len() > 32_000 && big.len() < 100_000);
+    let v = one(&EXAMPLE, &op("cart_updated", &big));
+    assert_eq!((v.path.as_str(), v.code), ("", codes::OPERATION_TOO_LARGE));
+    let small = op(
+        "subscription_canceled",
+        &format!(r#"{{"subscription_id":"s","reason":"other","feedback":"{feedback}"}}"#),
+    );
+    let batch = format!(
+        r#"{{"batch":[{small},{},{small}]}}"#,
+        op("cart_updated", &big)
+    );
+    let (s, v) = EXAMPLE.validate_str(&batch);
+    assert_eq!((s.records, s.invalid), (3, 1));
+    assert_eq!(
+        (v[0].index, v[0].code),
+        (Some(1), codes::OPERATION_TOO_LARGE)
+    );
+    // A batch over 500,000 bytes refuses every operation in it.
+    let ops: Vec<&str> = std::iter::repeat_n(small.as_str(), 260).collect();
+    let batch = format!(r#"{{"batch":[{}]}}"#, ops.join(","));
+    assert!(batch.len() > 500_000);
+    let (s, v) = EXAMPLE.validate_str(&batch);
+    assert_eq!((s.records, s.invalid), (260, 260));
+    assert_eq!(
+        v.iter().map(|v| v.code).collect::<Vec<_>>(),
+        [codes::BATCH_TOO_LARGE]
+    );
+    // v1 event data over 100,000 bytes.
+    let items: Vec<&str> = std::iter::repeat_n(ITEM, 1100).collect();
+    let huge = format!(
+        r#"{{"cart_id":"c","cart_value":1,"currency":"USD","items":[{}]}}"#,
+        items.join(",")
+    );
+    let line = format!(
+        r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"cart_updated","data":{huge}}}}}"#
+    );
+    let v = one(&EXAMPLE, &line);
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("body.data", codes::EVENT_DATA_TOO_LARGE)
+    );
+}
+
+#[test]
+fn escaped_keys_and_strings_are_read_like_plain_ones() {
+    let data = order("")
+        .replace("\"order_id\"", "\"order\\u005fid\"")
+        .replace("\"ord_1\"", "\"ord\\u005f1\"");
+    valid(&EXAMPLE, &op("order_completed", &data));
+    let data = order("").replace("\"skincare\"", "\"Skin\\u0020Care\"");
+    assert_eq!(
+        one(&EXAMPLE, &op("order_completed", &data)).hint.as_deref(),
+        Some("normalise 'Skin Care' → skincare")
+    );
+}
+
+#[test]
+fn the_engine_keeps_line_order_on_every_core_and_reads_gzip() {
+    use std::io::Write;
+    let good = op("site_visit", r#"{"path":"/"}"#);
+    let bad = op("site_visit", r#"{"path":""}"#);
+    let mut input = String::new();
+    for i in 0..20_000 {
+        input.push_str(if i % 7 == 0 { &bad } else { &good });
+        input.push('\n');
+        if i % 1000 == 0 {
+            input.push_str("garbage\n");
+        }
+    }
+    let (want_s, want_v) = EXAMPLE.validate_str(&input);
+    for jobs in [1, 2, 4] {
+        let opts = Options {
+            jobs,
+            chunk_bytes: 10_000,
+            chunk_lines: 100,
+        };
+        let mut got = Vec::new();
+        let s = run(&EXAMPLE, input.as_bytes(), &opts, |v| got.push(v)).unwrap();
+        assert_eq!(s, want_s, "jobs {jobs}");
+        assert_eq!(got, want_v, "jobs {jobs}");
+    }
+    let dir = std::env::temp_dir().join(format!("trackc-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("traffic.ndjson.gz");
+    let mut gz =
+        flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), Default::default());
+    gz.write_all(input.as_bytes()).unwrap();
+    gz.finish().unwrap();
+    let mut n = 0;
+    let s = run(
+        &EXAMPLE,
+        open_input(&path).unwrap(),
+        &Options::default(),
+        |_| n += 1,
+    )
+    .unwrap();
+    assert_eq!((s, n), (want_s, want_v.len()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_line_too_long_to_hold_is_skipped_not_buffered() {
+    let mut input = op("site_visit", r#"{"path":"/"}"#);
+    input.push('\n');
+    input.push_str(&"x".repeat(limits::LINE_BYTES + 10));
+    input.push('\n');
+    input.push_str(&op("site_visit", r#"{"path":"/"}"#));
+    let mut got = Vec::new();
+    let s = run(
+        &EXAMPLE,
+        input.as_bytes(),
+        &Options {
+            jobs: 1,
+            ..Options::default()
+        },
+        |v| got.push(v),
+    )
+    .unwrap();
+    assert_eq!((s.records, s.invalid), (3, 1));
+    assert_eq!((got[0].line, got[0].code), (2, codes::LINE_TOO_LARGE));
+}
