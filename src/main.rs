@@ -69,6 +69,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Classify every change between two contracts and check NEW's version bump.
+    ///
+    /// OLD and NEW are contract folders (or files) or `REF:PATH` read from git
+    /// (`trackc diff origin/main:contract contract`). Exit 1 when a change needs a bigger
+    /// bump than NEW's version declares, or when a side has errors.
+    Diff {
+        /// The contract before the change: a folder, a file or `REF:PATH`.
+        #[arg(required_unless_present = "explain")]
+        old: Option<String>,
+        /// The contract after the change.
+        #[arg(required_unless_present = "explain")]
+        new: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[arg(long, value_enum, default_value_t)]
+        color: Color,
+        /// Explain a diff rule (or list every one) instead of diffing.
+        #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "")]
+        explain: Option<String>,
+    },
     /// Print the JSON Schema of the contract format, for editors.
     Schema {
         #[arg(long, value_enum, default_value_t)]
@@ -93,6 +113,19 @@ fn main() -> ExitCode {
         Command::Check { dir, format, color } => cmd::check::run(&dir, format, color),
         Command::Explain { id, format } => cmd::explain::run(id.as_deref(), format),
         Command::Schema { format } => cmd::schema::run(format),
+        Command::Diff {
+            old,
+            new,
+            format,
+            color,
+            explain,
+        } => match (explain, old, new) {
+            (Some(id), _, _) => {
+                cmd::diff::explain(Some(id.as_str()).filter(|s| !s.is_empty()), format)
+            }
+            (None, Some(old), Some(new)) => cmd::diff::run(&old, &new, format, color),
+            _ => cmd::usage_error(format, "`trackc diff` takes OLD and NEW"),
+        },
     };
     ExitCode::from(code)
 }

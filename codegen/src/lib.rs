@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod diag;
+pub mod diff;
 pub mod ir;
 pub mod lint;
 pub mod load;

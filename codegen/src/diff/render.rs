@@ -1,0 +1,221 @@
+//! The three outputs of a diff report: JSON, Markdown (a pull-request comment) and human.
+
+use std::fmt::Write as _;
+
+use super::{Bump, Change, Report, Sources};
+
+fn verdict(r: &Report) -> String {
+    let (req, dec) = (r.required_bump(), r.declared_bump());
+    let versions = format!("{} → {}", r.old_version, r.new_version);
+    if r.changes.is_empty() {
+        return format!("no contract changes ({versions})");
+    }
+    let n = r.changes.len();
+    let changes = format!("{n} change{}", if n == 1 { "" } else { "s" });
+    let declares = match dec {
+        Bump::None => format!("{versions} declares no bump"),
+        b => format!("{versions} declares {}", b.as_str()),
+    };
+    let need = if n == 1 { "needs" } else { "need" };
+    if r.ok() {
+        format!("{changes} {need} a {} bump; {declares}", req.as_str())
+    } else {
+        format!("{changes} {need} a {} bump, but {declares}", req.as_str())
+    }
+}
+
+pub fn json(r: &Report, sources: &Sources) -> serde_json::Value {
+    let changes: Vec<_> = r
+        .changes
+        .iter()
+        .map(|c| {
+            let (file, line, column) = sources.location(c);
+            let impacts: Vec<_> = c
+                .impacts
+                .iter()
+                .map(|i| serde_json::json!({"kind": i.kind.as_str(), "name": i.name, "via": i.via}))
+                .collect();
+            let mut v = serde_json::json!({
+                "code": c.code(),
+                "message": c.message,
+                "breaks": c.breaks().as_str(),
+                "bump": c.bump().as_str(),
+                "side": c.side.as_str(),
+                "file": file,
+                "line": line,
+                "column": column,
+                "impacts": impacts,
+            });
+            if let Some(h) = &c.hint {
+                v["hint"] = h.as_str().into();
+            }
+            v
+        })
+        .collect();
+    serde_json::json!({
+        "breaking": r.breaking(),
+        "required_bump": r.required_bump().as_str(),
+        "declared_bump": r.declared_bump().as_str(),
+        "ok": r.ok(),
+        "old_version": r.old_version.to_string(),
+        "new_version": r.new_version.to_string(),
+        "changes": changes,
+    })
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\n', "<br>")
+}
+
+fn impacts_line(c: &Change) -> String {
+    c.impacts
+        .iter()
+        .map(|i| format!("{} `{}` ({})", i.kind.as_str(), i.name, i.via))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn markdown(r: &Report, sources: &Sources) -> String {
+    let mut out = String::new();
+    let icon = if r.ok() { "✅" } else { "❌" };
+    let _ = writeln!(out, "<!-- trackc-diff -->");
+    let _ = writeln!(out, "### {icon} trackc diff: {}", verdict(r));
+    if r.changes.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| bump | rule | breaks | change | where |");
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
+    for c in &r.changes {
+        let (file, line, _) = sources.location(c);
+        let mut msg = md_cell(&c.message);
+        if let Some(h) = &c.hint {
+            let _ = write!(msg, "<br>_{}_", md_cell(h));
+        }
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | `{}:{}`{} |",
+            c.bump().as_str(),
+            c.code(),
+            c.breaks().as_str(),
+            msg,
+            md_cell(file),
+            line,
+            if c.side == super::Side::Old {
+                " (old)"
+            } else {
+                ""
+            }
+        );
+    }
+    let with: Vec<&Change> = r.changes.iter().filter(|c| !c.impacts.is_empty()).collect();
+    if !with.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "#### Impacts");
+        let _ = writeln!(out);
+        for c in with {
+            let _ = writeln!(
+                out,
+                "- `{}` {}: {}",
+                c.code(),
+                md_cell(&c.message),
+                md_cell(&impacts_line(c))
+            );
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "<sub>`trackc diff --explain RULE` explains a rule. Breaking means a major bump is needed.</sub>"
+    );
+    out
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+    fn bump(&self, b: Bump, s: &str) -> String {
+        let code = match b {
+            Bump::Major => "1;31",
+            Bump::Minor => "1;33",
+            Bump::Patch => "1;36",
+            Bump::None => "1",
+        };
+        self.wrap(code, s)
+    }
+}
+
+pub fn human(r: &Report, sources: &Sources, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let title = if r.old_name == r.new_name {
+        r.new_name.clone()
+    } else {
+        format!("{} → {}", r.old_name, r.new_name)
+    };
+    let _ = writeln!(
+        out,
+        "{} {title} {} → {}",
+        p.wrap("1", "trackc diff:"),
+        r.old_version,
+        r.new_version
+    );
+    for bump in [Bump::Major, Bump::Minor, Bump::Patch, Bump::None] {
+        let group: Vec<&Change> = r.changes.iter().filter(|c| c.bump() == bump).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let label = match bump {
+            Bump::Major => "major (breaking)",
+            Bump::Minor => "minor",
+            Bump::Patch => "patch",
+            Bump::None => "none",
+        };
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{} — {}", p.bump(bump, label), group.len());
+        for c in group {
+            let breaks = if c.breaks() == super::Breaks::None {
+                String::new()
+            } else {
+                format!(" (breaks {})", c.breaks().as_str())
+            };
+            let _ = writeln!(out, "  {}{} {}", p.bump(bump, c.code()), breaks, c.message);
+            let (file, line, col) = sources.location(c);
+            let side = if c.side == super::Side::Old {
+                " (old)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "    {}",
+                p.wrap("2", &format!("--> {file}:{line}:{col}{side}"))
+            );
+            if let Some(h) = &c.hint {
+                let _ = writeln!(out, "    {} {h}", p.wrap("1;36", "hint:"));
+            }
+            if !c.impacts.is_empty() {
+                let _ = writeln!(out, "    {} {}", p.wrap("1", "impacts:"), impacts_line(c));
+            }
+        }
+    }
+    let _ = writeln!(out);
+    let v = verdict(r);
+    if r.ok() {
+        let _ = writeln!(out, "{} {v}", p.wrap("1;32", "ok:"));
+    } else {
+        let _ = writeln!(out, "{} {v}", p.wrap("1;31", "error:"));
+    }
+    out
+}

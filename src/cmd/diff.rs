@@ -1,0 +1,148 @@
+use std::io::IsTerminal;
+
+use trackc_codegen::diag;
+use trackc_codegen::diff::{self, DIFF_RULES, Sources, input};
+
+use super::{print_json, usage_error};
+use crate::{Color, Format, exit};
+
+/// The report goes to stdout, so color follows stdout (not stderr as for `check`).
+fn stdout_color(color: Color) -> bool {
+    match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+pub fn run(old: &str, new: &str, format: Format, color: Color) -> u8 {
+    let read = |spec: &str| input::read(spec).map_err(|e| e.to_string());
+    let (old_sources, new_sources) = match (read(old), read(new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => return usage_error(format, &e),
+    };
+    let old_checked = trackc_codegen::check_sources(old_sources);
+    let new_checked = trackc_codegen::check_sources(new_sources);
+    for (side, spec, checked) in [("old", old, &old_checked), ("new", new, &new_checked)] {
+        if checked.valid_ir().is_none() {
+            return invalid(side, spec, checked, format, color);
+        }
+    }
+    let (Some(o), Some(n)) = (old_checked.valid_ir(), new_checked.valid_ir()) else {
+        unreachable!("both sides were checked above");
+    };
+    let report = diff::diff(o, n);
+    let sources = Sources {
+        old: &old_checked.sources,
+        new: &new_checked.sources,
+    };
+    match format {
+        Format::Json => print_json(&report.to_json(&sources)),
+        Format::Markdown => print!("{}", report.to_markdown(&sources)),
+        Format::Human => print!("{}", report.to_human(&sources, stdout_color(color))),
+    }
+    if report.ok() { exit::OK } else { exit::FAILED }
+}
+
+/// One side does not check: its diagnostics, exit 1 (the contract is wrong, not the command).
+fn invalid(
+    side: &str,
+    spec: &str,
+    checked: &trackc_codegen::Checked,
+    format: Format,
+    color: Color,
+) -> u8 {
+    let message = format!("the {side} contract `{spec}` has errors; fix them before diffing");
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == diag::Severity::Error)
+        .cloned()
+        .collect();
+    match format {
+        Format::Json => {
+            let mut v = diag::to_json(&checked.sources, &errors);
+            v["error"] = message.into();
+            v["side"] = side.into();
+            print_json(&v);
+        }
+        Format::Markdown => {
+            println!("<!-- trackc-diff -->");
+            println!("### ❌ trackc diff: {message}");
+            println!();
+            println!("```text");
+            for d in &errors {
+                println!("{}\n", diag::render(&checked.sources, d, false));
+            }
+            println!("```");
+        }
+        Format::Human => {
+            for d in &errors {
+                eprintln!("{}\n", diag::render(&checked.sources, d, color.enabled()));
+            }
+            eprintln!("error: {message}");
+        }
+    }
+    exit::FAILED
+}
+
+/// `trackc diff --explain [ID]`: the diff rules.
+pub fn explain(id: Option<&str>, format: Format) -> u8 {
+    let rules: Vec<&diff::DiffRule> = match id {
+        None => DIFF_RULES.iter().collect(),
+        Some(id) => match diff::rules::get(id) {
+            Some(r) => vec![r],
+            None => {
+                let hint = diag::did_you_mean_help(id, DIFF_RULES.iter().map(|r| r.id))
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default();
+                return usage_error(
+                    format,
+                    &format!("no diff rule `{id}`{hint} (`trackc diff --explain` lists them)"),
+                );
+            }
+        },
+    };
+    match format {
+        Format::Json => {
+            let items: Vec<_> = rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "breaks": r.breaks.as_str(),
+                        "bump": r.bump.as_str(),
+                        "summary": r.summary,
+                        "explanation": r.explanation,
+                    })
+                })
+                .collect();
+            print_json(&serde_json::json!({ "rules": items }));
+        }
+        _ if id.is_none() => {
+            let width = DIFF_RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            for r in rules {
+                println!(
+                    "{:width$}  {:5}  {:9}  {}",
+                    r.id,
+                    r.bump.as_str(),
+                    r.breaks.as_str(),
+                    r.summary
+                );
+            }
+        }
+        _ => {
+            for r in rules {
+                println!(
+                    "{} (needs a {} bump; breaks {})\n",
+                    r.id,
+                    r.bump.as_str(),
+                    r.breaks.as_str()
+                );
+                println!("{}\n", r.summary);
+                println!("{}", r.explanation);
+            }
+        }
+    }
+    exit::OK
+}
