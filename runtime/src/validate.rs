@@ -97,11 +97,7 @@ impl fmt::Display for Path<'_> {
             Path::Root => f.write_str("$"),
             Path::Field(parent, name) => {
                 parent.fmt(f)?;
-                if !name.is_empty()
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
-                {
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                     write!(f, ".{name}")
                 } else {
                     write!(f, "[{}]", serde_json::Value::from(*name))
@@ -183,14 +179,23 @@ pub mod checks {
     use crate::formats;
 
     pub fn minimum(v: f64, min: f64, path: &Path<'_>, out: &mut Violations) {
-        if !(v >= min) {
-            out.push(path, "minimum", format!("{v} is less than the minimum {min}"));
+        // NaN fails every bound.
+        if v.partial_cmp(&min).is_none_or(|o| o.is_lt()) {
+            out.push(
+                path,
+                "minimum",
+                format!("{v} is less than the minimum {min}"),
+            );
         }
     }
 
     pub fn maximum(v: f64, max: f64, path: &Path<'_>, out: &mut Violations) {
-        if !(v <= max) {
-            out.push(path, "maximum", format!("{v} is greater than the maximum {max}"));
+        if v.partial_cmp(&max).is_none_or(|o| o.is_gt()) {
+            out.push(
+                path,
+                "maximum",
+                format!("{v} is greater than the maximum {max}"),
+            );
         }
     }
 
@@ -211,19 +216,31 @@ pub mod checks {
     pub fn max_length(v: &str, max: usize, path: &Path<'_>, out: &mut Violations) {
         let n = v.chars().count();
         if n > max {
-            out.push(path, "max_length", format!("length {n} is greater than {max}"));
+            out.push(
+                path,
+                "max_length",
+                format!("length {n} is greater than {max}"),
+            );
         }
     }
 
     pub fn min_items(n: usize, min: usize, path: &Path<'_>, out: &mut Violations) {
         if n < min {
-            out.push(path, "min_items", format!("{n} items, at least {min} required"));
+            out.push(
+                path,
+                "min_items",
+                format!("{n} items, at least {min} required"),
+            );
         }
     }
 
     pub fn max_items(n: usize, max: usize, path: &Path<'_>, out: &mut Violations) {
         if n > max {
-            out.push(path, "max_items", format!("{n} items, at most {max} allowed"));
+            out.push(
+                path,
+                "max_items",
+                format!("{n} items, at most {max} allowed"),
+            );
         }
     }
 
