@@ -4,6 +4,19 @@
 use crate::source::{Sp, Span};
 use crate::yaml::Node;
 
+/// The built-in type names; any other name refers to an entry of `types:`.
+pub const BUILTIN_TYPES: [&str; 9] = [
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "timestamp",
+    "date",
+    "enum",
+    "array",
+    "object",
+];
+
 /// A map entry: a name as written and its definition.
 pub type Named<T> = (Sp<String>, T);
 

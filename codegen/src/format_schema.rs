@@ -13,17 +13,7 @@ use std::collections::BTreeMap;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings, json_schema};
 
-const BUILTIN: [&str; 9] = [
-    "string",
-    "integer",
-    "number",
-    "boolean",
-    "timestamp",
-    "date",
-    "enum",
-    "array",
-    "object",
-];
+use crate::ast::BUILTIN_TYPES as BUILTIN;
 
 /// One file of a trackc event contract. A contract is a folder of such files, merged in
 /// path order; `contract`, `version` and `identity` are set in exactly one of them.
