@@ -117,6 +117,28 @@ pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
         start..end
     };
 
+    // A file that could not be taken as text (not UTF-8, too large) has no source line
+    // to show: its text is only a marker (see `load::read_sources`). Name the file alone.
+    let primary_file = sources.get(diag.primary.span.file);
+    if primary_file.text.starts_with('\u{0}') {
+        let mut report = vec![
+            level
+                .primary_title(diag.message.as_str())
+                .id(diag.code)
+                .element(annotate_snippets::Origin::path(primary_file.name.as_str())),
+        ];
+        if let Some(help) = &diag.help {
+            report.push(Group::with_title(
+                Level::HELP.secondary_title(help.as_str()),
+            ));
+        }
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        return renderer.render(&report);
+    }
     let mut primary = snippet_for(diag.primary.span).annotation(
         AnnotationKind::Primary
             .span(range(diag.primary.span))

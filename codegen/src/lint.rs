@@ -148,34 +148,34 @@ fn events(ir: &Ir, diags: &mut Vec<Diagnostic>) {
                 .help("shorten the name"),
             );
         }
-        if e.idempotency_key.is_none() {
-            if let Some(rev) = e.properties.iter().find(|p| p.name == "revenue") {
-                diags.push(
-                    Diagnostic::new(
-                        "revenue-without-idempotency-key",
-                        e.span,
-                        format!(
-                            "event `{}` carries revenue but has no `idempotency_key`",
-                            e.name
-                        ),
-                    )
-                    .label("a retry would count this revenue twice")
-                    .secondary(rev.span, "revenue is here")
-                    .help(
-                        match e
-                            .properties
-                            .iter()
-                            .find(|p| p.name.ends_with("_id") && !p.optional)
-                        {
-                            Some(p) => format!("add `idempotency_key: {}`", p.name),
-                            None => {
-                                "add a required `order_id` property and `idempotency_key: order_id`"
-                                    .to_owned()
-                            }
-                        },
+        if e.idempotency_key.is_none()
+            && let Some(rev) = e.properties.iter().find(|p| p.name == "revenue")
+        {
+            diags.push(
+                Diagnostic::new(
+                    "revenue-without-idempotency-key",
+                    e.span,
+                    format!(
+                        "event `{}` carries revenue but has no `idempotency_key`",
+                        e.name
                     ),
-                );
-            }
+                )
+                .label("a retry would count this revenue twice")
+                .secondary(rev.span, "revenue is here")
+                .help(
+                    match e
+                        .properties
+                        .iter()
+                        .find(|p| p.name.ends_with("_id") && !p.optional)
+                    {
+                        Some(p) => format!("add `idempotency_key: {}`", p.name),
+                        None => {
+                            "add a required `order_id` property and `idempotency_key: order_id`"
+                                .to_owned()
+                        }
+                    },
+                ),
+            );
         }
         if is_cart_or_order(&e.name) {
             let has_items = e.properties.iter().any(|p| {

@@ -86,10 +86,13 @@ pub fn read_sources(path: &Path) -> Result<SourceMap, LoadError> {
         let bytes = std::fs::read(&file).map_err(|e| LoadError::Io(file.clone(), e))?;
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
-            Err(e) => format!(
-                "\u{0}invalid utf-8 at byte {}",
-                e.utf8_error().valid_up_to()
-            ),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+                let line = valid.matches('\n').count() + 1;
+                let col = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!("\u{0}invalid UTF-8 at line {line}, column {col} (byte {at})")
+            }
         };
         map.add(SourceFile::new(name, file, text));
     }
@@ -112,19 +115,22 @@ pub fn load(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Contract {
     let mut contract = Contract::default();
     for (id, file) in sources.files() {
         if let Some(why) = unreadable(file) {
-            let msg = if why.starts_with("too large") {
-                format!(
-                    "file is {}; contract files are limited to {} MiB",
-                    why.trim_start_matches("too large: "),
-                    yaml::budget::MAX_FILE_BYTES / (1024 * 1024)
+            let (msg, help) = if why.starts_with("too large") {
+                (
+                    format!(
+                        "file is {}; contract files are limited to {} MiB",
+                        why.trim_start_matches("too large: "),
+                        yaml::budget::MAX_FILE_BYTES / (1024 * 1024)
+                    ),
+                    "split the contract into several files (one per domain); a real contract is far smaller",
                 )
             } else {
-                format!("file is not UTF-8 text ({why})")
+                (
+                    format!("file is not UTF-8 text: {why}"),
+                    "contract files are UTF-8 YAML; re-save the file as UTF-8",
+                )
             };
-            diags.push(
-                Diagnostic::new("yaml-syntax", Span::file_start(id), msg)
-                    .help("contract files are UTF-8 YAML"),
-            );
+            diags.push(Diagnostic::new("yaml-syntax", Span::file_start(id), msg).help(help));
             continue;
         }
         match yaml::parse(id, file) {
@@ -190,17 +196,7 @@ const TYPE_KEYS: &[(&str, &[&str])] = &[
     ("object", &["properties", "additional_properties"]),
 ];
 
-const BUILTINS: [&str; 9] = [
-    "string",
-    "integer",
-    "number",
-    "boolean",
-    "timestamp",
-    "date",
-    "enum",
-    "array",
-    "object",
-];
+use crate::ast::BUILTIN_TYPES as BUILTINS;
 
 const PROPERTY_KEYS: &[&str] = &["description", "optional", "pii", "deprecated", "examples"];
 const ATTRIBUTE_KEYS: &[&str] = &[
@@ -293,6 +289,14 @@ impl Reader<'_> {
                 None
             }
         }
+    }
+
+    /// The source text at a span (trimmed), for quoting what the user wrote.
+    fn raw(&self, span: Span) -> &str {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default()
+            .trim()
     }
 
     /// A scalar taken as text as written (`1st`, `3`, `true` in an enum's values).
@@ -389,15 +393,22 @@ impl Reader<'_> {
                 } else {
                     "a semver version string such as \"1.2.0\""
                 };
+                // A value that is present but wrong is reported once, here or by the
+                // resolver, never also as a missing section: keep what was written.
                 let value = match &v.value {
                     Node::Str(_) => self.string(v, what),
-                    // `version: 1.2` is a float in YAML; the user meant a string.
-                    Node::Float(_) | Node::Int(_) if key == "version" => {
-                        self.err(v.span, "version must be a quoted string").help =
-                            Some("quote it: `version: \"1.0.0\"`".into());
-                        None
+                    // `version: 1.2` is a number in YAML: keep the text as written, and
+                    // the resolver reports it as not semver (quoted in its hint).
+                    Node::Float(_) | Node::Int(_) | Node::Bool(_) => {
+                        Some(Sp::new(self.raw(v.span).to_owned(), v.span))
                     }
-                    _ => self.string(v, what),
+                    _ => {
+                        let span = v.span;
+                        self.expected(what, &v);
+                        // A placeholder the resolver accepts: the error is reported.
+                        let placeholder = if key == "version" { "0.0.0" } else { "" };
+                        Some(Sp::new(placeholder.to_owned(), span))
+                    }
                 };
                 let slot = if key == "contract" {
                     &mut c.name
@@ -432,8 +443,8 @@ impl Reader<'_> {
                     .label("defined again here")
                     .secondary(prev.span, "first defined here"),
                 );
-            } else if let Some(id) = self.identity(v) {
-                c.identity = Some(Sp::new(id, span));
+            } else {
+                c.identity = Some(Sp::new(self.identity(v), span));
             }
         }
         if let Some(v) = m.value("types") {
@@ -516,9 +527,19 @@ impl Reader<'_> {
         }
     }
 
-    fn identity(&mut self, node: Sp<Node>) -> Option<Identity> {
+    /// `identity:` as written. When it is present but wrong, the error is reported here
+    /// and a placeholder (empty id) is returned, so that it is not also "missing".
+    fn identity(&mut self, node: Sp<Node>) -> Identity {
         let span = node.span;
-        let mut m = self.map(node, "a map with `id`")?;
+        let placeholder = Identity {
+            id: Sp::new(String::new(), span),
+            id_type: None,
+            anonymous_id: None,
+        };
+        let Some(mut m) = self.map(node, "a map with `id`") else {
+            return placeholder;
+        };
+        let has_id = m.has("id");
         let id = m.value("id").and_then(|v| self.string(v, "the id's name"));
         let id_type = m.value("id_type").and_then(|v| self.type_expr_only(v));
         let anonymous_id = m
@@ -526,18 +547,20 @@ impl Reader<'_> {
             .and_then(|v| self.string(v, "the anonymous id's name"));
         self.finish(m, "`identity`", &["id", "id_type", "anonymous_id"], None);
         match id {
-            Some(id) => Some(Identity {
+            Some(id) => Identity {
                 id,
                 id_type,
                 anonymous_id,
-            }),
+            },
             None => {
-                self.err(
-                    span,
-                    "`identity` needs `id`, the name of the stable internal id",
-                )
-                .help = Some("add `id: customer_id`".into());
-                None
+                if !has_id {
+                    self.err(
+                        span,
+                        "`identity` needs `id`, the name of the stable internal id",
+                    )
+                    .help = Some("add `id: customer_id`".into());
+                }
+                placeholder
             }
         }
     }
@@ -638,7 +661,13 @@ impl Reader<'_> {
             self.finish(m, context, &allowed, None);
             return None;
         };
-        let _ = tk;
+        // The expression is reported at `type: NAME`: a map's own span is only its first
+        // character.
+        let head = if tk.span.file == tv.span.file && tk.span.start <= tv.span.end {
+            Span::new(tk.span.file, tk.span.start, tv.span.end)
+        } else {
+            span
+        };
         let tname = self.string(tv.clone(), "a type name")?;
         let ty = match tname.value.as_str() {
             "string" => {
@@ -725,7 +754,7 @@ impl Reader<'_> {
             "named type".to_owned()
         };
         self.finish_type(m, extra, context, &kind);
-        Some(Sp::new(ty, span))
+        Some(Sp::new(ty, head))
     }
 
     fn finish_type(&mut self, m: &mut MapIn, extra: &[&str], context: &str, kind: &str) {
@@ -750,6 +779,17 @@ impl Reader<'_> {
     }
 
     fn enum_values(&mut self, node: Sp<Node>) -> Vec<EnumValue> {
+        let empty = match &node.value {
+            Node::Seq(items) => items.is_empty(),
+            Node::Map(entries) => entries.is_empty(),
+            _ => false,
+        };
+        if empty {
+            // No value could ever be sent.
+            self.err(node.span, "an enum needs at least one value").help =
+                Some("list its values: `values: [a, b]`".into());
+            return Vec::new();
+        }
         match node.value {
             Node::Seq(items) => items
                 .into_iter()
@@ -768,23 +808,23 @@ impl Reader<'_> {
                         description: None,
                         aliases: Vec::new(),
                     };
-                    if !matches!(v.value, Node::Null) {
-                        if let Some(mut m) = self.map(v, "a map with `description` and `aliases`") {
-                            ev.description = m
-                                .value("description")
-                                .and_then(|d| self.string(d, "a description"));
-                            if let Some(a) = m.value("aliases") {
-                                for n in self
-                                    .list(a, "a list of alias spellings")
-                                    .unwrap_or_default()
-                                {
-                                    if let Some(s) = self.scalar_text(n, "an alias") {
-                                        ev.aliases.push(s);
-                                    }
+                    if !matches!(v.value, Node::Null)
+                        && let Some(mut m) = self.map(v, "a map with `description` and `aliases`")
+                    {
+                        ev.description = m
+                            .value("description")
+                            .and_then(|d| self.string(d, "a description"));
+                        if let Some(a) = m.value("aliases") {
+                            for n in self
+                                .list(a, "a list of alias spellings")
+                                .unwrap_or_default()
+                            {
+                                if let Some(s) = self.scalar_text(n, "an alias") {
+                                    ev.aliases.push(s);
                                 }
                             }
-                            self.finish(m, "an enum value", &["description", "aliases"], None);
                         }
+                        self.finish(m, "an enum value", &["description", "aliases"], None);
                     }
                     out.push(ev);
                 }
@@ -925,9 +965,31 @@ impl Reader<'_> {
         let text = match &node.value {
             Node::Str(s) => s.clone(),
             Node::Int(i) => {
-                self.err(span, format!("duration `{i}` has no unit")).help = Some(format!(
-                    "add a unit: `{i}s`, `{i}m`, `{i}h`, `{i}d` or `{i}w`"
-                ));
+                let i = *i;
+                self.diags.push(
+                    Diagnostic::new(
+                        "invalid-duration",
+                        span,
+                        format!("duration `{i}` has no unit"),
+                    )
+                    .label("expected a positive whole number and a unit")
+                    .help(format!(
+                        "add a unit: `{i}s`, `{i}m`, `{i}h`, `{i}d` or `{i}w`"
+                    )),
+                );
+                return None;
+            }
+            Node::Float(_) => {
+                let raw = self.raw(span).to_owned();
+                self.diags.push(
+                    Diagnostic::new(
+                        "invalid-duration",
+                        span,
+                        format!("`{raw}` is not a duration"),
+                    )
+                    .label("expected a positive whole number and a unit")
+                    .help("write a positive integer and one of s m h d w, e.g. `30m`, `21d`"),
+                );
                 return None;
             }
             _ => {
@@ -969,10 +1031,10 @@ impl Reader<'_> {
         };
         let mut out = Vec::new();
         for name in Operator::NAMES {
-            if let Some((k, v)) = m.take(name) {
-                if let Some(op) = self.operator(name, v) {
-                    out.push(Sp::new(op, k.span));
-                }
+            if let Some((k, v)) = m.take(name)
+                && let Some(op) = self.operator(name, v)
+            {
+                out.push(Sp::new(op, k.span));
             }
         }
         self.finish(m, context, &Operator::NAMES, None);
@@ -1038,6 +1100,19 @@ impl Reader<'_> {
             .into_iter()
             .filter(|k| m.has(k))
             .collect();
+        // Point at `event: NAME` (the condition's head), not at the whole map, whose
+        // span is only its first character.
+        let span = match kinds.as_slice() {
+            [kind] => m
+                .entries
+                .iter()
+                .find(|(k, _)| k.value == *kind)
+                .filter(|(k, v)| k.span.file == v.span.file && k.span.start <= v.span.end)
+                .map_or(span, |(k, v)| {
+                    Span::new(k.span.file, k.span.start, v.span.end)
+                }),
+            _ => span,
+        };
         let cond = match kinds.as_slice() {
             ["event"] => {
                 let event = self.string(m.value("event")?, "an event name")?;
@@ -1064,10 +1139,10 @@ impl Reader<'_> {
                 let attribute = self.string(m.value("attribute")?, "an attribute name")?;
                 let mut ops = Vec::new();
                 for name in Operator::NAMES {
-                    if let Some((k, v)) = m.take(name) {
-                        if let Some(op) = self.operator(name, v) {
-                            ops.push(Sp::new(op, k.span));
-                        }
+                    if let Some((k, v)) = m.take(name)
+                        && let Some(op) = self.operator(name, v)
+                    {
+                        ops.push(Sp::new(op, k.span));
                     }
                 }
                 let mut allowed = vec!["attribute"];

@@ -15,17 +15,7 @@ use crate::yaml::Node;
 /// The Rust name of the identify attributes struct; reserved in the type namespace.
 pub const ATTRIBUTES_STRUCT: &str = "PersonAttributes";
 
-const BUILTIN_NAMES: [&str; 9] = [
-    "string",
-    "integer",
-    "number",
-    "boolean",
-    "timestamp",
-    "date",
-    "enum",
-    "array",
-    "object",
-];
+use crate::ast::BUILTIN_TYPES as BUILTIN_NAMES;
 
 pub fn resolve(c: &ast::Contract, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     let mut r = Resolver {
@@ -67,7 +57,7 @@ fn unique_sorted<'c, T>(
                 )
                 .label("defined again here")
                 .secondary(first.0.span, "first defined here")
-                .help(format!("rename one of them, or merge the two definitions")),
+                .help("rename one of them, or merge the two definitions".to_string()),
             );
         } else {
             seen.insert(&e.0.value, e);
@@ -225,6 +215,11 @@ impl Resolver<'_> {
     }
 
     fn missing(&mut self, key: &str, help: &str) {
+        // A file that did not parse may well hold the section: its `yaml-syntax` error is
+        // the one to fix, and "missing" would be noise (or wrong).
+        if self.diags.iter().any(|d| d.code == "yaml-syntax") {
+            return;
+        }
         // Without a better place, point at the start of the first file.
         let span = Span::file_start(crate::source::FileId(0));
         self.push(
@@ -291,19 +286,19 @@ impl Resolver<'_> {
     fn ty(&mut self, expr: &Sp<TypeExpr>, owner: &str) -> Option<Ty> {
         Some(match &expr.value {
             TypeExpr::String(s) => {
-                if let Some(p) = &s.pattern {
-                    if let Err(e) = regex::Regex::new(&format!("^(?:{})$", p.value)) {
-                        let msg = e.to_string();
-                        let last = msg.lines().last().unwrap_or("invalid").trim().to_owned();
-                        self.push(
-                            Diagnostic::new(
-                                "invalid-pattern",
-                                p.span,
-                                format!("`pattern` is not a valid regular expression: {last}"),
-                            )
-                            .label("does not compile"),
-                        );
-                    }
+                if let Some(p) = &s.pattern
+                    && let Err(e) = regex::Regex::new(&format!("^(?:{})$", p.value))
+                {
+                    let msg = e.to_string();
+                    let last = msg.lines().last().unwrap_or("invalid").trim().to_owned();
+                    self.push(
+                        Diagnostic::new(
+                            "invalid-pattern",
+                            p.span,
+                            format!("`pattern` is not a valid regular expression: {last}"),
+                        )
+                        .label("does not compile"),
+                    );
                 }
                 self.check_bounds(
                     s.min_length.as_ref().map(|v| v.map(|x| x as f64)),
@@ -319,7 +314,7 @@ impl Resolver<'_> {
                 })
             }
             TypeExpr::Integer(b) | TypeExpr::Number(b) => {
-                self.check_bounds(b.minimum.clone(), b.maximum.clone(), "minimum", "maximum");
+                self.check_bounds(b.minimum, b.maximum, "minimum", "maximum");
                 let bounds = Bounds {
                     minimum: b.minimum.as_ref().map(|v| v.value),
                     maximum: b.maximum.as_ref().map(|v| v.value),
@@ -391,21 +386,21 @@ impl Resolver<'_> {
         lo_name: &str,
         hi_name: &str,
     ) {
-        if let (Some(lo), Some(hi)) = (lo, hi) {
-            if lo.value > hi.value {
-                self.push(
-                    Diagnostic::new(
-                        "invalid-bounds",
-                        hi.span,
-                        format!(
-                            "`{hi_name}` {} is less than `{lo_name}` {}",
-                            hi.value, lo.value
-                        ),
-                    )
-                    .label("no value fits")
-                    .secondary(lo.span, format!("`{lo_name}` set here")),
-                );
-            }
+        if let (Some(lo), Some(hi)) = (lo, hi)
+            && lo.value > hi.value
+        {
+            self.push(
+                Diagnostic::new(
+                    "invalid-bounds",
+                    hi.span,
+                    format!(
+                        "`{hi_name}` {} is less than `{lo_name}` {}",
+                        hi.value, lo.value
+                    ),
+                )
+                .label("no value fits")
+                .secondary(lo.span, format!("`{lo_name}` set here")),
+            );
         }
     }
 

@@ -176,6 +176,8 @@ fn options() -> serde_saphyr::Options {
 }
 
 /// Parse one file. `Ok(None)` for a file with no document (empty, or only comments).
+// One diagnostic per file, on a cold path: not worth a box.
+#[allow(clippy::result_large_err)]
 pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Option<Sp<Node>>, Diagnostic> {
     let text = file.text.as_str();
     if let Some(d) = find_tab_indent(file_id, text) {
@@ -226,24 +228,80 @@ fn syntax_error(file_id: FileId, file: &SourceFile, e: &serde_saphyr::Error) -> 
         }
         _ => Span::file_start(file_id),
     };
-    let message = plain_message(e);
-    let help = if message.contains("budget")
-        || message.contains("limit")
-        || message.contains("exceeded")
-    {
-        Some(
-            "trackc parses contracts under fixed budgets against hostile input (see `trackc explain yaml-syntax`); split the file or remove the aliases",
-        )
-    } else if message.contains("duplicate") {
-        Some("each key may appear once in a map; merge the two entries")
-    } else {
-        None
-    };
+    let (message, help) = humanize(&plain_message(e));
     let d = Diagnostic::new("yaml-syntax", span, message);
     match help {
         Some(h) => d.help(h),
         None => d,
     }
+}
+
+/// Budget breaches in words (serde-saphyr reports them in `Debug` form), with a hint.
+fn humanize(message: &str) -> (String, Option<&'static str>) {
+    use budget::*;
+    const BUDGET_HELP: &str = "trackc parses contracts under fixed budgets against hostile input (see `trackc explain yaml-syntax`); a real contract is far inside them";
+    const ALIAS_HELP: &str = "trackc parses contracts under fixed budgets against hostile input (see `trackc explain yaml-syntax`); write the values out instead of using aliases";
+    const DEPTH_HELP: &str = "trackc parses contracts under fixed budgets against hostile input (see `trackc explain yaml-syntax`); a contract needs far fewer levels";
+    if let Some(breach) = message.strip_prefix("budget breached: ") {
+        let kind = breach.split([' ', '{']).next().unwrap_or_default();
+        let (text, help) = match kind {
+            "Depth" => (
+                format!("nested more than {MAX_DEPTH} levels deep"),
+                DEPTH_HELP,
+            ),
+            "Documents" => (
+                "more than one YAML document in one file".to_owned(),
+                "a contract file holds one document: remove the `---` line, or move what follows it to another file",
+            ),
+            "Anchors" => (
+                format!("more than {MAX_ANCHORS} anchors (`&name`)"),
+                ALIAS_HELP,
+            ),
+            "Aliases" => (
+                format!("more than {MAX_ALIASES} aliases (`*name`)"),
+                ALIAS_HELP,
+            ),
+            "AliasAnchorRatio" => ("too many aliases per anchor".to_owned(), ALIAS_HELP),
+            "Nodes" => (format!("more than {MAX_NODES} YAML nodes"), BUDGET_HELP),
+            "Events" => (
+                format!("more than {MAX_EVENTS} YAML parser events"),
+                BUDGET_HELP,
+            ),
+            "ScalarBytes" => (
+                format!(
+                    "more than {} MiB of scalar text (aliases included)",
+                    MAX_SCALAR_BYTES / (1024 * 1024)
+                ),
+                BUDGET_HELP,
+            ),
+            _ => (message.to_owned(), BUDGET_HELP),
+        };
+        return (format!("parser budget exceeded: {text}"), Some(help));
+    }
+    if message.starts_with("recursion limit exceeded") {
+        return (
+            format!("parser budget exceeded: nested more than {MAX_FLOW_NESTING} levels deep"),
+            Some(DEPTH_HELP),
+        );
+    }
+    if message.starts_with("alias replay limit exceeded") {
+        return (
+            format!(
+                "parser budget exceeded: aliases expand to more than {MAX_REPLAYED_EVENTS} YAML nodes"
+            ),
+            Some(ALIAS_HELP),
+        );
+    }
+    if message.contains("budget") || message.contains("limit") || message.contains("exceeded") {
+        return (message.to_owned(), Some(BUDGET_HELP));
+    }
+    if message.contains("duplicate") {
+        return (
+            message.to_owned(),
+            Some("each key may appear once in a map; merge the two entries"),
+        );
+    }
+    (message.to_owned(), None)
 }
 
 /// serde-saphyr's message without its own location prefix and snippet (we render ours).
