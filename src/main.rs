@@ -62,6 +62,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         color: Color,
     },
+    /// Check captured Track API traffic (NDJSON: v2 operations and batches, v1 requests)
+    /// against the contract; exit 1 when any record violates it.
+    Validate {
+        /// `[DIR] FILE`: the contract folder (default `contract`) and the traffic (`-` for
+        /// stdin; gunzipped when the name ends in `.gz`).
+        #[arg(num_args = 1..=2, required = true, value_name = "[DIR] FILE")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[arg(long, value_enum, default_value_t)]
+        color: Color,
+        /// Worker threads (0: every core).
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+    },
     /// Explain a rule (or list every rule).
     Explain {
         /// A rule id, e.g. `revenue-workflow-without-exit`.
@@ -111,6 +126,17 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check { dir, format, color } => cmd::check::run(&dir, format, color),
+        Command::Validate {
+            paths,
+            format,
+            color,
+            jobs,
+        } => cmd::validate::run(cmd::validate::Args {
+            paths: &paths,
+            format,
+            color,
+            jobs,
+        }),
         Command::Explain { id, format } => cmd::explain::run(id.as_deref(), format),
         Command::Schema { format } => cmd::schema::run(format),
         Command::Diff {

@@ -2,6 +2,7 @@ pub mod check;
 pub mod diff;
 pub mod explain;
 pub mod schema;
+pub mod validate;
 
 use crate::{Format, exit};
 
