@@ -62,6 +62,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         color: Color,
     },
+    /// Write the JSON Schemas and the Markdown catalog (`--check`: compare, write nothing).
+    Generate {
+        /// The contract folder (or one file).
+        #[arg(default_value = "contract")]
+        dir: PathBuf,
+        /// Output folder: schemas go to OUT/schemas, the catalog to OUT/docs.
+        #[arg(long, default_value = "generated")]
+        out: PathBuf,
+        /// Write nothing; exit 1 naming every stale, missing or extra generated file.
+        #[arg(long)]
+        check: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[arg(long, value_enum, default_value_t)]
+        color: Color,
+    },
     /// Check captured Track API traffic (NDJSON: v2 operations and batches, v1 requests)
     /// against the contract; exit 1 when any record violates it.
     Validate {
@@ -126,6 +142,19 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check { dir, format, color } => cmd::check::run(&dir, format, color),
+        Command::Generate {
+            dir,
+            out,
+            check,
+            format,
+            color,
+        } => cmd::generate::run(cmd::generate::Options {
+            dir: &dir,
+            out: &out,
+            check,
+            format,
+            color,
+        }),
         Command::Validate {
             paths,
             format,

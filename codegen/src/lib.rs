@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod diag;
+pub mod emit;
 pub mod diff;
 pub mod ir;
 pub mod lint;
@@ -10,6 +11,8 @@ pub mod naming;
 pub mod resolve;
 pub mod rules;
 pub mod source;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod validate;
 pub mod yaml;
 

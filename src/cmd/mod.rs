@@ -1,6 +1,7 @@
 pub mod check;
 pub mod diff;
 pub mod explain;
+pub mod generate;
 pub mod schema;
 pub mod validate;
 

@@ -1,0 +1,264 @@
+//! Example payloads for the catalog: the contract's own `examples` where a property has
+//! one (and it fits the type), otherwise a synthesized value that satisfies every
+//! constraint (bounds, lengths, patterns, formats, item counts). Deterministic.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+use super::json::{J, Obj};
+use crate::ir::{Event, Ir, Property, StringFormat, StringTy, Ty, TypeKind};
+
+/// A fixed, plausible Unix time in seconds (2024-06-03T16:00:00Z).
+pub const EXAMPLE_TIMESTAMP: i64 = 1_717_430_400;
+pub const EXAMPLE_DATE: &str = "2024-06-03";
+
+/// A Track API v2 operation sending `event` (`attributes` is the event's data).
+pub fn track_operation(ir: &Ir, event: &Event) -> J {
+    Obj::new()
+        .with("type", "person")
+        .with("identifiers", Obj::new().with("id", identity_id(ir)))
+        .with("action", "event")
+        .with("name", event.name.as_str())
+        .with("attributes", event_data(ir, event))
+        .into()
+}
+
+/// A Track API v2 identify operation with every attribute that is neither `derived` nor
+/// deprecated.
+pub fn identify_operation(ir: &Ir) -> J {
+    let mut attrs = Obj::new();
+    for p in ir
+        .attributes
+        .iter()
+        .filter(|p| !p.derived && p.deprecated.is_none())
+    {
+        attrs.insert(p.name.as_str(), property(ir, p));
+    }
+    Obj::new()
+        .with("type", "person")
+        .with("identifiers", Obj::new().with("id", identity_id(ir)))
+        .with("action", "identify")
+        .with("attributes", attrs)
+        .into()
+}
+
+/// The event's data with every property, optional ones included (but not deprecated ones).
+pub fn event_data(ir: &Ir, event: &Event) -> J {
+    object(ir, &event.properties, 0)
+}
+
+/// An identifier value that fits the identity's `id_type`.
+pub fn identity_id(ir: &Ir) -> J {
+    match ir.underlying(&ir.identity.id_type) {
+        Ty::String(s) if s.pattern.is_none() && s.format.is_none() => {
+            J::Str(fit_length("42", s).unwrap_or_else(|| "42".into()))
+        }
+        ty => value(ir, ty, 0),
+    }
+}
+
+/// A property's first contract example when it fits the type, else a synthesized value.
+pub fn property(ir: &Ir, p: &Property) -> J {
+    match p.examples.first() {
+        Some(ex) if crate::lint::fits(ir, &p.ty, ex) => super::json::from_value(ex),
+        _ => value(ir, &p.ty, 0),
+    }
+}
+
+fn object(ir: &Ir, props: &[Property], depth: usize) -> J {
+    let mut o = Obj::new();
+    // Deprecated optional properties are left out: examples show what to send.
+    for p in props
+        .iter()
+        .filter(|p| !(p.optional && p.deprecated.is_some()))
+    {
+        let v = match p.examples.first() {
+            Some(ex) if crate::lint::fits(ir, &p.ty, ex) => super::json::from_value(ex),
+            _ => value(ir, &p.ty, depth + 1),
+        };
+        o.insert(p.name.as_str(), v);
+    }
+    J::Obj(o)
+}
+
+/// A synthesized value of the type.
+pub fn value(ir: &Ir, ty: &Ty, depth: usize) -> J {
+    if depth > 32 {
+        return J::Null;
+    }
+    match ty {
+        Ty::String(s) => J::Str(string(s).unwrap_or_else(|| "example".into())),
+        Ty::Integer(b) => {
+            let mut v = 1.0f64;
+            if let Some(min) = b.minimum {
+                v = v.max(min.ceil());
+            }
+            if let Some(max) = b.maximum {
+                v = v.min(max.floor());
+            }
+            J::from(v)
+        }
+        Ty::Number(b) => {
+            let mut v = 10.0f64;
+            if let Some(min) = b.minimum {
+                v = v.max(min);
+            }
+            if let Some(max) = b.maximum {
+                v = v.min(max);
+            }
+            J::from(v)
+        }
+        Ty::Boolean => J::Bool(true),
+        Ty::Timestamp => J::from(EXAMPLE_TIMESTAMP),
+        Ty::Date => J::from(EXAMPLE_DATE),
+        Ty::Array(a) => {
+            let mut n = a.min_items.unwrap_or(0).max(1);
+            if let Some(max) = a.max_items {
+                n = n.min(max);
+            }
+            let item = value(ir, &a.items, depth + 1);
+            J::Arr((0..n).map(|_| item.clone()).collect())
+        }
+        Ty::Ref(id) => match &ir.ty(*id).kind {
+            TypeKind::Enum(e) => e
+                .values
+                .first()
+                .map(|v| J::from(v.value.as_str()))
+                .unwrap_or(J::Null),
+            TypeKind::Object(o) => object(ir, &o.properties, depth + 1),
+            TypeKind::Alias(inner) => value(ir, inner, depth + 1),
+        },
+    }
+}
+
+/// A string satisfying the type's format, pattern and lengths, when one is found.
+pub fn string(s: &StringTy) -> Option<String> {
+    let base = match s.format {
+        Some(StringFormat::Email) => "jane@example.com",
+        Some(StringFormat::E164) => "+14155550123",
+        Some(StringFormat::Uri) => "https://example.com/",
+        Some(StringFormat::Uuid) => "3f1c2a9e-8b7d-4c6f-9a2e-1d0b5c4e7f60",
+        Some(StringFormat::Currency) => "USD",
+        Some(StringFormat::Country) => "US",
+        None => "example",
+    };
+    match &s.pattern {
+        None => fit_length(base, s),
+        Some(p) => {
+            let re = regex::Regex::new(&format!("^(?:{p})$")).ok()?;
+            if re.is_match(base) && len_ok(base, s) {
+                return Some(base.into());
+            }
+            matching(p, |c| re.is_match(c) && len_ok(c, s))
+        }
+    }
+}
+
+fn len_ok(v: &str, s: &StringTy) -> bool {
+    let n = v.chars().count() as u64;
+    s.min_length.is_none_or(|m| n >= m) && s.max_length.is_none_or(|m| n <= m)
+}
+
+/// The base string padded with `x` or cut to fit the lengths (formats other than none
+/// are already short and fixed).
+fn fit_length(base: &str, s: &StringTy) -> Option<String> {
+    let mut v: String = base.into();
+    if s.format.is_none() {
+        if let Some(min) = s.min_length {
+            while (v.chars().count() as u64) < min {
+                v.push('x');
+            }
+        }
+        if let Some(max) = s.max_length {
+            v = v.chars().take(max as usize).collect();
+        }
+    }
+    len_ok(&v, s).then_some(v)
+}
+
+/// A string matching `pattern` (a whole-value regex) and accepted by `ok`: built from the
+/// pattern's syntax tree, taking the first alternative and the first alphanumeric
+/// character of each class, and repeating each repetition `min + extra` times for
+/// growing `extra` until `ok` accepts.
+pub fn matching(pattern: &str, ok: impl Fn(&str) -> bool) -> Option<String> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    (0..=64).find_map(|extra| {
+        let mut out = String::new();
+        build(&hir, extra, &mut out);
+        ok(&out).then_some(out)
+    })
+}
+
+fn build(hir: &Hir, extra: u32, out: &mut String) {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(l) => out.push_str(&String::from_utf8_lossy(&l.0)),
+        HirKind::Class(Class::Unicode(c)) => {
+            let chars = c.ranges().iter().flat_map(|r| r.start()..=r.end());
+            let pick = chars
+                .clone()
+                .take(4096)
+                .find(|ch| ch.is_ascii_alphanumeric())
+                .or_else(|| chars.clone().next());
+            if let Some(ch) = pick {
+                out.push(ch);
+            }
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            let bytes = c.ranges().iter().flat_map(|r| r.start()..=r.end());
+            let pick = bytes
+                .clone()
+                .find(|b| b.is_ascii_alphanumeric())
+                .or_else(|| bytes.clone().find(|b| b.is_ascii()));
+            if let Some(b) = pick {
+                out.push(b as char);
+            }
+        }
+        HirKind::Repetition(r) => {
+            let n = r
+                .min
+                .saturating_add(extra)
+                .min(r.max.unwrap_or(u32::MAX))
+                .min(r.min.max(1).saturating_add(256));
+            for _ in 0..n {
+                build(&r.sub, extra, out);
+            }
+        }
+        HirKind::Capture(c) => build(&c.sub, extra, out),
+        HirKind::Concat(parts) => {
+            for p in parts {
+                build(p, extra, out);
+            }
+        }
+        HirKind::Alternation(alts) => {
+            if let Some(first) = alts.first() {
+                build(first, extra, out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_match_their_patterns_and_lengths() {
+        let s = StringTy {
+            pattern: Some("^cus_[0-9a-z]{8,}$".into()),
+            ..Default::default()
+        };
+        assert_eq!(string(&s).as_deref(), Some("cus_00000000"));
+        let s = StringTy {
+            pattern: Some("^[A-Z0-9]+(-[A-Z0-9]+)*$".into()),
+            min_length: Some(3),
+            max_length: Some(32),
+            format: None,
+        };
+        assert_eq!(string(&s).as_deref(), Some("00-00"));
+        let s = StringTy {
+            min_length: Some(9),
+            ..Default::default()
+        };
+        assert_eq!(string(&s).as_deref(), Some("examplexx"));
+    }
+}
