@@ -259,7 +259,7 @@ fn kind(ir: &Ir, ty: &Ty) -> String {
         Ty::Ref(id) => match &ir.ty(*id).kind {
             TypeKind::Enum(_) => "enum".into(),
             TypeKind::Object(_) => "object".into(),
-            TypeKind::Alias(_) => unreachable!("underlying follows aliases"),
+            TypeKind::Alias(inner) => kind(ir, inner),
         },
     }
 }

@@ -220,6 +220,27 @@ mod tests {
         }
     }
 
+    /// Every rule id the comparison can emit is registered (a missing one would panic).
+    #[test]
+    fn emitted_ids_are_registered() {
+        let src = include_str!("compare.rs");
+        let mut found = 0;
+        for (i, _) in src.match_indices('"') {
+            let rest = &src[i + 1..];
+            let Some(end) = rest.find('"') else { break };
+            let lit = &rest[..end];
+            let ruleish = lit.contains('-')
+                && lit.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                && !lit.starts_with('-')
+                && !lit.ends_with('-');
+            if ruleish {
+                found += 1;
+                assert!(rules::get(lit).is_some(), "`{lit}` is not in DIFF_RULES");
+            }
+        }
+        assert!(found >= DIFF_RULES.len(), "{found} ids found in compare.rs");
+    }
+
     #[test]
     fn declared_bumps() {
         assert_eq!(declared_bump(v(1, 0, 0), v(1, 0, 0)), Bump::None);
