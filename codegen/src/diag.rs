@@ -110,10 +110,18 @@ pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
             .path(file.name.as_str())
             .fold(true)
     };
+    // Within the text and on char boundaries (a parser's one-byte span may fall inside
+    // a multi-byte character): widen to the whole character.
     let range = |span: Span| {
         let text = &sources.get(span.file).text;
-        let start = (span.start as usize).min(text.len());
-        let end = (span.end as usize).clamp(start, text.len());
+        let mut start = (span.start as usize).min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (span.end as usize).clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
         start..end
     };
 

@@ -1,0 +1,109 @@
+//! `trackc explain`: every rule explains itself; an unknown id is a usage error with a
+//! "did you mean".
+
+use std::process::{Command, Output};
+
+use trackc_codegen::ast::LintLevel;
+use trackc_codegen::rules::RULES;
+
+fn trackc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trackc"))
+        .args(args)
+        .output()
+        .expect("run trackc")
+}
+
+#[test]
+fn every_rule_explains() {
+    for r in RULES {
+        let out = trackc(&["explain", r.id]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "explain {}", r.id);
+        assert!(stdout.starts_with(r.id), "{stdout}");
+        let level = match r.default {
+            LintLevel::Allow => "allow",
+            LintLevel::Warn => "warn",
+            LintLevel::Deny => "deny",
+        };
+        assert!(
+            stdout.contains(&format!("({level} by default")),
+            "{}: {stdout}",
+            r.id
+        );
+        assert!(stdout.contains(r.summary), "{}", r.id);
+        assert!(stdout.contains(r.explanation), "{}", r.id);
+        assert!(
+            !r.explanation.trim().is_empty() && !r.summary.trim().is_empty(),
+            "{} has no explanation",
+            r.id
+        );
+        // Overridable rules show how to override them; the others say they cannot be.
+        if r.overridable {
+            assert!(
+                stdout.contains(&format!("lints:\n      {}: allow", r.id)),
+                "{stdout}"
+            );
+        } else {
+            assert!(stdout.contains("cannot be lowered"), "{stdout}");
+        }
+    }
+}
+
+#[test]
+fn every_rule_explains_as_json() {
+    for r in RULES {
+        let out = trackc(&["explain", r.id, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let rules = v["rules"].as_array().expect("rules");
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0]["id"], r.id);
+        assert_eq!(rules[0]["explanation"], r.explanation);
+        assert_eq!(rules[0]["overridable"], r.overridable);
+    }
+}
+
+#[test]
+fn explain_without_an_id_lists_every_rule() {
+    let out = trackc(&["explain"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let listed: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    assert_eq!(listed, ids);
+}
+
+#[test]
+fn unknown_id_is_a_usage_error_with_did_you_mean() {
+    let out = trackc(&["explain", "unused-segments"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    insta::assert_snapshot!(stderr, @"error: no rule `unused-segments`; did you mean `unused-segment`? (`trackc explain` lists every rule)");
+
+    // Far from every id: no guess, still exit 2.
+    let out = trackc(&["explain", "zzzz"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no rule `zzzz`"), "{stderr}");
+    assert!(!stderr.contains("did you mean"), "{stderr}");
+
+    // JSON: one document with `error`.
+    let out = trackc(&[
+        "explain",
+        "revenue-workflow-without-exits",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `revenue-workflow-without-exit`?"),
+        "{v}"
+    );
+}
