@@ -126,6 +126,20 @@ pub fn anchor(name: &str) -> String {
     out
 }
 
+/// A Mermaid node id from a name: `e_order_completed`. Names that are not plain
+/// snake_case (the naming lint warns about them) fall back to their position.
+fn node_id(prefix: &str, name: &str, index: usize) -> String {
+    if !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        format!("{prefix}_{name}")
+    } else {
+        format!("{prefix}{index}")
+    }
+}
+
 /// Mermaid label text: quotes and HTML as entities.
 fn mermaid_label(s: &str) -> String {
     let mut out = String::new();
@@ -1153,14 +1167,35 @@ impl<'a> Catalog<'a> {
     fn mermaid(&self) -> String {
         let ir = self.ir;
         let mut s = String::from("flowchart LR\n");
+        // Node ids come from names, so adding one segment does not renumber the others
+        // and the chart's diff in a pull request shows only what changed.
+        let ev: Vec<String> = ir
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| node_id("e", &e.name, i))
+            .collect();
+        let sg: Vec<String> = ir
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, x)| node_id("s", &x.name, i))
+            .collect();
+        let wf: Vec<String> = ir
+            .workflows
+            .iter()
+            .enumerate()
+            .map(|(i, x)| node_id("w", &x.name, i))
+            .collect();
+        let at = |a: u32| node_id("a", &ir.attributes[a as usize].name, a as usize);
         for (i, e) in ir.events.iter().enumerate() {
-            let _ = writeln!(s, "  e{i}[\"{}\"]", mermaid_label(&e.name));
+            let _ = writeln!(s, "  {}[\"{}\"]", ev[i], mermaid_label(&e.name));
         }
         for (i, seg) in ir.segments.iter().enumerate() {
-            let _ = writeln!(s, "  s{i}([\"{}\"])", mermaid_label(&seg.name));
+            let _ = writeln!(s, "  {}([\"{}\"])", sg[i], mermaid_label(&seg.name));
         }
         for (i, w) in ir.workflows.iter().enumerate() {
-            let _ = writeln!(s, "  w{i}[[\"{}\"]]", mermaid_label(&w.name));
+            let _ = writeln!(s, "  {}[[\"{}\"]]", wf[i], mermaid_label(&w.name));
         }
         let mut attrs = BTreeSet::new();
         for w in &ir.workflows {
@@ -1173,7 +1208,8 @@ impl<'a> Catalog<'a> {
         for a in &attrs {
             let _ = writeln!(
                 s,
-                "  a{a}{{{{\"attribute: {}\"}}}}",
+                "  {}{{{{\"attribute: {}\"}}}}",
+                at(*a),
                 mermaid_label(&ir.attributes[*a as usize].name)
             );
         }
@@ -1182,10 +1218,10 @@ impl<'a> Catalog<'a> {
             for c in seg.conditions() {
                 match c {
                     Condition::Event { event, .. } => {
-                        edges.insert(format!("  e{} --> s{i}", event.0));
+                        edges.insert(format!("  {} --> {}", ev[event.0 as usize], sg[i]));
                     }
                     Condition::Segment { segment, .. } => {
-                        edges.insert(format!("  s{} --> s{i}", segment.0));
+                        edges.insert(format!("  {} --> {}", sg[segment.0 as usize], sg[i]));
                     }
                     Condition::Attribute { .. } => {}
                 }
@@ -1195,22 +1231,24 @@ impl<'a> Catalog<'a> {
         for (i, w) in ir.workflows.iter().enumerate() {
             match &w.trigger {
                 Some(Trigger::Event { event, .. }) => {
-                    lines.push(format!("  e{} --> w{i}", event.0))
+                    lines.push(format!("  {} --> {}", ev[event.0 as usize], wf[i]))
                 }
                 Some(Trigger::Segment { segment }) => {
-                    lines.push(format!("  s{} --> w{i}", segment.0))
+                    lines.push(format!("  {} --> {}", sg[segment.0 as usize], wf[i]))
                 }
                 None => {}
             }
             let mut exits = BTreeSet::new();
             for c in &w.exit_when {
                 exits.insert(match c {
-                    Condition::Event { event, .. } => format!("  e{} -. exit .-> w{i}", event.0),
+                    Condition::Event { event, .. } => {
+                        format!("  {} -. exit .-> {}", ev[event.0 as usize], wf[i])
+                    }
                     Condition::Segment { segment, .. } => {
-                        format!("  s{} -. exit .-> w{i}", segment.0)
+                        format!("  {} -. exit .-> {}", sg[segment.0 as usize], wf[i])
                     }
                     Condition::Attribute { attribute, .. } => {
-                        format!("  a{} -. exit .-> w{i}", attribute.0)
+                        format!("  {} -. exit .-> {}", at(attribute.0), wf[i])
                     }
                 });
             }
