@@ -1,4 +1,5 @@
 use trackc_codegen::ast::LintLevel;
+use trackc_codegen::diff::rules::{self as diff_rules, DIFF_RULES};
 use trackc_codegen::rules::{self, RULES};
 
 use super::{print_json, usage_error};
@@ -13,12 +14,19 @@ fn level(l: LintLevel) -> &'static str {
 }
 
 pub fn run(id: Option<&str>, format: Format) -> u8 {
+    if let Some(r) = id.and_then(diff_rules::get) {
+        return explain_diff_rule(r, format);
+    }
     let rules: Vec<&rules::Rule> = match id {
         None => RULES.iter().collect(),
         Some(id) => match rules::get(id) {
             Some(r) => vec![r],
             None => {
-                let hint = trackc_codegen::diag::did_you_mean_help(id, RULES.iter().map(|r| r.id))
+                let all = RULES
+                    .iter()
+                    .map(|r| r.id)
+                    .chain(DIFF_RULES.iter().map(|r| r.id));
+                let hint = trackc_codegen::diag::did_you_mean_help(id, all)
                     .map(|h| format!("; {h}"))
                     .unwrap_or_default();
                 return usage_error(
@@ -42,12 +50,27 @@ pub fn run(id: Option<&str>, format: Format) -> u8 {
                     })
                 })
                 .collect();
-            print_json(&serde_json::json!({ "rules": items }));
+            let diff: Vec<_> = if id.is_none() {
+                DIFF_RULES.iter().map(diff_json).collect()
+            } else {
+                Vec::new()
+            };
+            print_json(&serde_json::json!({ "rules": items, "diff_rules": diff }));
         }
         _ if id.is_none() => {
-            let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let width = RULES
+                .iter()
+                .map(|r| r.id.len())
+                .chain(DIFF_RULES.iter().map(|r| r.id.len()))
+                .max()
+                .unwrap_or(0);
+            println!("Checker rules (`trackc check`), with their default level:\n");
             for r in rules {
                 println!("{:width$}  {:5}  {}", r.id, level(r.default), r.summary);
+            }
+            println!("\nDiff rules (`trackc diff`), with the bump they need:\n");
+            for r in DIFF_RULES {
+                println!("{:width$}  {:5}  {}", r.id, r.bump.as_str(), r.summary);
             }
         }
         _ => {
@@ -72,6 +95,32 @@ pub fn run(id: Option<&str>, format: Format) -> u8 {
                 }
             }
         }
+    }
+    exit::OK
+}
+
+fn diff_json(r: &diff_rules::DiffRule) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id,
+        "bump": r.bump.as_str(),
+        "breaks": r.breaks.as_str(),
+        "summary": r.summary,
+        "explanation": r.explanation,
+    })
+}
+
+fn explain_diff_rule(r: &diff_rules::DiffRule, format: Format) -> u8 {
+    if format == Format::Json {
+        print_json(&serde_json::json!({ "rules": [], "diff_rules": [diff_json(r)] }));
+    } else {
+        println!(
+            "{} (diff rule: needs a {} bump, breaks {})\n",
+            r.id,
+            r.bump.as_str(),
+            r.breaks.as_str()
+        );
+        println!("{}\n", r.summary);
+        println!("{}", r.explanation);
     }
     exit::OK
 }
