@@ -1,9 +1,10 @@
 //! trackc-codegen: load → resolve → lint → emit / diff / validate.
 
 pub mod ast;
+pub mod build;
 pub mod diag;
-pub mod emit;
 pub mod diff;
+pub mod emit;
 pub mod ir;
 pub mod lint;
 pub mod load;
@@ -17,6 +18,8 @@ pub mod validate;
 pub mod yaml;
 
 use std::path::Path;
+
+pub use build::{BuildError, Builder};
 
 /// A checked contract: its files, the IR (when it resolved), and every diagnostic.
 pub struct Checked {

@@ -8,11 +8,13 @@ pub use schemars;
 pub use serde;
 pub use serde_json;
 
-/// `#[derive(trackc::Event)]` and `#[derive(trackc::Attributes)]`.
-pub use trackc_macros::{Attributes, Event};
+/// `#[derive(trackc::Event)]`, `#[derive(trackc::Attributes)]` and
+/// `#[derive(trackc::Validate)]` (nested objects and enums).
+pub use trackc_macros::{Attributes, Event, Validate};
 
 mod event;
 pub mod formats;
+mod private;
 mod time;
 pub mod validate;
 
@@ -22,12 +24,17 @@ pub mod client;
 pub use client::{Client, ClientBuilder};
 
 pub use event::{Attributes, Backfill, Event, IdempotencyKey};
+pub use private::ParseEnumError;
 pub use time::{Date, DateError, Timestamp};
 pub use validate::{Path, Validate, Violation, Violations};
 
 /// Support code for derive expansions. Not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::private::{
+        AsF64, AsIdempotencyKey, AsSlice, AsStr, ContractType, Redacted, deserialize_some, fold,
+        str_eq,
+    };
     pub use crate::validate::checks;
     pub use regex;
     pub use std::sync::LazyLock;
