@@ -73,6 +73,9 @@ enum Command {
         /// Write nothing; exit 1 naming every stale, missing or extra generated file.
         #[arg(long)]
         check: bool,
+        /// Also write the Rust module (the same code `trackc_codegen::Builder` writes).
+        #[arg(long, value_name = "FILE")]
+        rust: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
         #[arg(long, value_enum, default_value_t)]
@@ -146,6 +149,7 @@ fn main() -> ExitCode {
             dir,
             out,
             check,
+            rust,
             format,
             color,
         } => cmd::generate::run(cmd::generate::Options {
@@ -154,6 +158,7 @@ fn main() -> ExitCode {
             check,
             format,
             color,
+            rust: rust.as_deref(),
         }),
         Command::Validate {
             paths,
