@@ -170,8 +170,9 @@ pub struct Validator {
     pub(crate) nodes: Vec<Node>,
     /// A human name per node for messages (`string`, `Item`, `array of Item`).
     pub(crate) names: Vec<Box<str>>,
-    pub(crate) events: HashMap<Box<str>, EventCheck>,
-    /// Sorted, for "did you mean".
+    /// Sorted by name (binary search: a handful of comparisons, no hashing).
+    pub(crate) events: Vec<(Box<str>, EventCheck)>,
+    /// The same names, for "did you mean".
     pub(crate) event_names: Vec<Box<str>>,
     pub(crate) attributes: NodeId,
     pub(crate) identity: IdentityCheck,
@@ -240,12 +241,13 @@ impl Validator {
             c.names[i] = ir.describe(&Ty::Ref(ir::TypeId(i as u32))).into();
             c.nodes[i] = node;
         }
-        let mut events = HashMap::with_capacity(ir.events.len());
+        let mut events = Vec::with_capacity(ir.events.len());
         for e in &ir.events {
             let obj = c.object(&e.properties, false, ObjectRole::Data)?;
             let data = c.push(Node::Object(obj), format!("{} data", e.name));
-            events.insert(e.name.clone().into_boxed_str(), EventCheck { data });
+            events.push((e.name.clone().into_boxed_str(), EventCheck { data }));
         }
+        events.sort_by(|a, b| a.0.cmp(&b.0));
         let mut attrs = c.object(&ir.attributes, false, ObjectRole::Attributes)?;
         for p in &mut attrs.props {
             p.optional = true;
@@ -279,8 +281,7 @@ impl Validator {
                 _ => IdKind::String(StringCheck::default()),
             },
         };
-        let mut event_names: Vec<Box<str>> = events.keys().cloned().collect();
-        event_names.sort();
+        let event_names: Vec<Box<str>> = events.iter().map(|(n, _)| n.clone()).collect();
         let mut v = Validator {
             nodes: c.nodes,
             names: c.names,
@@ -321,6 +322,14 @@ impl Validator {
                 _ => {}
             }
         }
+    }
+
+    #[inline]
+    pub(crate) fn event(&self, name: &str) -> Option<&EventCheck> {
+        self.events
+            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .ok()
+            .map(|i| &self.events[i].1)
     }
 
     /// The contract's event names, sorted.

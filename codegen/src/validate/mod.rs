@@ -36,9 +36,10 @@ mod engine;
 mod record;
 mod value;
 
-#[allow(dead_code)]
-#[path = "../../../runtime/src/formats.rs"]
-mod formats;
+/// The runtime's format lists, patterns and timestamp threshold (runtime/src/formats.rs,
+/// compiled into codegen once, by the emitters): the same values the schemas and the
+/// generated types check.
+use crate::emit::formats;
 
 pub use compile::{CompileError, Validator};
 pub use engine::{Options, open_input, run};

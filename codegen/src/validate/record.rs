@@ -89,7 +89,20 @@ impl<'v> Worker<'v> {
         self.big_data = text.len() > limits::EVENT_DATA_BYTES;
         self.cx.found.clear();
         let (pending, records, invalid) = (self.pending.len(), self.records, self.invalid);
-        let mut de = serde_json::Deserializer::from_slice(text);
+        // One UTF-8 check for the line, so the parser need not check every string.
+        let text = match std::str::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => {
+                self.cx.push(
+                    String::new(),
+                    codes::INVALID_JSON,
+                    format!("not UTF-8: invalid byte at column {}", e.valid_up_to() + 1),
+                    None,
+                );
+                return self.finish_record(None, None);
+            }
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
         let res = LineSeed {
             w: self,
             len: text.len(),
@@ -260,11 +273,16 @@ impl<'v> Worker<'v> {
     }
 
     /// The event name and data of a track call (v2 `event` or v1).
-    fn finish_event(&mut self, name: &str, data: Data<'_>, name_path: &str, data_path: &str) {
+    /// `at`: the prefix and field names the paths of envelope problems are built from
+    /// (only when there is one: no allocation on the valid path).
+    fn finish_event(&mut self, name: &str, data: Data<'_>, at: (&str, &str, &str)) {
         let v = self.cx.v;
+        let (prefix, name_field, data_field) = at;
+        let name_path = || format!("{prefix}{name_field}");
+        let data_path = || format!("{prefix}{data_field}");
         if name.len() > limits::EVENT_NAME_BYTES {
             self.cx.push(
-                name_path.to_owned(),
+                name_path(),
                 codes::EVENT_NAME_TOO_LONG,
                 format!(
                     "event name is {} bytes; Customer.io allows at most {}",
@@ -275,11 +293,11 @@ impl<'v> Worker<'v> {
             );
             return;
         }
-        let Some(ev) = v.events.get(name) else {
+        let Some(ev) = v.event(name) else {
             let hint = did_you_mean(name, v.event_names.iter().map(|s| &**s))
                 .map(|m| format!("did you mean `{m}`?"));
             self.cx.push(
-                name_path.to_owned(),
+                name_path(),
                 codes::UNKNOWN_EVENT,
                 format!("event `{name}` is not in the contract"),
                 hint,
@@ -293,7 +311,7 @@ impl<'v> Worker<'v> {
         };
         if raw.len() > limits::EVENT_DATA_BYTES {
             self.cx.push(
-                data_path.to_owned(),
+                data_path(),
                 codes::EVENT_DATA_TOO_LARGE,
                 format!(
                     "event data is {} bytes; Customer.io allows at most {}",
@@ -374,12 +392,7 @@ impl<'v> Worker<'v> {
         let label = match op.action.as_deref() {
             Some("event") => match &op.name {
                 Some(name) => {
-                    self.finish_event(
-                        name,
-                        op.data,
-                        &format!("{prefix}name"),
-                        &format!("{prefix}attributes"),
-                    );
+                    self.finish_event(name, op.data, (prefix, "name", "attributes"));
                     Some(&**name)
                 }
                 None => {
@@ -498,7 +511,7 @@ impl<'v> Worker<'v> {
         match body {
             Body::Track(t) => match t.name.as_deref() {
                 Some(name) => {
-                    self.finish_event(name, t.data, "body.name", "body.data");
+                    self.finish_event(name, t.data, ("body.", "name", "data"));
                     self.finish_record(None, Some(name));
                 }
                 None => {
@@ -1063,7 +1076,7 @@ fn op_field<'de, A: MapAccess<'de>>(
             } else {
                 match (op.action.as_deref(), op.name.as_deref()) {
                     (Some("identify"), _) => Some(Some(v.attributes)),
-                    (Some("event"), Some(name)) => Some(v.events.get(name).map(|e| e.data)),
+                    (Some("event"), Some(name)) => Some(v.event(name).map(|e| e.data)),
                     (Some("event"), None) | (None, _) => None,
                     (Some(_), _) => Some(None),
                 }
@@ -1262,7 +1275,10 @@ impl<'a> Route<'a> {
         }
         let path = path.split(['?', '#']).next().unwrap_or("");
         let path = path.strip_suffix('/').unwrap_or(path);
-        let m = method.to_ascii_uppercase();
+        let m = ["PUT", "POST", "DELETE"]
+            .into_iter()
+            .find(|m| method.eq_ignore_ascii_case(m))
+            .unwrap_or("");
         let wrong = |what: &str| {
             Route::Invalid(format!(
                 "{method} {full} is not a Track API request ({what})"
@@ -1271,7 +1287,7 @@ impl<'a> Route<'a> {
         if let Some(rest) = path.strip_prefix("/api/v1/customers/") {
             let (id, tail) = rest.split_once('/').unwrap_or((rest, ""));
             let id = percent_decode(id);
-            return match (tail, m.as_str()) {
+            return match (tail, m) {
                 ("", "PUT") => Route::Identify(id),
                 ("", "DELETE") => Route::Other(Some(id)),
                 ("", _) => wrong("identify is PUT"),
@@ -1280,7 +1296,7 @@ impl<'a> Route<'a> {
                 _ => Route::Other(Some(id)),
             };
         }
-        match (path, m.as_str()) {
+        match (path, m) {
             ("/api/v1/events", "POST") => Route::Anonymous,
             ("/api/v1/events", _) => wrong("anonymous track is POST"),
             ("/api/v2/entity", "POST") => Route::Entity,
@@ -1396,9 +1412,7 @@ impl<'de> Visitor<'de> for TrackBodySeed<'_, '_> {
                 }
                 Key::Data => {
                     let ready = match &t.name {
-                        Some(name) if !w.big_data => {
-                            Some(w.cx.v.events.get(&**name).map(|e| e.data))
-                        }
+                        Some(name) if !w.big_data => Some(w.cx.v.event(name).map(|e| e.data)),
                         _ => None,
                     };
                     t.data = match ready {

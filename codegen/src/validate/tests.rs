@@ -551,6 +551,12 @@ fn lines_that_are_not_json_or_not_requests() {
         &format!(r#"{{"type":"person",{ID},"action":"event","name":7}}"#),
     );
     assert_eq!((v.path.as_str(), v.code), ("name", codes::INVALID_REQUEST));
+    let (s, v) = EXAMPLE.validate_line(9, b"{\"type\":\"person\",\"name\":\"\xff\"}");
+    assert_eq!(
+        (s.invalid, v[0].line, v[0].code),
+        (1, 9, codes::INVALID_JSON)
+    );
+    assert!(v[0].message.starts_with("not UTF-8"), "{}", v[0].message);
     // Objects and deliveries are outside the contract.
     valid(
         &EXAMPLE,
