@@ -206,6 +206,111 @@ fn list_or_dash(items: Vec<String>) -> String {
 
 struct Catalog<'a> {
     ir: &'a Ir,
+    rel: Relations,
+}
+
+/// Who reads each event, computed once: per-event queries are lookups, so the catalog
+/// stays linear in the size of the contract.
+struct Relations {
+    /// Segments with a condition on the event.
+    direct: Vec<Vec<SegmentId>>,
+    /// Segments that read it only through segments they reference.
+    via: Vec<Vec<SegmentId>>,
+    /// Workflows whose trigger segment or an audience segment reads it.
+    via_workflows: Vec<Vec<usize>>,
+    /// Workflows a person leaves when it happens.
+    ends: Vec<Vec<usize>>,
+}
+
+impl Relations {
+    fn new(ir: &Ir) -> Self {
+        let n_events = ir.events.len();
+        // Events each segment reads, directly or through segments it references.
+        let mut reads: Vec<Option<BTreeSet<u32>>> = vec![None; ir.segments.len()];
+        fn visit(
+            ir: &Ir,
+            s: usize,
+            reads: &mut Vec<Option<BTreeSet<u32>>>,
+            depth: usize,
+        ) -> BTreeSet<u32> {
+            if let Some(r) = &reads[s] {
+                return r.clone();
+            }
+            let mut out = BTreeSet::new();
+            if depth < 64 {
+                for c in ir.segments[s].conditions() {
+                    match c {
+                        Condition::Event { event, .. } => {
+                            out.insert(event.0);
+                        }
+                        Condition::Segment { segment, .. } => {
+                            out.extend(visit(ir, segment.0 as usize, reads, depth + 1));
+                        }
+                        Condition::Attribute { .. } => {}
+                    }
+                }
+            }
+            reads[s] = Some(out.clone());
+            out
+        }
+        let reads: Vec<BTreeSet<u32>> = (0..ir.segments.len())
+            .map(|s| visit(ir, s, &mut reads, 0))
+            .collect();
+        let mut direct = vec![Vec::new(); n_events];
+        let mut via = vec![Vec::new(); n_events];
+        for (s, seg) in ir.segments.iter().enumerate() {
+            let own: BTreeSet<u32> = seg
+                .conditions()
+                .filter_map(|c| match c {
+                    Condition::Event { event, .. } => Some(event.0),
+                    _ => None,
+                })
+                .collect();
+            for e in &reads[s] {
+                let list = if own.contains(e) {
+                    &mut direct
+                } else {
+                    &mut via
+                };
+                list[*e as usize].push(SegmentId(s as u32));
+            }
+        }
+        let mut via_workflows = vec![Vec::new(); n_events];
+        let mut ends = vec![Vec::new(); n_events];
+        for (i, w) in ir.workflows.iter().enumerate() {
+            let mut entering: BTreeSet<u32> = BTreeSet::new();
+            if let Some(Trigger::Segment { segment }) = &w.trigger {
+                entering.extend(&reads[segment.0 as usize]);
+            }
+            for a in &w.audience {
+                entering.extend(&reads[a.0 as usize]);
+            }
+            for e in entering {
+                via_workflows[e as usize].push(i);
+            }
+            let mut leaving: BTreeSet<u32> = BTreeSet::new();
+            for c in &w.exit_when {
+                match c {
+                    Condition::Event { event, .. } => {
+                        leaving.insert(event.0);
+                    }
+                    Condition::Segment { segment, .. } => {
+                        leaving.extend(&reads[segment.0 as usize])
+                    }
+                    Condition::Attribute { .. } => {}
+                }
+            }
+            for e in leaving {
+                ends[e as usize].push(i);
+            }
+        }
+        Relations {
+            direct,
+            via,
+            via_workflows,
+            ends,
+        }
+    }
 }
 
 /// Where a link is written from: the `src/` root or `src/events/`.
@@ -226,7 +331,10 @@ impl From {
 
 impl<'a> Catalog<'a> {
     fn new(ir: &'a Ir) -> Self {
-        Catalog { ir }
+        Catalog {
+            ir,
+            rel: Relations::new(ir),
+        }
     }
 
     // links
@@ -270,34 +378,12 @@ impl<'a> Catalog<'a> {
 
     // relations
 
-    /// Does the segment read the event, directly or through segments it references?
-    fn segment_reads(&self, seg: SegmentId, ev: EventId, depth: usize) -> bool {
-        depth < 64
-            && self.ir.segment(seg).conditions().any(|c| match c {
-                Condition::Event { event, .. } => *event == ev,
-                Condition::Segment { segment, .. } => self.segment_reads(*segment, ev, depth + 1),
-                Condition::Attribute { .. } => false,
-            })
-    }
-
     fn segments_reading_directly(&self, ev: EventId) -> Vec<SegmentId> {
-        (0..self.ir.segments.len() as u32)
-            .map(SegmentId)
-            .filter(|s| {
-                self.ir
-                    .segment(*s)
-                    .conditions()
-                    .any(|c| matches!(c, Condition::Event { event, .. } if *event == ev))
-            })
-            .collect()
+        self.rel.direct[ev.0 as usize].clone()
     }
 
     fn segments_reading_via(&self, ev: EventId) -> Vec<SegmentId> {
-        let direct: BTreeSet<SegmentId> = self.segments_reading_directly(ev).into_iter().collect();
-        (0..self.ir.segments.len() as u32)
-            .map(SegmentId)
-            .filter(|s| !direct.contains(s) && self.segment_reads(*s, ev, 0))
-            .collect()
+        self.rel.via[ev.0 as usize].clone()
     }
 
     fn triggers(&self, ev: EventId) -> Vec<&'a Workflow> {
@@ -306,28 +392,17 @@ impl<'a> Catalog<'a> {
 
     /// Workflows whose trigger segment or audience reads the event.
     fn workflows_via_segments(&self, ev: EventId) -> Vec<&'a Workflow> {
-        self.ir
-            .workflows
+        self.rel.via_workflows[ev.0 as usize]
             .iter()
-            .filter(|w| {
-                let trig = matches!(w.trigger, Some(Trigger::Segment { segment }) if self.segment_reads(segment, ev, 0));
-                trig || w.audience.iter().any(|s| self.segment_reads(*s, ev, 0))
-            })
+            .map(|&i| &self.ir.workflows[i])
             .collect()
     }
 
     /// Workflows that a person leaves when the event happens (directly or via a segment).
     fn ends(&self, ev: EventId) -> Vec<&'a Workflow> {
-        self.ir
-            .workflows
+        self.rel.ends[ev.0 as usize]
             .iter()
-            .filter(|w| {
-                w.exit_when.iter().any(|c| match c {
-                    Condition::Event { event, .. } => *event == ev,
-                    Condition::Segment { segment, .. } => self.segment_reads(*segment, ev, 0),
-                    Condition::Attribute { .. } => false,
-                })
-            })
+            .map(|&i| &self.ir.workflows[i])
             .collect()
     }
 
