@@ -997,13 +997,17 @@ impl Reader<'_> {
                 return None;
             }
         };
-        let (num, unit) = text.split_at(text.len().saturating_sub(1));
+        // The last character is the unit (it may be any character: split on chars, not
+        // bytes; `12hé` was a panic found by the fuzz test).
+        let mut chars = text.chars();
+        let unit = chars.next_back();
+        let num = chars.as_str();
         let unit = match unit {
-            "s" => Some(DurationUnit::Seconds),
-            "m" => Some(DurationUnit::Minutes),
-            "h" => Some(DurationUnit::Hours),
-            "d" => Some(DurationUnit::Days),
-            "w" => Some(DurationUnit::Weeks),
+            Some('s') => Some(DurationUnit::Seconds),
+            Some('m') => Some(DurationUnit::Minutes),
+            Some('h') => Some(DurationUnit::Hours),
+            Some('d') => Some(DurationUnit::Days),
+            Some('w') => Some(DurationUnit::Weeks),
             _ => None,
         };
         match (num.parse::<u64>(), unit) {

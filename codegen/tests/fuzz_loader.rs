@@ -331,6 +331,23 @@ fn degenerate_source_maps() {
     ] {
         run(vec![("a.yaml".into(), text.into())]).unwrap();
     }
+    // A duration ending in a multi-byte character (found by the fuzz test).
+    let (name, text) = corpus()[0]
+        .iter()
+        .find(|(_, t)| t.contains("wait: "))
+        .cloned()
+        .expect("a workflow with `wait:`");
+    let text: String = text
+        .lines()
+        .map(|l| match l.find("wait: ") {
+            Some(i) => format!("{}wait: 12h\u{fffd}\n", &l[..i]),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    let mut files = corpus()[0].clone();
+    files.retain(|(n, _)| *n != name);
+    files.push((name, text));
+    run(files).unwrap();
     // The same file twice: every definition is a duplicate.
     let (name, text) = corpus()[0][0].clone();
     run(vec![(name.clone(), text.clone()), (name, text)]).unwrap();
