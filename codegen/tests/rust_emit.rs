@@ -23,3 +23,20 @@ fn rust_example_contract() {
 fn rust_full_fixture() {
     insta::assert_snapshot!("rust_full", generate("tests/fixtures/full"));
 }
+
+/// `TRACKC_TIME_CONTRACT=DIR cargo test --release -p trackc-codegen --test rust_emit -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn time_generate() {
+    let dir = std::env::var("TRACKC_TIME_CONTRACT").unwrap_or_else(|_| "../contract".into());
+    let checked = trackc_codegen::check(Path::new(&dir)).unwrap();
+    let ir = checked.valid_ir().expect("valid contract");
+    let start = std::time::Instant::now();
+    let out = trackc_codegen::emit::rust::generate(ir);
+    eprintln!(
+        "{dir}: {} events, {} bytes of Rust in {:?}",
+        ir.events.len(),
+        out.len(),
+        start.elapsed()
+    );
+}

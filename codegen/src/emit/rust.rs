@@ -706,7 +706,7 @@ impl<'a> Emitter<'a> {
                 type Err = ::trackc::ParseEnumError;
 
                 /// Canonical values only; see [`Self::normalize`] for aliases.
-                fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
+                fn from_str(s: &str) -> ::core::result::Result<Self, ::trackc::ParseEnumError> {
                     match s {
                         #(#values => ::core::result::Result::Ok(Self::#variants),)*
                         _ => ::core::result::Result::Err(::trackc::ParseEnumError {
