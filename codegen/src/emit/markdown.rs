@@ -194,6 +194,10 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
     out.push('\n');
 }
 
+/// How many segments (and workflows) that read an event only through other segments
+/// are named in a cell.
+const VIA_SHOWN: usize = 10;
+
 fn list_or_dash(items: Vec<String>) -> String {
     if items.is_empty() {
         "—".into()
@@ -384,6 +388,43 @@ impl<'a> Catalog<'a> {
 
     fn segments_reading_via(&self, ev: EventId) -> Vec<SegmentId> {
         self.rel.via[ev.0 as usize].clone()
+    }
+
+    /// Workflows that read the event through segments, at most [`VIA_SHOWN`] of them.
+    fn workflows_via_segments_cell(&self, id: EventId, from: From) -> String {
+        let all = self.workflows_via_segments(id);
+        let more = all.len().saturating_sub(VIA_SHOWN);
+        let mut v: Vec<String> = all
+            .iter()
+            .take(VIA_SHOWN)
+            .map(|w| self.workflow_link(w, from))
+            .collect();
+        if more > 0 {
+            v.push(format!("and {more} more"));
+        }
+        list_or_dash(v)
+    }
+
+    /// Segments reading the event: every direct reader, then at most [`VIA_SHOWN`] that
+    /// read it through other segments. A long chain of segments would otherwise make the
+    /// catalog grow with the square of the contract.
+    fn segments_cell(&self, id: EventId, from: From) -> String {
+        let mut v: Vec<String> = self
+            .segments_reading_directly(id)
+            .into_iter()
+            .map(|sg| self.segment_link(sg, from))
+            .collect();
+        let via = self.segments_reading_via(id);
+        let more = via.len().saturating_sub(VIA_SHOWN);
+        v.extend(
+            via.into_iter()
+                .take(VIA_SHOWN)
+                .map(|sg| format!("{} (via segments)", self.segment_link(sg, from))),
+        );
+        if more > 0 {
+            v.push(format!("and {more} more via segments"));
+        }
+        list_or_dash(v)
     }
 
     fn triggers(&self, ev: EventId) -> Vec<&'a Workflow> {
@@ -858,30 +899,10 @@ impl<'a> Catalog<'a> {
                         .collect(),
                 ),
             ],
-            vec![
-                "Read by segments".into(),
-                list_or_dash({
-                    let mut v: Vec<String> = self
-                        .segments_reading_directly(id)
-                        .into_iter()
-                        .map(|sg| self.segment_link(sg, f))
-                        .collect();
-                    v.extend(
-                        self.segments_reading_via(id)
-                            .into_iter()
-                            .map(|sg| format!("{} (via segments)", self.segment_link(sg, f))),
-                    );
-                    v
-                }),
-            ],
+            vec!["Read by segments".into(), self.segments_cell(id, f)],
             vec![
                 "Read by workflows (through segments)".into(),
-                list_or_dash(
-                    self.workflows_via_segments(id)
-                        .iter()
-                        .map(|w| self.workflow_link(w, f))
-                        .collect(),
-                ),
+                self.workflows_via_segments_cell(id, f),
             ],
             vec![
                 "Ends workflows".into(),
@@ -1182,31 +1203,16 @@ impl<'a> Catalog<'a> {
             .enumerate()
             .map(|(i, _)| {
                 let id = EventId(i as u32);
-                let mut segs: Vec<String> = self
-                    .segments_reading_directly(id)
-                    .into_iter()
-                    .map(|sg| self.segment_link(sg, From::Root))
-                    .collect();
-                segs.extend(
-                    self.segments_reading_via(id)
-                        .into_iter()
-                        .map(|sg| format!("{} (via segments)", self.segment_link(sg, From::Root))),
-                );
                 vec![
                     self.event_link(id, From::Root),
-                    list_or_dash(segs),
+                    self.segments_cell(id, From::Root),
                     list_or_dash(
                         self.triggers(id)
                             .iter()
                             .map(|w| self.workflow_link(w, From::Root))
                             .collect(),
                     ),
-                    list_or_dash(
-                        self.workflows_via_segments(id)
-                            .iter()
-                            .map(|w| self.workflow_link(w, From::Root))
-                            .collect(),
-                    ),
+                    self.workflows_via_segments_cell(id, From::Root),
                     list_or_dash(
                         self.ends(id)
                             .iter()
