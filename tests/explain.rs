@@ -68,12 +68,32 @@ fn explain_without_an_id_lists_every_rule() {
     let out = trackc(&["explain"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // Two sections (checker rules, then diff rules), each a heading, a blank line and one
+    // rule a line.
     let listed: Vec<&str> = stdout
         .lines()
+        .filter(|l| !l.is_empty() && !l.ends_with(':'))
         .map(|l| l.split_whitespace().next().unwrap_or_default())
         .collect();
-    let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    let ids: Vec<&str> = RULES
+        .iter()
+        .map(|r| r.id)
+        .chain(trackc_codegen::diff::rules::DIFF_RULES.iter().map(|r| r.id))
+        .collect();
     assert_eq!(listed, ids);
+}
+
+#[test]
+fn diff_rules_explain_too() {
+    for r in trackc_codegen::diff::rules::DIFF_RULES {
+        let out = trackc(&["explain", r.id]);
+        assert_eq!(out.status.code(), Some(0), "{}", r.id);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(r.explanation),
+            "{}",
+            r.id
+        );
+    }
 }
 
 #[test]
