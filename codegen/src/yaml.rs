@@ -369,6 +369,7 @@ fn convert(file_id: FileId, file: &SourceFile, raw: Spanned<RawNode>) -> Sp<Node
 mod tests {
     use super::*;
 
+    #[allow(clippy::result_large_err)] // as `parse`: one diagnostic per file, not a hot path
     fn parse_str(s: &str) -> Result<Option<Sp<Node>>, Diagnostic> {
         let f = SourceFile::new("t.yaml".into(), "t.yaml".into(), s.into());
         parse(FileId(0), &f)

@@ -15,19 +15,17 @@ pub fn run(dir: &Path, format: Format, color: Color) -> u8 {
         _ => {
             let text = checked.render(color.enabled());
             eprint!("{text}");
-            if checked.diagnostics.is_empty() {
-                if let Some(ir) = &checked.ir {
-                    eprintln!(
-                        "ok: {} {} — {} events, {} attributes, {} types, {} segments, {} workflows",
-                        ir.name,
-                        ir.version,
-                        ir.events.len(),
-                        ir.attributes.len(),
-                        ir.types.len(),
-                        ir.segments.len(),
-                        ir.workflows.len()
-                    );
-                }
+            if let (true, Some(ir)) = (checked.diagnostics.is_empty(), &checked.ir) {
+                eprintln!(
+                    "ok: {} {} — {} events, {} attributes, {} types, {} segments, {} workflows",
+                    ir.name,
+                    ir.version,
+                    ir.events.len(),
+                    ir.attributes.len(),
+                    ir.types.len(),
+                    ir.segments.len(),
+                    ir.workflows.len()
+                );
             }
         }
     }
