@@ -600,7 +600,12 @@ impl Resolver<'_> {
             let mut out = Vec::new();
             match &types[id].kind {
                 TypeKind::Alias(t) => direct(t, &mut out),
-                TypeKind::Object(o) => o.properties.iter().for_each(|p| direct(&p.ty, &mut out)),
+                // An optional property ends the data (and the Rust emitter boxes it).
+                TypeKind::Object(o) => o
+                    .properties
+                    .iter()
+                    .filter(|p| !p.optional)
+                    .for_each(|p| direct(&p.ty, &mut out)),
                 TypeKind::Enum(_) => {}
             }
             out

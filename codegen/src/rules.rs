@@ -64,9 +64,9 @@ names may not.";
 `boolean`, `timestamp`, `date`, `enum`, `array`, `object`) or an entry of `types:`.";
 
     "type-cycle", Deny, false, "named types do not contain themselves",
-    "A named type that refers back to itself through object properties (required or optional) \
-or aliases has no finite Rust type and no finite JSON document that must end. Break the cycle \
-with an array (`{ type: array, items: ... }`), which may be empty.";
+    "A named type that refers back to itself through required object properties (or through \
+aliases) could never be written down: every value would need another inside it. Break the \
+cycle with an optional property (generated Rust holds it in a `Box`) or an array.";
 
     "unknown-event", Deny, false, "event references resolve",
     "Segments, workflow triggers and exit conditions must name an event of `events:`.";
