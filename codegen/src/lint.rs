@@ -471,7 +471,7 @@ pub fn fits(ir: &Ir, ty: &Ty, v: &serde_json::Value) -> bool {
         (Ty::Integer(_) | Ty::Timestamp, V::Number(n)) => n.is_i64() || n.is_u64(),
         (Ty::Number(_), V::Number(_)) => true,
         (Ty::Boolean, V::Bool(_)) => true,
-        (Ty::Date, V::String(s)) => s.parse::<DateCheck>().is_ok(),
+        (Ty::Date, V::String(s)) => crate::validate::check_date(s).is_ok(),
         (Ty::Array(a), V::Array(items)) => items.iter().all(|i| fits(ir, &a.items, i)),
         (Ty::Ref(id), v) => match (&ir.ty(*id).kind, v) {
             (TypeKind::Enum(e), V::String(s)) => e.values.iter().any(|x| &x.value == s),
@@ -485,21 +485,6 @@ pub fn fits(ir: &Ir, ty: &Ty, v: &serde_json::Value) -> bool {
             _ => false,
         },
         _ => false,
-    }
-}
-
-struct DateCheck;
-impl std::str::FromStr for DateCheck {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        let b = s.as_bytes();
-        let ok = b.len() == 10
-            && b[4] == b'-'
-            && b[7] == b'-'
-            && b.iter()
-                .enumerate()
-                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-        if ok { Ok(DateCheck) } else { Err(()) }
     }
 }
 

@@ -36,6 +36,8 @@ mod engine;
 mod record;
 mod value;
 
+pub(crate) use value::check_date;
+
 /// The runtime's format lists, patterns and timestamp threshold (runtime/src/formats.rs,
 /// compiled into codegen once, by the emitters): the same values the schemas and the
 /// generated types check.
