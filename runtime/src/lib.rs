@@ -3,6 +3,17 @@
 //! Generated code and hand-written `#[derive(trackc::Event)]` structs depend on this crate
 //! alone: it re-exports serde, serde_json and schemars (as prost re-exports its runtime
 //! needs) so a user's `Cargo.toml` lists `trackc` and nothing else.
+//!
+//! # Features
+//!
+//! - `client`: the typed Track API client (`trackc::Client`), without an HTTP stack of its own.
+//! - `reqwest`: `client` plus a reqwest + rustls transport.
+//! - `chrono`, `time`, `jiff`: conversions of [`Timestamp`] and [`Date`] to and from those
+//!   crates' date-time types (`DateTime`/`NaiveDate`, `OffsetDateTime`/`UtcDateTime`/
+//!   `time::Timestamp`/`time::Date`, `jiff::Timestamp`/`ZonedDateTime`/`civil::Date`).
+//!   Sub-second precision is floored; conversions that can fail are `TryFrom`
+//!   ([`TimestampRangeError`], [`DateError`]). Each pulls in its crate without default
+//!   features.
 
 pub use schemars;
 pub use serde;
@@ -25,7 +36,8 @@ pub use client::{Client, ClientBuilder};
 
 pub use event::{Attributes, Backfill, Event, IdempotencyKey};
 pub use private::ParseEnumError;
-pub use time::{Date, DateError, Timestamp};
+// `self::`: with the `time` feature, a bare `time` also names the time crate.
+pub use self::time::{Date, DateError, Timestamp, TimestampRangeError};
 pub use validate::{Path, Validate, Violation, Violations};
 
 /// Support code for derive expansions. Not a stable API.
