@@ -11,6 +11,7 @@ pub mod example;
 pub mod json;
 pub mod markdown;
 pub mod rust;
+pub mod rust_text;
 pub mod schema;
 
 /// The runtime's format lists and patterns, compiled in here so schemas and the runtime

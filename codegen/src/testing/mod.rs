@@ -2,4 +2,5 @@
 //! consistency tests that check every backend (JSON Schema, typed Rust, `trackc
 //! validate`) gives the same verdict on the same payload.
 
+pub mod hostile;
 pub mod payloads;
