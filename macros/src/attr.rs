@@ -310,21 +310,42 @@ pub struct Serde {
     /// `skip` or `skip_serializing`: never on the wire.
     pub skip: bool,
     pub flatten: bool,
+    /// The deserialize side of `rename` / `rename_all` (`rename(deserialize = "...")`).
+    pub de_rename: Option<String>,
+    pub de_rename_all: Option<RenameRule>,
+    pub aliases: Vec<String>,
+    /// `default` (`Some(None)`) or `default = "path"` (`Some(Some(path))`).
+    pub default: Option<Option<syn::ExprPath>>,
+    /// `skip` or `skip_deserializing`.
+    pub skip_de: bool,
+    pub deny_unknown_fields: bool,
+    /// Every other key, for the derives that must refuse what they do not implement.
+    pub others: Vec<(String, Span)>,
 }
 
-fn serialize_name(meta: &Meta) -> Result<Option<String>> {
+/// The `serialize` (or `deserialize`) side of `rename = "x"` / `rename(serialize = "x")`.
+fn side_name(meta: &Meta, side: &str) -> Result<Option<String>> {
     match meta {
         Meta::NameValue(_) => Ok(Some(lit_str(meta)?.value())),
         Meta::List(list) => {
             let inner = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)?;
             for m in inner {
-                if m.path().is_ident("serialize") {
+                if m.path().is_ident(side) {
                     return Ok(Some(lit_str(&m)?.value()));
                 }
             }
             Ok(None)
         }
         Meta::Path(_) => Ok(None),
+    }
+}
+
+fn rename_rule(meta: &Meta, side: &str) -> Result<Option<RenameRule>> {
+    match side_name(meta, side)? {
+        Some(n) => Ok(Some(RenameRule::parse(&n).ok_or_else(|| {
+            Error::new_spanned(meta, format!("unknown rename rule `{n}`"))
+        })?)),
+        None => Ok(None),
     }
 }
 
@@ -336,20 +357,39 @@ pub fn parse_serde(attrs: &[Attribute]) -> Result<Serde> {
         for meta in metas {
             match key(&meta).as_str() {
                 "rename" => {
-                    if let Some(n) = serialize_name(&meta)? {
+                    if let Some(n) = side_name(&meta, "serialize")? {
                         s.rename = Some(n);
+                    }
+                    if let Some(n) = side_name(&meta, "deserialize")? {
+                        s.de_rename = Some(n);
                     }
                 }
                 "rename_all" => {
-                    if let Some(n) = serialize_name(&meta)? {
-                        s.rename_all = Some(RenameRule::parse(&n).ok_or_else(|| {
-                            Error::new_spanned(&meta, format!("unknown rename rule `{n}`"))
-                        })?);
+                    if let Some(r) = rename_rule(&meta, "serialize")? {
+                        s.rename_all = Some(r);
+                    }
+                    if let Some(r) = rename_rule(&meta, "deserialize")? {
+                        s.de_rename_all = Some(r);
                     }
                 }
-                "skip" | "skip_serializing" => s.skip = true,
+                "alias" => s.aliases.push(lit_str(&meta)?.value()),
+                "default" => {
+                    s.default = Some(match &meta {
+                        Meta::Path(_) => None,
+                        _ => Some(lit_str(&meta)?.parse::<syn::ExprPath>()?),
+                    })
+                }
+                "skip" => {
+                    s.skip = true;
+                    s.skip_de = true;
+                }
+                "skip_serializing" => s.skip = true,
+                "skip_deserializing" => s.skip_de = true,
                 "flatten" => s.flatten = true,
-                _ => {}
+                "deny_unknown_fields" => s.deny_unknown_fields = true,
+                k => s
+                    .others
+                    .push((k.to_owned(), meta.path().segments[0].ident.span())),
             }
         }
     }

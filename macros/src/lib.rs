@@ -73,7 +73,9 @@ use proc_macro::TokenStream;
 mod attr;
 mod case;
 mod contract;
+mod de;
 mod expand;
+mod schema;
 mod shape;
 
 #[proc_macro_derive(Event, attributes(trackc))]
@@ -89,4 +91,24 @@ pub fn derive_attributes(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Validate, attributes(trackc))]
 pub fn derive_validate(input: TokenStream) -> TokenStream {
     expand::derive(input, expand::Kind::Validate)
+}
+
+/// serde's `Deserialize` for structs with named fields and unit-only enums, reading the
+/// same `#[serde(...)]` attributes (`rename`, `rename_all`, `alias`, `default`, `skip`,
+/// `skip_deserializing`, `flatten` for one map, `deny_unknown_fields`) with a much smaller
+/// expansion than serde's derive; trackc's Rust emitter uses it. Differences, on purpose:
+/// an `Option<T>` field refuses an explicit `null` (a missing key is `None`), and a struct
+/// is read from a map only. Other serde attributes are compile errors.
+#[proc_macro_derive(Deserialize, attributes(serde))]
+pub fn derive_deserialize(input: TokenStream) -> TokenStream {
+    de::derive(input)
+}
+
+/// schemars' `JsonSchema` for structs with named fields and unit-only enums, with the
+/// `#[trackc(...)]` constraints as JSON Schema keywords (as `trackc generate` writes
+/// them) and serde's wire names. An `Option<T>` field is optional and not nullable.
+/// Attribute mode only.
+#[proc_macro_derive(JsonSchema, attributes(serde, trackc))]
+pub fn derive_json_schema(input: TokenStream) -> TokenStream {
+    schema::derive(input)
 }

@@ -21,8 +21,9 @@ pub use serde_json;
 
 /// `#[derive(trackc::Event)]`, `#[derive(trackc::Attributes)]` and
 /// `#[derive(trackc::Validate)]` (nested objects and enums).
-pub use trackc_macros::{Attributes, Event, Validate};
+pub use trackc_macros::{Attributes, Deserialize, Event, JsonSchema, Validate};
 
+mod derive_support;
 mod event;
 pub mod formats;
 mod private;
@@ -43,9 +44,11 @@ pub use validate::{Path, Validate, Violation, Violations};
 /// Support code for derive expansions. Not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::derive_support::{
+        Expecting, FieldKey, Key, Meta, Prop, Unknown, enum_schema, object_schema, variant_index,
+    };
     pub use crate::private::{
-        AsF64, AsIdempotencyKey, AsSlice, AsStr, ContractType, Redacted, deserialize_some, fold,
-        str_eq,
+        AsF64, AsIdempotencyKey, AsSlice, AsStr, ContractType, Redacted, fold, str_eq,
     };
     pub use crate::validate::checks;
     pub use regex;

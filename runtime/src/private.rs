@@ -228,17 +228,6 @@ impl<T: AsIdempotencyKey> AsIdempotencyKey for Option<T> {
     }
 }
 
-/// `#[serde(deserialize_with)]` for optional fields of generated structs: an absent key is
-/// `None` (with `#[serde(default)]`), but an explicit `null` is refused, as the contract's
-/// JSON Schemas and `trackc validate` refuse it.
-pub fn deserialize_some<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    T::deserialize(d).map(Some)
-}
-
 /// Stands in for a `pii` value in generated `Debug` output.
 pub struct Redacted;
 

@@ -258,7 +258,7 @@ impl schemars::JsonSchema for Date {
         schemars::json_schema!({
             "type": "string",
             "format": "date",
-            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "pattern": crate::formats::DATE_PATTERN,
         })
     }
 }

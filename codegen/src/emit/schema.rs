@@ -62,7 +62,7 @@ pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 pub const ID_BASE: &str = "https://trackc.dev/schemas";
 
 /// Calendar dates `YYYY-MM-DD`, years 0000 to 9999, February 29 in leap years only.
-pub const DATE_PATTERN: &str = "^(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$";
+pub use super::formats::DATE_PATTERN;
 
 /// Customer.io's own identify keys, accepted in identify whatever the contract says (as
 /// `trackc validate` does).
