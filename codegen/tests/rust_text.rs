@@ -1,5 +1,5 @@
-//! The text emitter writes byte for byte what the token emitter formatted by prettyplease
-//! writes (the oracle): on the example contract, every fixture that checks clean, random
+//! The Rust emitter (`emit::rust`, which writes text) writes byte for byte what the token
+//! emitter formatted by prettyplease (`emit::rust_tokens`, the oracle) writes: on the example contract, every fixture that checks clean, random
 //! hostile contracts (plain and rich, see `trackc_codegen::testing::hostile`) and any
 //! contract folders named in `TRACKC_RUST_TEXT_DIRS` (`:`-separated; for the synthetic
 //! benchmark contracts of `tests/fixtures/gen_contract.py`).
@@ -10,14 +10,14 @@
 
 use std::path::{Path, PathBuf};
 
-use trackc_codegen::emit::{rust, rust_text};
+use trackc_codegen::emit::{rust, rust_tokens};
 use trackc_codegen::ir::Ir;
 use trackc_codegen::testing::hostile::{self, Rng};
 
 /// Panics with the first differing lines when the two emitters disagree.
 fn assert_same(what: &str, ir: &Ir, contract: Option<&str>) {
-    let want = rust::generate(ir);
-    let got = rust_text::generate(ir);
+    let want = rust_tokens::generate(ir);
+    let got = rust::generate(ir);
     if want == got {
         return;
     }
