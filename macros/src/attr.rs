@@ -319,8 +319,8 @@ pub struct Serde {
     /// `skip` or `skip_deserializing`.
     pub skip_de: bool,
     pub deny_unknown_fields: bool,
-    /// Every other key, for the derives that must refuse what they do not implement.
-    pub others: Vec<(String, Span)>,
+    /// Every key as written, for the derives that must refuse what they do not implement.
+    pub keys: Vec<(String, Span)>,
 }
 
 /// The `serialize` (or `deserialize`) side of `rename = "x"` / `rename(serialize = "x")`.
@@ -353,8 +353,11 @@ pub fn parse_serde(attrs: &[Attribute]) -> Result<Serde> {
     let mut s = Serde::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         // serde's own derive reports malformed attributes; skip what we cannot read.
-        let Ok(metas) = metas(attr) else { continue };
-        for meta in metas {
+        // A malformed attribute is an error (not skipped): a derive that reads serde's
+        // attributes must not drop the keys it could not parse.
+        for meta in metas(attr)? {
+            s.keys
+                .push((key(&meta), meta.path().segments[0].ident.span()));
             match key(&meta).as_str() {
                 "rename" => {
                     if let Some(n) = side_name(&meta, "serialize")? {
@@ -387,9 +390,7 @@ pub fn parse_serde(attrs: &[Attribute]) -> Result<Serde> {
                 "skip_deserializing" => s.skip_de = true,
                 "flatten" => s.flatten = true,
                 "deny_unknown_fields" => s.deny_unknown_fields = true,
-                k => s
-                    .others
-                    .push((k.to_owned(), meta.path().segments[0].ident.span())),
+                _ => {}
             }
         }
     }

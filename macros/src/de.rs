@@ -7,7 +7,12 @@
 //! `Option<T>` field takes a missing key as `None` but refuses an explicit `null` (the
 //! schemas say "absent or a T"), and a struct is read from a map only (serde's derive also
 //! accepts a JSON array of the field values, which no schema allows). Attributes it does
-//! not implement are compile errors, never silently ignored.
+//! not implement (or that do not belong where they are written, like a container
+//! `default`) are compile errors, never silently ignored.
+//!
+//! Limits: a field is optional when its type is *written* `Option<...>` (a type alias of
+//! `Option` is a required field); `Self` in a field type does not compile; aliases are
+//! accepted but not listed in "expected one of" messages nor in the `JsonSchema`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -16,9 +21,27 @@ use syn::{Data, DeriveInput, Error, Fields, Result};
 use crate::attr::{self, Serde};
 use crate::case::RenameRule;
 
-const CONTAINER_OK: &[&str] = &["crate", "rename"];
-/// Serialize-only keys: they do not change what is read.
-const FIELD_OK: &[&str] = &["skip_serializing_if", "serialize_with"];
+/// The `#[serde]` keys the derives implement, by position (`skip_serializing_if` and
+/// `serialize_with` only change serialization).
+pub const CONTAINER_OK: &[&str] = &["crate", "rename", "rename_all", "deny_unknown_fields"];
+pub const FIELD_OK: &[&str] = &[
+    "rename",
+    "alias",
+    "default",
+    "skip",
+    "skip_serializing",
+    "skip_deserializing",
+    "flatten",
+    "skip_serializing_if",
+    "serialize_with",
+];
+pub const VARIANT_OK: &[&str] = &[
+    "rename",
+    "alias",
+    "skip",
+    "skip_serializing",
+    "skip_deserializing",
+];
 
 pub fn derive(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     run(input, expand)
@@ -56,12 +79,18 @@ pub fn plain_type(input: &DeriveInput, derive: &str, instead: &str) -> Result<St
     Ok(raw.strip_prefix("r#").unwrap_or(&raw).to_owned())
 }
 
-fn unsupported(s: &Serde, ok: &[&str], what: &str) -> Result<()> {
-    match s.others.iter().find(|(k, _)| !ok.contains(&k.as_str())) {
+/// An error for the first `#[serde]` key not in `ok` (for `derive` on `what`).
+pub fn unsupported(s: &Serde, ok: &[&str], derive: &str, what: &str) -> Result<()> {
+    let instead = if derive == "JsonSchema" {
+        "schemars::JsonSchema"
+    } else {
+        "serde::Deserialize"
+    };
+    match s.keys.iter().find(|(k, _)| !ok.contains(&k.as_str())) {
         Some((k, span)) => Err(Error::new(
             *span,
             format!(
-                "`#[derive(trackc::Deserialize)]` does not implement `#[serde({k})]` on {what}; derive `serde::Deserialize` instead"
+                "`#[derive(trackc::{derive})]` does not implement `#[serde({k})]` on {what}; derive `{instead}` instead"
             ),
         )),
         None => Ok(()),
@@ -94,6 +123,8 @@ fn sorted_table(names: &[(String, Vec<String>)], span: Span) -> Result<TokenStre
         all.extend(aliases.iter().map(|a| (a.as_str(), i)));
     }
     all.sort();
+    // An alias equal to the name (or given twice) is harmless, as in serde.
+    all.dedup();
     if let Some(w) = all.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(Error::new(
             span,
@@ -134,6 +165,7 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
     unsupported(
         &container,
         CONTAINER_OK,
+        "Deserialize",
         if matches!(input.data, Data::Enum(_)) {
             "an enum"
         } else {
@@ -182,7 +214,7 @@ fn strukt<'a>(
     for f in fields {
         let ident = f.ident.as_ref().expect("named field");
         let s = attr::parse_serde(&f.attrs)?;
-        unsupported(&s, FIELD_OK, "a field")?;
+        unsupported(&s, FIELD_OK, "Deserialize", "a field")?;
         if s.flatten {
             if flat.is_some() {
                 return Err(Error::new_spanned(
@@ -279,6 +311,13 @@ fn strukt<'a>(
         None => (quote!(Ignore), quote!(), quote!()),
     };
     let fields_len = names.len();
+    // With a flattened map the key set is open: `deserialize_map`, as serde's derive
+    // does (a `FlatMapDeserializer` would pass on only the keys in `__FIELDS`).
+    let call = if flat.is_some() {
+        quote!(__deserializer.deserialize_map(__Visitor))
+    } else {
+        quote!(__deserializer.deserialize_struct(#label, __FIELDS, __Visitor))
+    };
     Ok(quote! {
         const __FIELDS: &[&str; #fields_len] = &[#(#field_names),*];
         struct __Visitor;
@@ -312,7 +351,7 @@ fn strukt<'a>(
                 ::core::result::Result::Ok(#name { #(#inits),* })
             }
         }
-        __deserializer.deserialize_struct(#label, __FIELDS, __Visitor)
+        #call
     })
 }
 
@@ -327,7 +366,7 @@ fn enumeration(label: &str, container: &Serde, e: &syn::DataEnum) -> Result<Toke
             ));
         }
         let s = attr::parse_serde(&v.attrs)?;
-        unsupported(&s, &[], "a variant")?;
+        unsupported(&s, VARIANT_OK, "Deserialize", "a variant")?;
         if s.skip_de {
             continue;
         }

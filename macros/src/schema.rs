@@ -14,7 +14,9 @@ use serde_json::{Map, Value};
 use syn::{Attribute, Data, DeriveInput, Error, Fields, Result};
 
 use crate::attr::{self, Constraints};
-use crate::de::{option_inner, plain_type, wire_name};
+use crate::de::{
+    CONTAINER_OK, FIELD_OK, VARIANT_OK, option_inner, plain_type, unsupported, wire_name,
+};
 
 pub fn derive(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     crate::de::run(input, expand)
@@ -103,6 +105,14 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
         ));
     }
     let serde = attr::parse_serde(&input.attrs)?;
+    // The schema describes what `trackc::Deserialize` accepts: the same attributes, read
+    // on their deserialize side.
+    let what = if matches!(input.data, Data::Enum(_)) {
+        "an enum"
+    } else {
+        "a struct"
+    };
+    unsupported(&serde, CONTAINER_OK, "JsonSchema", what)?;
     let meta = {
         let d = opt_str(docs(&input.attrs));
         let dep = deprecated(&input.attrs);
@@ -125,15 +135,16 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
             for f in &n.named {
                 let ident = f.ident.as_ref().expect("named field");
                 let s = attr::parse_serde(&f.attrs)?;
+                unsupported(&s, FIELD_OK, "JsonSchema", "a field")?;
                 let fa = attr::parse_field(&f.attrs)?;
                 if s.flatten {
                     additional = quote!(::core::option::Option::Some(true));
                     continue;
                 }
-                if s.skip {
+                if s.skip_de {
                     continue;
                 }
-                let wire = wire_name(ident, s.rename.as_ref(), serde.rename_all, false);
+                let wire = wire_name(ident, s.de_rename.as_ref(), serde.de_rename_all, false);
                 let (ty, required) = match option_inner(&f.ty) {
                     Some(inner) => (inner, false),
                     None => (&f.ty, s.default.is_none()),
@@ -171,13 +182,14 @@ fn expand(input: &DeriveInput) -> Result<TokenStream> {
                     ));
                 }
                 let s = attr::parse_serde(&v.attrs)?;
-                if s.skip {
+                unsupported(&s, VARIANT_OK, "JsonSchema", "a variant")?;
+                if s.skip_de {
                     continue;
                 }
                 values.push(wire_name(
                     &v.ident,
-                    s.rename.as_ref(),
-                    serde.rename_all,
+                    s.de_rename.as_ref(),
+                    serde.de_rename_all,
                     true,
                 ));
             }

@@ -82,7 +82,9 @@ impl<'de> Visitor<'de> for FieldKey {
         }
     }
 
-    // Formats without field names (bincode, postcard) send the index.
+    // Some self-describing formats (CBOR, MessagePack maps) may key fields by index.
+    // Formats that read structs as sequences (bincode, postcard) are not supported: the
+    // derive reads maps only.
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
         match usize::try_from(v) {
             Ok(i) if i < self.fields.len() => Ok(Key::Field(i)),
@@ -225,19 +227,17 @@ pub fn object_schema(
                 serde_json::from_str(p.keywords).expect("derive writes a JSON object");
             apply_keywords(g, &mut s, kw);
         }
-        let Some(o) = s.as_object_mut() else {
-            properties.insert(p.name.into(), s.to_value());
-            continue;
-        };
-        Meta {
-            description: p.description,
-            deprecated: p.deprecated,
-        }
-        .apply(o);
-        properties.insert(p.name.into(), s.to_value());
         if p.required {
             required.push(Value::from(p.name));
         }
+        if let Some(o) = s.as_object_mut() {
+            Meta {
+                description: p.description,
+                deprecated: p.deprecated,
+            }
+            .apply(o);
+        }
+        properties.insert(p.name.into(), s.to_value());
     }
     let mut o = Map::new();
     o.insert("type".into(), "object".into());

@@ -31,4 +31,16 @@ pub struct F {
     pub rest: std::collections::BTreeMap<String, i64>,
 }
 
+#[derive(Default, trackc::Deserialize)]
+#[serde(default)]
+pub struct G {
+    pub a: i64,
+}
+
+#[derive(trackc::JsonSchema)]
+#[serde(transparent)]
+pub struct H {
+    pub a: i64,
+}
+
 fn main() {}
