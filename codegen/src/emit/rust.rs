@@ -186,7 +186,7 @@ fn unraw(s: &str) -> &str {
 
 /// (object type, property index) pairs held in a `Box`: an object that contains itself
 /// through them.
-fn boxed_properties(ir: &Ir) -> BTreeSet<(u32, usize)> {
+pub(super) fn boxed_properties(ir: &Ir) -> BTreeSet<(u32, usize)> {
     let direct_object = |ty: &Ty| match ir.underlying(ty) {
         Ty::Ref(id) if matches!(ir.ty(*id).kind, TypeKind::Object(_)) => Some(*id),
         _ => None,

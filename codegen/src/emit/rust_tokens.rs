@@ -6,12 +6,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+// What to generate (loose keys, doc lines, which properties are boxed) is shared with
+// `emit::rust`: the oracle checks the layout, not these decisions twice.
+use super::rust::{boxed_properties, doc_lines, fold};
+
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{
-    BackfillPolicy, EnumDef, Event, EventId, Ir, Property, Ty, TypeDef, TypeId, TypeKind,
-};
+use crate::ir::{BackfillPolicy, EnumDef, Event, EventId, Ir, Property, Ty, TypeDef, TypeKind};
 
 /// The Rust module for the contract, formatted.
 pub fn generate(ir: &Ir) -> String {
@@ -38,18 +40,6 @@ fn ident(s: &str) -> Ident {
     }
 }
 
-/// The loose key of `normalize` (must equal `trackc::__private::fold`).
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, ' ' | '-' | '_' | '.') {
-            continue;
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
 /// `#[doc]` attributes for a description: one per line, safe for rustdoc.
 fn docs(text: Option<&str>) -> TokenStream {
     let Some(text) = text else {
@@ -62,35 +52,6 @@ fn docs(text: Option<&str>) -> TokenStream {
             quote!(#[doc = #l])
         })
         .collect()
-}
-
-fn doc_lines(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut in_fence = false;
-    for line in text.trim().lines() {
-        let t = line.trim();
-        if let Some(rest) = t.strip_prefix("```") {
-            // Code blocks in descriptions are examples of data, never Rust doctests.
-            if in_fence {
-                out.push("```".to_owned());
-            } else {
-                let _ = rest;
-                out.push("```text".to_owned());
-            }
-            in_fence = !in_fence;
-            continue;
-        }
-        // No leading indentation: four spaces would start an (executable) code block.
-        out.push(if in_fence {
-            line.to_owned()
-        } else {
-            t.to_owned()
-        });
-    }
-    if in_fence {
-        out.push("```".to_owned());
-    }
-    out
 }
 
 /// A number as an attribute argument: integral values as integers.
@@ -116,58 +77,9 @@ struct Emitter<'a> {
 
 impl<'a> Emitter<'a> {
     fn new(ir: &'a Ir) -> Self {
-        let mut e = Emitter {
+        Emitter {
             ir,
-            boxed: BTreeSet::new(),
-        };
-        e.find_boxed();
-        e
-    }
-
-    /// The object type a `Ty` is held by value as (aliases followed, arrays not).
-    fn direct_object(&self, ty: &Ty) -> Option<TypeId> {
-        match self.ir.underlying(ty) {
-            Ty::Ref(id) if matches!(self.ir.ty(*id).kind, TypeKind::Object(_)) => Some(*id),
-            _ => None,
-        }
-    }
-
-    fn find_boxed(&mut self) {
-        let n = self.ir.types.len();
-        let mut edges: Vec<Vec<u32>> = vec![Vec::new(); n];
-        for (i, t) in self.ir.types.iter().enumerate() {
-            if let TypeKind::Object(o) = &t.kind {
-                for p in &o.properties {
-                    if let Some(id) = self.direct_object(&p.ty) {
-                        edges[i].push(id.0);
-                    }
-                }
-            }
-        }
-        let reaches = |from: u32, to: u32| -> bool {
-            let mut stack = vec![from];
-            let mut seen = vec![false; n];
-            while let Some(x) = stack.pop() {
-                if x == to {
-                    return true;
-                }
-                if std::mem::replace(&mut seen[x as usize], true) {
-                    continue;
-                }
-                stack.extend(&edges[x as usize]);
-            }
-            false
-        };
-        for (i, t) in self.ir.types.iter().enumerate() {
-            if let TypeKind::Object(o) = &t.kind {
-                for (pi, p) in o.properties.iter().enumerate() {
-                    if let Some(id) = self.direct_object(&p.ty)
-                        && reaches(id.0, i as u32)
-                    {
-                        self.boxed.insert((i as u32, pi));
-                    }
-                }
-            }
+            boxed: boxed_properties(ir),
         }
     }
 
@@ -735,19 +647,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn docs_are_safe() {
-        assert_eq!(
-            doc_lines("a\n    indented\n```\nfn main() {}\n```"),
-            ["a", "indented", "```text", "fn main() {}", "```"]
-        );
-        assert_eq!(doc_lines("```rust\nx"), ["```text", "x", "```"]);
-    }
-
-    #[test]
     fn numbers() {
         assert_eq!(number(0.0).to_string(), "0");
         assert_eq!(number(-500.0).to_string(), "- 500");
         assert_eq!(number(0.25).to_string(), "0.25");
-        assert_eq!(fold("Skin Care"), "skincare");
     }
 }
