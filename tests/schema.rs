@@ -89,3 +89,21 @@ fn committed_schema_matches_the_command() {
         "run `trackc schema > generated/schemas/contract-format.schema.json`"
     );
 }
+
+#[test]
+fn markdown_format_is_a_document_around_the_schema() {
+    let out = Command::new(env!("CARGO_BIN_EXE_trackc"))
+        .args(["schema", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.starts_with("# The trackc contract format\n"), "{md}");
+    let body = md
+        .split_once("```json\n")
+        .and_then(|(_, rest)| rest.rsplit_once("```\n"))
+        .map(|(json, _)| json)
+        .expect("a fenced json block");
+    let parsed: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(parsed, trackc_schema());
+}
