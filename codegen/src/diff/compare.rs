@@ -991,7 +991,7 @@ impl<'a> Cx<'a> {
                             format!("{what}: enum value `{value}` was removed"),
                         )
                         .hint(hint)
-                        .target(place.target()),
+                        .target(Target::EnumValue(Box::new(place.target()), value.clone())),
                     );
                 }
                 (None, Some(nv)) => self.push(

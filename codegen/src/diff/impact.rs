@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Impact, ImpactKind};
-use crate::ir::{Condition, Filter, Ir, Trigger, Ty, TypeId, TypeKind, TypeOrigin};
+use crate::ir::{Condition, Filter, Ir, Op, Trigger, Ty, TypeId, TypeKind, TypeOrigin};
 
 /// An element of a contract that a change touches, by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,13 +17,17 @@ pub enum Target {
     /// attribute of that type is touched there.
     TypeAt(String, Vec<String>),
     Segment(String),
+    /// One value of the enum at the inner target: only readers that compare with that
+    /// value are touched (a filter on `skincare` does not care that `supplements` went).
+    EnumValue(Box<Target>, String),
 }
 
 /// Targets with named types expanded into the event properties and attributes using them.
 struct Expanded {
     events: Vec<String>,
-    properties: Vec<(String, Vec<String>)>,
-    attributes: Vec<String>,
+    /// Event, path, and the enum value a reader must compare with (`None`: any reader).
+    properties: Vec<(String, Vec<String>, Option<String>)>,
+    attributes: Vec<(String, Option<String>)>,
     segments: Vec<String>,
 }
 
@@ -35,25 +39,41 @@ fn expand(ir: &Ir, targets: &[Target]) -> Expanded {
         segments: Vec::new(),
     };
     for t in targets {
-        match t {
-            Target::Event(e) => x.events.push(e.clone()),
-            Target::Property(e, p) => x.properties.push((e.clone(), p.clone())),
-            Target::Attribute(a) => x.attributes.push(a.clone()),
-            Target::Segment(s) => x.segments.push(s.clone()),
-            Target::TypeAt(name, inner) => {
-                for site in type_sites(ir, name) {
-                    match site {
-                        Site::Property(e, mut p) => {
-                            p.extend(inner.iter().cloned());
-                            x.properties.push((e, p));
-                        }
-                        Site::Attribute(a) => x.attributes.push(a),
+        expand_one(ir, t, None, &mut x);
+    }
+    x
+}
+
+fn expand_one(ir: &Ir, t: &Target, value: Option<&String>, x: &mut Expanded) {
+    match t {
+        Target::Event(e) => x.events.push(e.clone()),
+        Target::Property(e, p) => x.properties.push((e.clone(), p.clone(), value.cloned())),
+        Target::Attribute(a) => x.attributes.push((a.clone(), value.cloned())),
+        Target::Segment(s) => x.segments.push(s.clone()),
+        Target::TypeAt(name, inner) => {
+            for site in type_sites(ir, name) {
+                match site {
+                    Site::Property(e, mut p) => {
+                        p.extend(inner.iter().cloned());
+                        x.properties.push((e, p, value.cloned()));
                     }
+                    Site::Attribute(a) => x.attributes.push((a, value.cloned())),
                 }
             }
         }
+        Target::EnumValue(inner, v) => expand_one(ir, inner, Some(v), x),
     }
-    x
+}
+
+/// Whether an operator compares with the enum value `v` (or `v` is `None`: any operator).
+fn mentions(op: &Op, v: Option<&String>) -> bool {
+    let Some(v) = v else { return true };
+    let is_v = |x: &serde_json::Value| x.as_str() == Some(v.as_str());
+    match op {
+        Op::Equals(x) | Op::NotEquals(x) | Op::Contains(x) => is_v(x),
+        Op::In(xs) => xs.iter().any(is_v),
+        Op::Exists(_) | Op::Gt(_) | Op::Gte(_) | Op::Lt(_) | Op::Lte(_) => false,
+    }
 }
 
 enum Site {
@@ -144,18 +164,23 @@ fn related(a: &[String], b: &[String]) -> bool {
 fn event_read(ir: &Ir, x: &Expanded, event: &str, filter: &[Filter]) -> bool {
     let _ = ir;
     x.events.iter().any(|e| e == event)
-        || x.properties
-            .iter()
-            .any(|(e, p)| e == event && filter.iter().any(|f| related(&f.path, p)))
+        || x.properties.iter().any(|(e, p, v)| {
+            e == event
+                && filter
+                    .iter()
+                    .any(|f| related(&f.path, p) && f.ops.iter().any(|op| mentions(op, v.as_ref())))
+        })
 }
 
 /// Whether a condition reads a target directly (not through a segment).
 fn reads(ir: &Ir, x: &Expanded, c: &Condition) -> bool {
     match c {
         Condition::Event { event, filter, .. } => event_read(ir, x, &ir.event(*event).name, filter),
-        Condition::Attribute { attribute, .. } => {
+        Condition::Attribute { attribute, op, .. } => {
             let name = &ir.attribute(*attribute).name;
-            x.attributes.iter().any(|a| a == name)
+            x.attributes
+                .iter()
+                .any(|(a, v)| a == name && mentions(op, v.as_ref()))
         }
         Condition::Segment { .. } => false,
     }
