@@ -15,11 +15,7 @@ pub fn run(format: Format) -> u8 {
 fn markdown(schema: &str) -> String {
     // The schema is trackc's own text, but fence it with more backticks than it holds
     // anyway, so the block can never be closed from inside.
-    let longest = schema
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = schema.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!(
         "# The trackc contract format\n\n\
