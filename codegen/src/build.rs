@@ -23,6 +23,13 @@
 //! added and removed files) and for every contract file, also when the contract has errors
 //! (so that fixing it reruns the build script). The output file is written only when its
 //! content changed, so an unchanged contract does not recompile the crate.
+//!
+//! Cargo reads a build script's stdout line by line and has no escaping: a path printed
+//! in a directive that held a newline would end the directive and start another
+//! (`cargo:rustc-link-arg=...`). File names come from the contract folder, that is from
+//! pull requests, so a path that cannot be printed as one line of plain text (a control
+//! character, or not UTF-8) fails the build instead ([`BuildError::UnsafePath`]). The
+//! folder's own directive is printed first, so renaming the file reruns the script.
 
 use std::fmt;
 use std::io::Write;
@@ -56,6 +63,9 @@ pub enum BuildError {
     NoOutDir,
     /// Writing the output failed.
     Io(PathBuf, std::io::Error),
+    /// A contract path that cannot be printed in a `cargo:` directive (a control
+    /// character such as a newline, or not UTF-8).
+    UnsafePath(PathBuf),
 }
 
 impl fmt::Display for BuildError {
@@ -67,6 +77,12 @@ impl fmt::Display for BuildError {
                 "trackc: OUT_DIR is not set (run from a build script, or call `.out_dir(...)`)",
             ),
             BuildError::Io(p, e) => write!(f, "trackc: cannot write `{}`: {e}", p.display()),
+            BuildError::UnsafePath(p) => write!(
+                f,
+                "trackc: the contract path {:?} has a control character or is not UTF-8; \
+                 rename it (Cargo directives cannot carry such a path)",
+                p.as_os_str()
+            ),
         }
     }
 }
@@ -120,15 +136,19 @@ impl Builder {
     /// Check the contract and write the Rust module. Returns the path written (or left
     /// alone because it was up to date).
     pub fn compile(self) -> Result<PathBuf, BuildError> {
+        self.compile_to(&mut std::io::stdout().lock())
+    }
+
+    /// [`compile`](Self::compile), printing Cargo's directives to `directives`.
+    fn compile_to(self, directives: &mut impl Write) -> Result<PathBuf, BuildError> {
         let root = self.contract_path();
-        let mut stdout = std::io::stdout().lock();
         if self.rerun_if_changed {
-            let _ = writeln!(stdout, "cargo:rerun-if-changed={}", root.display());
+            directive(directives, "rerun-if-changed", &root)?;
         }
         let sources = crate::load::read_sources(&root).map_err(BuildError::Load)?;
         if self.rerun_if_changed {
             for p in sources.paths() {
-                let _ = writeln!(stdout, "cargo:rerun-if-changed={}", p.display());
+                directive(directives, "rerun-if-changed", p)?;
             }
         }
         let checked = crate::check_sources(sources);
@@ -141,10 +161,12 @@ impl Builder {
             .filter(|d| d.severity == Severity::Warning)
             .count();
         if warnings > 0 {
+            // The folder name is the build script author's, but it is printed as text all
+            // the same: a control character is shown escaped, never obeyed.
             let _ = writeln!(
-                stdout,
+                directives,
                 "cargo:warning=trackc: the contract has {warnings} warning(s); run `trackc check {}` to see them",
-                self.contract.display()
+                self.contract.display().to_string().escape_debug()
             );
         }
         let code = crate::emit::rust::generate(ir);
@@ -170,6 +192,17 @@ impl Builder {
     }
 }
 
+/// Print `cargo:{key}={path}`, or refuse a path that is not one line of plain text.
+fn directive(w: &mut impl Write, key: &str, path: &Path) -> Result<(), BuildError> {
+    match path.to_str() {
+        Some(s) if !s.contains(char::is_control) => {
+            let _ = writeln!(w, "cargo:{key}={s}");
+            Ok(())
+        }
+        _ => Err(BuildError::UnsafePath(path.to_path_buf())),
+    }
+}
+
 /// Write `bytes` to `path` unless it already holds exactly them.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, BuildError> {
     if std::fs::read(path).ok().as_deref() == Some(bytes) {
@@ -180,4 +213,105 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, BuildError> {
     }
     std::fs::write(path, bytes).map_err(|e| BuildError::Io(path.to_path_buf(), e))?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder under the system's temporary folder, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!(
+                "trackc-build-{tag}-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("contract")).unwrap();
+            TempDir(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const CONTRACT: &str = "contract: built\nversion: \"1.0.0\"\nidentity:\n  id: customer_id\n\
+                            events:\n  order_completed:\n    description: An order.\n";
+
+    fn run(tmp: &TempDir) -> (Result<PathBuf, BuildError>, String) {
+        let mut printed = Vec::new();
+        let result = Builder::new()
+            .contract(tmp.0.join("contract"))
+            .out_dir(tmp.0.join("out"))
+            .compile_to(&mut printed);
+        (result, String::from_utf8(printed).unwrap())
+    }
+
+    #[test]
+    fn directives_name_the_folder_and_every_file() {
+        let tmp = TempDir::new("ok");
+        std::fs::write(tmp.0.join("contract/events.yaml"), CONTRACT).unwrap();
+        let (result, printed) = run(&tmp);
+        let out = result.unwrap();
+        assert!(
+            std::fs::read_to_string(out)
+                .unwrap()
+                .contains("OrderCompleted")
+        );
+        let dir = tmp.0.join("contract");
+        let want = format!(
+            "cargo:rerun-if-changed={}\ncargo:rerun-if-changed={}\n",
+            dir.display(),
+            dir.join("events.yaml").display()
+        );
+        assert!(printed.starts_with(&want), "{printed}");
+        // Then at most the warning count.
+        assert!(
+            printed[want.len()..]
+                .lines()
+                .all(|l| l.starts_with("cargo:warning=trackc: the contract has")),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn a_file_name_cannot_add_directives() {
+        for name in [
+            "a\ncargo:rustc-link-arg=-Wl,--wrap=main\n.yaml",
+            "b\rcargo:warning=hi\r.yaml",
+            "c\u{85}cargo:rustc-cfg=evil.yaml",
+        ] {
+            let tmp = TempDir::new("hostile");
+            std::fs::write(tmp.0.join("contract/events.yaml"), CONTRACT).unwrap();
+            std::fs::write(tmp.0.join("contract").join(name), "types: {}\n").unwrap();
+            let (result, printed) = run(&tmp);
+            // Only the folder's directive: it reruns the script when the file is renamed.
+            assert_eq!(
+                printed,
+                format!(
+                    "cargo:rerun-if-changed={}\n",
+                    tmp.0.join("contract").display()
+                ),
+                "{name:?}"
+            );
+            // The loader may refuse the name first; if it does not, the builder does.
+            if let Err(BuildError::UnsafePath(_)) | Ok(_) = &result {
+                let shown = result.expect_err(name).to_string();
+                assert!(
+                    !shown.contains(['\n', '\r', '\u{85}']),
+                    "the error shows the name escaped: {shown}"
+                );
+            }
+            assert!(
+                !tmp.0.join("out").exists(),
+                "nothing generated for {name:?}"
+            );
+        }
+    }
 }

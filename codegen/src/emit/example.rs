@@ -1,6 +1,12 @@
 //! Example payloads for the catalog: the contract's own `examples` where a property has
 //! one (and it fits the type), otherwise a synthesized value that satisfies every
 //! constraint (bounds, lengths, patterns, formats, item counts). Deterministic.
+//!
+//! Bounded: one example holds at most [`EXAMPLE_BYTES`] of synthesized strings and array
+//! items, Customer.io's limit on an event's data. A minimum length or item count beyond
+//! it (which Customer.io could never accept) gives a shorter example rather than a hang or
+//! an allocation failure: `min_length: 3000000` or `min_items: 100000000` cost what a
+//! 100 KB example costs.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -10,6 +16,9 @@ use crate::ir::{Event, Ir, Property, StringFormat, StringTy, Ty, TypeKind};
 /// A fixed, plausible Unix time in seconds (2024-06-03T16:00:00Z).
 pub const EXAMPLE_TIMESTAMP: i64 = 1_717_430_400;
 pub const EXAMPLE_DATE: &str = "2024-06-03";
+/// The most bytes of JSON one example synthesizes (strings and array items): Customer.io's
+/// limit on an event's data (`MAX_EVENT_DATA_BYTES` in the runtime's client).
+pub const EXAMPLE_BYTES: usize = 100_000;
 
 /// A Track API v2 operation sending `event` (`attributes` is the event's data).
 pub fn track_operation(ir: &Ir, event: &Event) -> J {
@@ -26,12 +35,13 @@ pub fn track_operation(ir: &Ir, event: &Event) -> J {
 /// deprecated.
 pub fn identify_operation(ir: &Ir) -> J {
     let mut attrs = Obj::new();
+    let budget = &mut EXAMPLE_BYTES.clone();
     for p in ir
         .attributes
         .iter()
         .filter(|p| !p.derived && p.deprecated.is_none())
     {
-        attrs.insert(p.name.as_str(), property(ir, p));
+        attrs.insert(p.name.as_str(), property_within(ir, p, budget));
     }
     Obj::new()
         .with("type", "person")
@@ -43,14 +53,14 @@ pub fn identify_operation(ir: &Ir) -> J {
 
 /// The event's data with every property, optional ones included (but not deprecated ones).
 pub fn event_data(ir: &Ir, event: &Event) -> J {
-    object(ir, &event.properties, 0)
+    object(ir, &event.properties, 0, &mut EXAMPLE_BYTES.clone())
 }
 
 /// An identifier value that fits the identity's `id_type`.
 pub fn identity_id(ir: &Ir) -> J {
     match ir.underlying(&ir.identity.id_type) {
         Ty::String(s) if s.pattern.is_none() && s.format.is_none() => {
-            J::Str(fit_length("42", s).unwrap_or_else(|| "42".into()))
+            J::Str(fit_length("42", s, EXAMPLE_BYTES).unwrap_or_else(|| "42".into()))
         }
         ty => value(ir, ty, 0),
     }
@@ -58,13 +68,17 @@ pub fn identity_id(ir: &Ir) -> J {
 
 /// A property's first contract example when it fits the type, else a synthesized value.
 pub fn property(ir: &Ir, p: &Property) -> J {
+    property_within(ir, p, &mut EXAMPLE_BYTES.clone())
+}
+
+fn property_within(ir: &Ir, p: &Property, budget: &mut usize) -> J {
     match p.examples.first() {
         Some(ex) if crate::lint::fits(ir, &p.ty, ex) => super::json::from_value(ex),
-        _ => value(ir, &p.ty, 0),
+        _ => value_within(ir, &p.ty, 0, budget),
     }
 }
 
-fn object(ir: &Ir, props: &[Property], depth: usize) -> J {
+fn object(ir: &Ir, props: &[Property], depth: usize, budget: &mut usize) -> J {
     let mut o = Obj::new();
     // Deprecated optional properties are left out: examples show what to send.
     for p in props
@@ -73,20 +87,30 @@ fn object(ir: &Ir, props: &[Property], depth: usize) -> J {
     {
         let v = match p.examples.first() {
             Some(ex) if crate::lint::fits(ir, &p.ty, ex) => super::json::from_value(ex),
-            _ => value(ir, &p.ty, depth + 1),
+            _ => value_within(ir, &p.ty, depth + 1, budget),
         };
         o.insert(p.name.as_str(), v);
     }
     J::Obj(o)
 }
 
-/// A synthesized value of the type.
+/// A synthesized value of the type, at most [`EXAMPLE_BYTES`] of it.
 pub fn value(ir: &Ir, ty: &Ty, depth: usize) -> J {
+    value_within(ir, ty, depth, &mut EXAMPLE_BYTES.clone())
+}
+
+/// A synthesized value; `budget` is what is left of [`EXAMPLE_BYTES`] and is charged
+/// for every string and array item made.
+fn value_within(ir: &Ir, ty: &Ty, depth: usize, budget: &mut usize) -> J {
     if depth > 32 {
         return J::Null;
     }
     match ty {
-        Ty::String(s) => J::Str(string(s).unwrap_or_else(|| "example".into())),
+        Ty::String(s) => {
+            let v = string_within(s, *budget).unwrap_or_else(|| "example".into());
+            *budget = budget.saturating_sub(v.len());
+            J::Str(v)
+        }
         Ty::Integer(b) => {
             let mut v = 1.0f64;
             if let Some(min) = b.minimum {
@@ -115,8 +139,13 @@ pub fn value(ir: &Ir, ty: &Ty, depth: usize) -> J {
             if let Some(max) = a.max_items {
                 n = n.min(max);
             }
-            let item = value(ir, &a.items, depth + 1);
-            J::Arr((0..n).map(|_| item.clone()).collect())
+            let item = value_within(ir, &a.items, depth + 1, budget);
+            // Each copy costs its compact JSON and a comma; past the budget the array is
+            // shorter than `min_items` (no such array fits in an event anyway).
+            let each = item.compact().len() + 1;
+            let n = (n as usize).min((*budget / each).max(1));
+            *budget = budget.saturating_sub(each.saturating_mul(n.saturating_sub(1)));
+            J::Arr(vec![item; n])
         }
         Ty::Ref(id) => match &ir.ty(*id).kind {
             TypeKind::Enum(e) => e
@@ -124,14 +153,20 @@ pub fn value(ir: &Ir, ty: &Ty, depth: usize) -> J {
                 .first()
                 .map(|v| J::from(v.value.as_str()))
                 .unwrap_or(J::Null),
-            TypeKind::Object(o) => object(ir, &o.properties, depth + 1),
-            TypeKind::Alias(inner) => value(ir, inner, depth + 1),
+            TypeKind::Object(o) => object(ir, &o.properties, depth + 1, budget),
+            TypeKind::Alias(inner) => value_within(ir, inner, depth + 1, budget),
         },
     }
 }
 
-/// A string satisfying the type's format, pattern and lengths, when one is found.
+/// A string satisfying the type's format, pattern and lengths, when one is found within
+/// [`EXAMPLE_BYTES`].
 pub fn string(s: &StringTy) -> Option<String> {
+    string_within(s, EXAMPLE_BYTES)
+}
+
+/// [`string`], padded to at most `cap` characters.
+fn string_within(s: &StringTy, cap: usize) -> Option<String> {
     let base = match s.format {
         Some(StringFormat::Email) => "jane@example.com",
         Some(StringFormat::E164) => "+14155550123",
@@ -142,7 +177,7 @@ pub fn string(s: &StringTy) -> Option<String> {
         None => "example",
     };
     match &s.pattern {
-        None => fit_length(base, s),
+        None => fit_length(base, s, cap),
         Some(p) => {
             let re = regex::Regex::new(&format!("^(?:{p})$")).ok()?;
             if re.is_match(base) && len_ok(base, s) {
@@ -158,15 +193,15 @@ fn len_ok(v: &str, s: &StringTy) -> bool {
     s.min_length.is_none_or(|m| n >= m) && s.max_length.is_none_or(|m| n <= m)
 }
 
-/// The base string padded with `x` or cut to fit the lengths (formats other than none
-/// are already short and fixed).
-fn fit_length(base: &str, s: &StringTy) -> Option<String> {
+/// The base string padded with `x` (to at most `cap` characters) or cut to fit the
+/// lengths (formats other than none are already short and fixed).
+fn fit_length(base: &str, s: &StringTy, cap: usize) -> Option<String> {
     let mut v: String = base.into();
     if s.format.is_none() {
         if let Some(min) = s.min_length {
-            while (v.chars().count() as u64) < min {
-                v.push('x');
-            }
+            let have = v.chars().count() as u64;
+            let pad = min.min(cap as u64).saturating_sub(have);
+            v.extend(std::iter::repeat_n('x', pad as usize));
         }
         if let Some(max) = s.max_length {
             v = v.chars().take(max as usize).collect();
@@ -260,5 +295,22 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(string(&s).as_deref(), Some("examplexx"));
+    }
+
+    #[test]
+    fn examples_are_bounded() {
+        let s = StringTy {
+            min_length: Some(3_000_000),
+            ..Default::default()
+        };
+        // Beyond what Customer.io accepts: not padded to it, and fast.
+        let t = std::time::Instant::now();
+        assert_eq!(string(&s), None);
+        let s = StringTy {
+            min_length: Some(EXAMPLE_BYTES as u64),
+            ..Default::default()
+        };
+        assert_eq!(string(&s).map(|v| v.len()), Some(EXAMPLE_BYTES));
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
 }

@@ -8,13 +8,16 @@
 //! - `src/map.md`: events → segments → workflows, as a table and a Mermaid flowchart;
 //! - `src/suppression.md`: what stops each revenue workflow (and the others' exits).
 //!
-//! Text from the contract is escaped: in table cells pipes, newlines, backticks and HTML
-//! (`<`, `>`, `&`); elsewhere HTML. Names are shown as code.
+//! Text from the contract is shown literally, never as links, images, HTML or block
+//! structure (`super::escape`: running text, table cells, one-line headings, Mermaid
+//! labels); names are code spans that cannot be closed from inside. The only HTML in the
+//! catalog is trackc's own: the header comment, `<a id>` anchors (made of `[a-z0-9_-]`
+//! and letters) and `<br>` between paragraphs in a cell.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{GeneratedFile, HEADER, example, file_stem};
+use super::{GeneratedFile, HEADER, escape, example, file_stem};
 use crate::ir::{
     BackfillPolicy, Condition, Event, EventId, Filter, Ir, Op, Property, SegmentId, StringFormat,
     Trigger, Ty, TypeKind, TypeOrigin, Workflow,
@@ -46,66 +49,21 @@ pub fn generate(ir: &Ir) -> Vec<GeneratedFile> {
 }
 
 // --- escaping ---------------------------------------------------------------------------
+// Contract text is shown literally (see `super::escape`): only these wrappers are used.
 
-/// Text for a table cell: one line, no cell breaks, no code spans, no HTML.
-pub fn cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let s = s.trim();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '`' => out.push_str("\\`"),
-            '\\' => out.push_str("\\\\"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => {}
-            '\n' => {
-                // A blank line is a paragraph break; a single one is a space.
-                if chars.peek() == Some(&'\n') {
-                    while chars.peek() == Some(&'\n') {
-                        chars.next();
-                    }
-                    out.push_str("<br>");
-                } else {
-                    out.push(' ');
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
+/// Text for a table cell: one line, pipes escaped, code spans kept.
+fn cell(s: &str) -> String {
+    escape::md_cell(s)
 }
 
-/// Running text: Markdown kept, HTML neutralised.
-pub fn text(s: &str) -> String {
-    s.trim()
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// Running text (descriptions, notes): paragraphs and code kept, nothing else active.
+fn text(s: &str) -> String {
+    escape::md_lines(s).join("\n")
 }
 
 /// A name as inline code, safe in a table cell too.
-pub fn code(name: &str) -> String {
-    if !name.is_empty()
-        && !name.contains(['`', '|', '\n', '\r', '\\'])
-        && !name.starts_with(' ')
-        && !name.ends_with(' ')
-    {
-        format!("`{name}`")
-    } else {
-        let mut out = String::from("<code>");
-        for c in name.chars() {
-            if c.is_alphanumeric() || c == '_' || c == ' ' || c == '-' || c == '.' {
-                out.push(c);
-            } else {
-                let _ = write!(out, "&#{};", c as u32);
-            }
-        }
-        out.push_str("</code>");
-        out
-    }
+fn code(name: &str) -> String {
+    escape::md_code(name)
 }
 
 /// A JSON value as inline code.
@@ -140,20 +98,21 @@ fn node_id(prefix: &str, name: &str, index: usize) -> String {
     }
 }
 
-/// Mermaid label text: quotes and HTML as entities.
 fn mermaid_label(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '#' => out.push_str("#35;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
+    escape::mermaid_label(s)
+}
+
+/// A fenced JSON block. JSON escapes line breaks inside strings, so no line of it can
+/// close the fence; the fence is longer than any backtick run all the same.
+fn json_block(pretty: String) -> String {
+    let mut run = 0;
+    let mut longest = 0;
+    for c in pretty.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
     }
-    out
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}json\n{pretty}{fence}\n")
 }
 
 fn first_sentence(s: &str) -> String {
@@ -744,10 +703,13 @@ impl<'a> Catalog<'a> {
     // pages
 
     fn book_toml(&self) -> String {
+        // A JSON string is a TOML basic string, but for DEL, which TOML wants escaped.
         let title = serde_json::Value::from(format!(
             "{} {} — event catalog",
             self.ir.name, self.ir.version
-        ));
+        ))
+        .to_string()
+        .replace('\u{7f}', "\\u007F");
         format!(
             "# {HEADER}\n[book]\ntitle = {title}\nlanguage = \"en\"\nsrc = \"src\"\n\n\
              [output.html]\n# The flowchart in map.md is Mermaid: add mdbook-mermaid to render it.\n"
@@ -776,7 +738,7 @@ impl<'a> Catalog<'a> {
 
     fn index(&self) -> String {
         let ir = self.ir;
-        let mut s = page(&format!("{} {}", text(&ir.name), ir.version));
+        let mut s = page(&format!("{} {}", escape::md_line(&ir.name), ir.version));
         let _ = writeln!(
             s,
             "The event contract for Customer.io's Track API: {} events, {} person attributes, \
@@ -866,7 +828,7 @@ impl<'a> Catalog<'a> {
     fn event_page(&self, id: EventId, e: &Event) -> String {
         let mut s = page(&code(&e.name));
         if let Some(d) = &e.deprecated {
-            let _ = writeln!(s, "> **Deprecated:** {}\n", text(d));
+            let _ = writeln!(s, "> **Deprecated:** {}\n", escape::md_line(d));
         }
         if let Some(d) = &e.description {
             let _ = writeln!(s, "{}\n", text(d));
@@ -940,11 +902,7 @@ impl<'a> Catalog<'a> {
             "## Example\n\nA Track API v2 operation (`POST /api/v2/entity`) sending this event. \
                     Values come from the contract's examples where it gives them.\n\n",
         );
-        let _ = write!(
-            s,
-            "```json\n{}```\n",
-            example::track_operation(self.ir, e).pretty()
-        );
+        s.push_str(&json_block(example::track_operation(self.ir, e).pretty()));
         s
     }
 
@@ -1003,11 +961,7 @@ impl<'a> Catalog<'a> {
             );
         }
         s.push_str("## Example\n\nA Track API v2 identify operation with every attribute that is neither derived nor deprecated.\n\n");
-        let _ = write!(
-            s,
-            "```json\n{}```\n",
-            example::identify_operation(self.ir).pretty()
-        );
+        s.push_str(&json_block(example::identify_operation(self.ir).pretty()));
         s
     }
 
@@ -1023,9 +977,9 @@ impl<'a> Catalog<'a> {
             s.push_str("The contract defines no named types.\n");
         }
         for t in named {
-            let _ = writeln!(s, "## {}\n", text(&t.name));
+            let _ = writeln!(s, "## {}\n", escape::md_line(&t.name));
             if let Some(d) = &t.deprecated {
-                let _ = writeln!(s, "> **Deprecated:** {}\n", text(d));
+                let _ = writeln!(s, "> **Deprecated:** {}\n", escape::md_line(d));
             }
             if let Some(d) = &t.description {
                 let _ = writeln!(s, "{}\n", text(d));
@@ -1101,7 +1055,7 @@ impl<'a> Catalog<'a> {
         }
         for (i, seg) in self.ir.segments.iter().enumerate() {
             let id = SegmentId(i as u32);
-            let _ = writeln!(s, "## {}\n", text(&seg.name));
+            let _ = writeln!(s, "## {}\n", escape::md_line(&seg.name));
             if let Some(d) = &seg.description {
                 let _ = writeln!(s, "{}\n", text(d));
             }
@@ -1164,7 +1118,7 @@ impl<'a> Catalog<'a> {
             s.push_str("The contract defines no workflows.\n");
         }
         for w in &self.ir.workflows {
-            let _ = writeln!(s, "## {}\n", text(&w.name));
+            let _ = writeln!(s, "## {}\n", escape::md_line(&w.name));
             if let Some(d) = &w.description {
                 let _ = writeln!(s, "{}\n", text(d));
             }
@@ -1413,10 +1367,7 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// A SUMMARY.md link title: brackets would end the link text.
+/// A SUMMARY.md link title.
 fn summary_title(name: &str) -> String {
-    name.replace('\\', "\\\\")
-        .replace('[', "\\[")
-        .replace(']', "\\]")
-        .replace(['\n', '\r'], " ")
+    escape::md_line(name)
 }

@@ -89,13 +89,7 @@ pub fn generate(ir: &Ir) -> String {
         out: String::with_capacity(8192 + 4096 * (ir.events.len() + ir.types.len())),
         boxed: boxed_properties(ir),
     };
-    let _ = write!(
-        w.out,
-        "// {}\n// contract: {} {}\n\n",
-        super::HEADER,
-        ir.name,
-        ir.version
-    );
+    w.out.push_str(&contract_comment(ir));
     w.file();
     w.out
 }
@@ -112,25 +106,45 @@ pub fn fold(s: &str) -> String {
     out
 }
 
-/// The lines of a description as doc comments, safe for rustdoc: code fences are marked
-/// `text` (descriptions hold examples of data, never doctests) and indentation outside
-/// them is dropped (four spaces would start an executable code block).
+/// The lines of a description as doc comments, safe for rustdoc: literal Markdown
+/// ([`super::escape::md_lines`]: no link, image, HTML or block structure from the
+/// contract, code spans kept), code fences marked `text` (descriptions hold examples of
+/// data, never doctests), indentation dropped (four spaces would start an executable
+/// code block), no line break or control character inside a line (a bare CR does not
+/// compile in a doc comment).
 pub fn doc_lines(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut in_fence = false;
-    for line in text.trim().lines() {
-        let t = line.trim();
-        if t.starts_with("```") {
-            out.push(if in_fence { "```" } else { "```text" }.to_owned());
-            in_fence = !in_fence;
-            continue;
-        }
-        out.push(if in_fence { line } else { t }.to_owned());
-    }
-    if in_fence {
-        out.push("```".to_owned());
-    }
-    out
+    super::escape::md_lines(text)
+}
+
+/// The doc line listing an enum value's aliases: the value as code, the aliases as
+/// quoted strings, as literal text.
+pub(super) fn alias_line(value: &str, aliases: &[String]) -> String {
+    let list = aliases
+        .iter()
+        .map(|a| format!("{a:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{}; also sent as {}.",
+        super::escape::md_code(value),
+        super::escape::md_line(&list)
+    )
+}
+
+/// A `#[deprecated]` note: rustdoc renders it as Markdown, so it is one line of
+/// literal text.
+pub(super) fn deprecation_note(note: &str) -> String {
+    super::escape::md_line(note)
+}
+
+/// The `// contract: NAME VERSION` line under the header.
+pub(super) fn contract_comment(ir: &Ir) -> String {
+    format!(
+        "// {}\n// contract: {} {}\n\n",
+        super::HEADER,
+        super::escape::rust_comment(&ir.name),
+        ir.version
+    )
 }
 
 /// A string literal as proc-macro2 spells it (`Literal::string`): `escape_debug` per
@@ -555,7 +569,7 @@ impl<'a> Writer<'a> {
             self.attr(
                 indent,
                 "deprecated",
-                &[Arg::text(format!("note = {}", lit(d)))],
+                &[Arg::text(format!("note = {}", lit(&deprecation_note(d))))],
             );
         }
     }
@@ -836,10 +850,10 @@ impl<'a> Writer<'a> {
 
     fn attributes(&mut self) {
         let doc = format!(
-            "Person attributes of the `{}` contract, sent with identify.\n\n\
+            "Person attributes of the {} contract, sent with identify.\n\n\
              Identify is a partial update: every attribute is optional, and only the ones set \
              are sent.",
-            self.ir.name
+            super::escape::md_code(&self.ir.name)
         );
         let ir = self.ir;
         self.object(
@@ -860,9 +874,9 @@ impl<'a> Writer<'a> {
         if !text.is_empty() {
             text.push_str("\n\n");
         }
-        let _ = write!(text, "Track event `{}`", e.name);
+        let _ = write!(text, "Track event {}", super::escape::md_code(&e.name));
         if let Some(o) = &e.owner {
-            let _ = write!(text, ", emitted by `{o}`");
+            let _ = write!(text, ", emitted by {}", super::escape::md_code(o));
         }
         text.push('.');
         let mut args = vec![
@@ -904,7 +918,11 @@ impl<'a> Writer<'a> {
             if !text.is_empty() {
                 text.push_str("\n\n");
             }
-            let _ = write!(text, "The inline type at `{}`.", t.name);
+            let _ = write!(
+                text,
+                "The inline type at {}.",
+                super::escape::md_code(&t.name)
+            );
         }
         let doc = (!text.is_empty()).then_some(text.as_str());
         match &t.kind {
@@ -1057,22 +1075,9 @@ impl<'a> Writer<'a> {
         for v in &en.values {
             self.docs(INDENT, v.description.as_deref());
             if !v.aliases.is_empty() {
-                let list = v
-                    .aliases
-                    .iter()
-                    .map(|a| format!("{a:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let mut line = format!(
-                    " `{}`; also sent as {}.",
-                    v.value.replace('`', "'"),
-                    list.replace('`', "'")
-                );
+                let line = format!(" {}", alias_line(&v.value, &v.aliases));
                 if v.description.is_some() {
                     self.doc_line(INDENT, "");
-                } else {
-                    line = line.trim_start().to_owned();
-                    line.insert(0, ' ');
                 }
                 self.doc_value(INDENT, &line);
             }

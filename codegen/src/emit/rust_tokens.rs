@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 // What to generate (loose keys, doc lines, which properties are boxed) is shared with
 // `emit::rust`: the oracle checks the layout, not these decisions twice.
-use super::rust::{boxed_properties, doc_lines, fold};
+use super::escape::md_code;
+use super::rust::{
+    alias_line, boxed_properties, contract_comment, deprecation_note, doc_lines, fold,
+};
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
@@ -23,13 +26,7 @@ pub fn generate(ir: &Ir) -> String {
         Err(e) => panic!("trackc generated Rust that does not parse ({e}):\n{tokens}"),
     };
     let body = prettyplease::unparse(&file);
-    format!(
-        "// {}\n// contract: {} {}\n\n{}",
-        super::HEADER,
-        ir.name,
-        ir.version,
-        body
-    )
+    format!("{}{body}", contract_comment(ir))
 }
 
 /// An identifier as the IR spells it (`r#type` becomes a raw identifier).
@@ -208,10 +205,10 @@ impl<'a> Emitter<'a> {
                         }
                     })
                     .collect();
-                let deprecated = p
-                    .deprecated
-                    .as_ref()
-                    .map(|d| quote!(#[deprecated(note = #d)]));
+                let deprecated = p.deprecated.as_ref().map(|d| {
+                    let d = deprecation_note(d);
+                    quote!(#[deprecated(note = #d)])
+                });
                 let wire = &p.name;
                 let mut serde = Vec::new();
                 if ident_str(&name) != p.name {
@@ -327,7 +324,10 @@ impl<'a> Emitter<'a> {
                 pub #e: ::trackc::serde_json::Map<::std::string::String, ::trackc::serde_json::Value>,
             }
         });
-        let deprecated = deprecated.map(|d| quote!(#[deprecated(note = #d)]));
+        let deprecated = deprecated.map(|d| {
+            let d = deprecation_note(d);
+            quote!(#[deprecated(note = #d)])
+        });
         let debug_impl =
             pii.then(|| self.debug_impl(name, props, all_optional, extra_ident.as_ref()));
         quote! {
@@ -347,10 +347,10 @@ impl<'a> Emitter<'a> {
     fn attributes(&self) -> TokenStream {
         let name = ident(crate::resolve::ATTRIBUTES_STRUCT);
         let doc = docs(Some(&format!(
-            "Person attributes of the `{}` contract, sent with identify.\n\n\
+            "Person attributes of the {} contract, sent with identify.\n\n\
              Identify is a partial update: every attribute is optional, and only the ones set \
              are sent.",
-            self.ir.name
+            md_code(&self.ir.name)
         )));
         self.object(
             &name,
@@ -371,9 +371,9 @@ impl<'a> Emitter<'a> {
         if !text.is_empty() {
             text.push_str("\n\n");
         }
-        text.push_str(&format!("Track event `{}`", e.name));
+        text.push_str(&format!("Track event {}", md_code(&e.name)));
         if let Some(o) = &e.owner {
-            text.push_str(&format!(", emitted by `{o}`"));
+            text.push_str(&format!(", emitted by {}", md_code(o)));
         }
         text.push('.');
         let doc = docs(Some(&text));
@@ -418,13 +418,13 @@ impl<'a> Emitter<'a> {
             if !text.is_empty() {
                 text.push_str("\n\n");
             }
-            text.push_str(&format!("The inline type at `{}`.", t.name));
+            text.push_str(&format!("The inline type at {}.", md_code(&t.name)));
         }
         let doc = docs((!text.is_empty()).then_some(text.as_str()));
-        let deprecated = t
-            .deprecated
-            .as_ref()
-            .map(|d| quote!(#[deprecated(note = #d)]));
+        let deprecated = t.deprecated.as_ref().map(|d| {
+            let d = deprecation_note(d);
+            quote!(#[deprecated(note = #d)])
+        });
         let contract_name = &t.name;
         match &t.kind {
             TypeKind::Alias(ty) => {
@@ -465,21 +465,7 @@ impl<'a> Emitter<'a> {
             let value = &v.value;
             let rename = (ident_str(id) != v.value).then(|| quote!(#[serde(rename = #value)]));
             let alias_doc = (!v.aliases.is_empty()).then(|| {
-                let list = v
-                    .aliases
-                    .iter()
-                    .map(|a| format!("{a:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let mut line = format!(
-                    " `{}`; also sent as {}.",
-                    value.replace('`', "'"),
-                    list.replace('`', "'")
-                );
-                if v.description.is_none() {
-                    line = line.trim_start().to_owned();
-                    line.insert(0, ' ');
-                }
+                let line = format!(" {}", alias_line(value, &v.aliases));
                 if v.description.is_some() {
                     quote!(#[doc = ""] #[doc = #line])
                 } else {

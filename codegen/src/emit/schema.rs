@@ -9,8 +9,9 @@
 //!   validates a Track v1 event body `{"name": .., "data": ..}` (dispatching on `name`);
 //!   `#/$defs/attributes` is the identify schema and `#/$defs/event.{name}` each event's.
 //!
-//! Event file names are the event name when it is snake_case ASCII, otherwise
-//! percent-encoded ([`super::file_stem`]).
+//! Event file names are the event name when it is short snake_case ASCII, otherwise a
+//! slug of it and a hash ([`super::file_stem`]); the `$id` and the catalog's links use the
+//! same stem.
 //!
 //! # `$id`s
 //! `https://trackc.dev/schemas/{contract}/{version}/{file}`: the file's path under the
