@@ -158,11 +158,10 @@ fn eight_files_of_8_mb_are_refused_before_reading_them_all() {
     }
     let out = trackc(tmp.path(), &["check", "contract", "--format", "json"], None);
     out.assert_bounded(2);
+    let said = format!("{}{}", out.stdout, out.stderr);
     assert!(
-        out.stderr
-            .contains("more than 16 MiB of YAML in all its files together"),
-        "{}",
-        out.stderr
+        said.contains("more than 16 MiB of YAML in all its files together"),
+        "{said}"
     );
 }
 
@@ -289,16 +288,16 @@ fn two_thousand_unknown_segment_references() {
 
 #[test]
 fn validate_with_a_4_mb_unknown_key() {
+    // The "did you mean" for the key compared 4 MB with each property name (0.5 s a line in
+    // a release build); a name over 128 bytes now gets no hint. What is left is reading
+    // the record and reporting the key.
     let tmp = contract_dir(&[("main.yaml", valid_events().as_bytes())]);
     let key = "k".repeat(4 << 20);
     let line = format!(
         "{{\"type\":\"person\",\"identifiers\":{{\"id\":\"1\"}},\"action\":\"event\",\"name\":\"signed_up\",\"attributes\":{{\"{key}\":1}}}}\n"
     );
-    let mut f = std::fs::File::create(tmp.path().join("traffic.ndjson")).unwrap();
-    for _ in 0..4 {
-        std::io::Write::write_all(&mut f, line.as_bytes()).unwrap();
-    }
-    drop((f, line));
+    std::fs::write(tmp.path().join("traffic.ndjson"), &line).unwrap();
+    drop(line);
     let out = trackc(
         tmp.path(),
         &["validate", "contract", "traffic.ndjson", "--format", "json"],
@@ -312,7 +311,7 @@ fn diff_rename_hints_stay_bounded() {
     let side = |tag: &str| {
         let mut y = format!("{HEADER}events:\n");
         for i in 0..1_500 {
-            y.push_str(&format!("  ev_{tag}_{i:04}_{}: {{}}\n", "n".repeat(110)));
+            y.push_str(&format!("  ev_{tag}_{i:04}_{}: {{}}\n", "n".repeat(80)));
         }
         y
     };

@@ -93,9 +93,12 @@ enum RawNode {
     Int(i64),
     Float(f64),
     Str(String),
-    Seq(Vec<Spanned<Tagged<RawNode>>>),
-    Map(Vec<(Spanned<Tagged<String>>, Spanned<Tagged<RawNode>>)>),
+    Seq(Vec<RawItem>),
+    Map(Vec<(Spanned<Tagged<String>>, RawItem)>),
 }
+
+/// A raw node with where it is written and its tag, if one was written (tags are refused).
+type RawItem = Spanned<Tagged<RawNode>>;
 
 impl<'de> Deserialize<'de> for RawNode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -196,7 +199,7 @@ pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Option<Sp<Node>>, Dia
     }) {
         return Ok(None);
     }
-    let raw: Spanned<Tagged<RawNode>> = serde_saphyr::from_str_with_options(text, options())
+    let raw: RawItem = serde_saphyr::from_str_with_options(text, options())
         .map_err(|e| syntax_error(file_id, file, &e))?;
     convert(file_id, file, raw).map(Some)
 }
@@ -369,11 +372,7 @@ fn refuse_tag(
 
 // As `parse`: one diagnostic per file.
 #[allow(clippy::result_large_err)]
-fn convert(
-    file_id: FileId,
-    file: &SourceFile,
-    raw: Spanned<Tagged<RawNode>>,
-) -> Result<Sp<Node>, Diagnostic> {
+fn convert(file_id: FileId, file: &SourceFile, raw: RawItem) -> Result<Sp<Node>, Diagnostic> {
     // `referenced` is where the value is written (the alias, when it is one).
     let span = span_of(file_id, file, &raw.referenced);
     let Tagged(value, tag) = raw.value;
