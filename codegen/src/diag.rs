@@ -1,6 +1,6 @@
 //! Diagnostics: what the checker says, where, and how to fix it.
 
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 
 /// How bad a diagnostic is, after `lints:` overrides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,13 +103,6 @@ pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let snippet_for = |span: Span| {
-        let file = sources.get(span.file);
-        Snippet::source(file.text.as_str())
-            .line_start(1)
-            .path(file.name.as_str())
-            .fold(true)
-    };
     // Within the text and on char boundaries (a parser's one-byte span may fall inside
     // a multi-byte character): widen to the whole character.
     let range = |span: Span| {
@@ -125,10 +118,10 @@ pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
         start..end
     };
 
-    // A file that could not be taken as text (not UTF-8, too large) has no source line
-    // to show: its text is only a marker (see `load::read_sources`). Name the file alone.
+    // A file that was not taken as text (not UTF-8, too large, a link, a FIFO) has no
+    // source line to show (see `load::read_sources`). Name the file alone.
     let primary_file = sources.get(diag.primary.span.file);
-    if primary_file.text.starts_with('\u{0}') {
+    if primary_file.refused.is_some() {
         let mut report = vec![
             level
                 .primary_title(diag.message.as_str())
@@ -147,20 +140,49 @@ pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
         };
         return renderer.render(&report);
     }
-    let mut primary = snippet_for(diag.primary.span).annotation(
+    // Only the lines the labels are on go to annotate-snippets (with their line number):
+    // it scans all the source it is given, so giving it the whole file made N diagnostics
+    // in one file cost N × the file's size (2,000 unknown references: 24 s).
+    let snippet_for = |file: FileId, within: std::ops::Range<usize>| {
+        let f = sources.get(file);
+        let text = f.text.as_str();
+        let start = text[..within.start].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[within.end..]
+            .find('\n')
+            .map_or(text.len(), |i| within.end + i + 1);
+        let snippet = Snippet::source(&text[start..end])
+            .line_start(f.line_col(start as u32).0)
+            .path(f.name.as_str())
+            .fold(true);
+        (snippet, start)
+    };
+    let primary_file_id = diag.primary.span.file;
+    let same_file = std::iter::once(&diag.primary)
+        .chain(&diag.secondary)
+        .filter(|l| l.span.file == primary_file_id)
+        .map(|l| range(l.span));
+    let within = same_file.clone().map(|r| r.start).min().unwrap_or(0)
+        ..same_file.map(|r| r.end).max().unwrap_or(0);
+    let shift = |r: std::ops::Range<usize>, by: usize| r.start - by..r.end - by;
+    let (snippet, base) = snippet_for(primary_file_id, within);
+    let mut primary = snippet.annotation(
         AnnotationKind::Primary
-            .span(range(diag.primary.span))
+            .span(shift(range(diag.primary.span), base))
             .label(non_empty(&diag.primary.message)),
     );
     let mut other_files = Vec::new();
     for label in &diag.secondary {
-        let ann = AnnotationKind::Context
-            .span(range(label.span))
-            .label(non_empty(&label.message));
-        if label.span.file == diag.primary.span.file {
-            primary = primary.annotation(ann);
+        let r = range(label.span);
+        let ann = |base| {
+            AnnotationKind::Context
+                .span(shift(r.clone(), base))
+                .label(non_empty(&label.message))
+        };
+        if label.span.file == primary_file_id {
+            primary = primary.annotation(ann(base));
         } else {
-            other_files.push(snippet_for(label.span).annotation(ann));
+            let (snippet, base) = snippet_for(label.span.file, r.clone());
+            other_files.push(snippet.annotation(ann(base)));
         }
     }
     let mut group = level
@@ -245,25 +267,20 @@ pub fn to_json(sources: &SourceMap, diags: &[Diagnostic]) -> serde_json::Value {
     serde_json::json!({ "diagnostics": items })
 }
 
-/// The closest candidate to `name` by edit distance, for "did you mean" hints.
+/// The closest candidate to `name` by edit distance, for "did you mean" hints: within a
+/// third of the longer name (at least 1), ignoring ASCII case. Bounded for hostile input
+/// (see [`crate::similarity`]): a name over 128 bytes gets no hint, and one hint looks at
+/// a bounded number of candidates however many there are.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let lower = name.to_ascii_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| {
-            let d = strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase());
-            (d, c)
-        })
-        .filter(|&(d, c)| {
-            let limit = (c.len().max(name.len()) / 3).max(1);
-            d <= limit
-        })
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, c)| c)
+    crate::similarity::closest(name, candidates, &mut HintBudget::per_call())
 }
+
+/// The work every hint of one run may do together: a contract with thousands of unknown
+/// names against thousands of candidates stays linear (see [`did_you_mean_help_within`]).
+pub use crate::similarity::Budget as HintBudget;
 
 /// `did you mean `x`?` or nothing.
 pub fn did_you_mean_help<'a>(
@@ -271,4 +288,13 @@ pub fn did_you_mean_help<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
     did_you_mean(name, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// As [`did_you_mean_help`], spending from a budget shared by a whole run.
+pub fn did_you_mean_help_within<'a>(
+    budget: &mut HintBudget,
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    crate::similarity::closest(name, candidates, budget).map(|c| format!("did you mean `{c}`?"))
 }

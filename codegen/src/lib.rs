@@ -11,6 +11,7 @@ pub mod load;
 pub mod naming;
 pub mod resolve;
 pub mod rules;
+pub mod similarity;
 pub mod source;
 #[cfg(feature = "testing")]
 pub mod testing;

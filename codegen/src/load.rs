@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::ast::*;
-use crate::diag::{Diagnostic, did_you_mean_help};
-use crate::source::{FileId, SourceFile, SourceMap, Sp, Span};
+use crate::diag::{Diagnostic, HintBudget, did_you_mean_help_within};
+use crate::source::{FileId, Refusal, SourceFile, SourceMap, Sp, Span};
+use crate::yaml::budget::MAX_FILE_BYTES;
 use crate::yaml::{self, Node};
 
 /// A problem with the command's input itself (exit 2), not with the contract's content.
@@ -13,6 +14,11 @@ pub enum LoadError {
     NotFound(PathBuf),
     NoYamlFiles(PathBuf),
     Io(PathBuf, std::io::Error),
+    /// The path named on the command line is a FIFO, socket or device.
+    NotRegular(PathBuf, &'static str),
+    /// Over a budget that applies to the contract as a whole (file count, total bytes,
+    /// folder depth): `what` says which, in words.
+    OverBudget(PathBuf, String),
 }
 
 impl std::fmt::Display for LoadError {
@@ -25,23 +31,63 @@ impl std::fmt::Display for LoadError {
                 p.display()
             ),
             LoadError::Io(p, e) => write!(f, "cannot read `{}`: {e}", p.display()),
+            LoadError::NotRegular(p, kind) => write!(
+                f,
+                "`{}` is {kind}; a contract is a folder of YAML files or one regular file",
+                p.display()
+            ),
+            LoadError::OverBudget(p, what) => write!(
+                f,
+                "the contract `{}` has {what}; trackc reads contracts under fixed budgets against hostile input (see `trackc explain yaml-syntax`)",
+                p.display()
+            ),
         }
     }
 }
 
 impl std::error::Error for LoadError {}
 
-/// The contract's files, in path order.
-pub fn discover(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// One `*.yaml` entry of a contract folder, as found (links are not followed).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Found {
+    pub path: PathBuf,
+    pub kind: EntryKind,
+}
+
+/// What a directory entry is, without following links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EntryKind {
+    /// A regular file: read it.
+    File,
+    /// A symbolic link (to a file or a folder): refused, never followed.
+    Symlink,
+    /// A FIFO, socket or device, in words: refused, never opened.
+    Special(&'static str),
+}
+
+/// The contract's `*.yaml` / `*.yml` entries, in path order.
+///
+/// `path` itself may be a link (the user named it); inside it, links are refused rather
+/// than followed, whether or not they point inside the folder. Following only the ones
+/// that stay inside would need the target resolved and then opened without a race, and
+/// a `REF:PATH` side of `diff` has no file system to resolve them in: refusing them all
+/// keeps what `check` reads and what `diff` reads from git the same contract.
+pub fn discover(path: &Path) -> Result<Vec<Found>, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound(path.to_path_buf()),
         _ => LoadError::Io(path.to_path_buf(), e),
     })?;
-    if meta.is_file() {
-        return Ok(vec![path.to_path_buf()]);
+    if !meta.is_dir() {
+        return match special_kind(&meta.file_type()) {
+            Some(kind) => Err(LoadError::NotRegular(path.to_path_buf(), kind)),
+            None => Ok(vec![Found {
+                path: path.to_path_buf(),
+                kind: EntryKind::File,
+            }]),
+        };
     }
     let mut files = Vec::new();
-    walk(path, &mut files)?;
+    walk(path, path, 0, &mut files)?;
     if files.is_empty() {
         return Err(LoadError::NoYamlFiles(path.to_path_buf()));
     }
@@ -49,60 +95,228 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(files)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+/// A FIFO, socket or device, in words; `None` for files, folders and links.
+fn special_kind(ft: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if ft.is_socket() {
+            return Some("a socket");
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return Some("a device");
+        }
+    }
+    if ft.is_file() || ft.is_dir() || ft.is_symlink() {
+        None
+    } else {
+        Some("not a regular file")
+    }
+}
+
+fn is_yaml(p: &Path) -> bool {
+    matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+}
+
+fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<Found>) -> Result<(), LoadError> {
+    use crate::yaml::budget::{MAX_FILES, MAX_FOLDER_DEPTH};
+    if depth > MAX_FOLDER_DEPTH {
+        return Err(LoadError::OverBudget(
+            root.to_path_buf(),
+            format!("folders nested more than {MAX_FOLDER_DEPTH} levels deep"),
+        ));
+    }
     let rd = std::fs::read_dir(dir).map_err(|e| LoadError::Io(dir.to_path_buf(), e))?;
     for entry in rd {
         let entry = entry.map_err(|e| LoadError::Io(dir.to_path_buf(), e))?;
         let p = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        let ft = entry.file_type().map_err(|e| LoadError::Io(p.clone(), e))?;
-        if hidden {
+        if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        if ft.is_dir() {
-            walk(&p, out)?;
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-            out.push(p);
+        // `DirEntry::file_type` does not follow links.
+        let ft = entry.file_type().map_err(|e| LoadError::Io(p.clone(), e))?;
+        let kind = if ft.is_dir() {
+            walk(root, &p, depth + 1, out)?;
+            continue;
+        } else if ft.is_symlink() {
+            // A link to a folder could hold contract files: refuse it too, rather than
+            // silently leave out what it points at (a stat, never a read of the target).
+            if !is_yaml(&p) && !std::fs::metadata(&p).is_ok_and(|m| m.is_dir()) {
+                continue;
+            }
+            EntryKind::Symlink
+        } else if !is_yaml(&p) {
+            continue;
+        } else if let Some(kind) = special_kind(&ft) {
+            EntryKind::Special(kind)
+        } else {
+            EntryKind::File
+        };
+        out.push(Found { path: p, kind });
+        if out.len() > MAX_FILES {
+            return Err(LoadError::OverBudget(
+                root.to_path_buf(),
+                format!("more than {MAX_FILES} `.yaml` files"),
+            ));
         }
     }
     Ok(())
 }
 
-/// Read every file of the contract at `path` into a source map.
+/// Read every file of the contract at `path` into a source map, within the budgets of
+/// [`yaml::budget`]: each file at most `MAX_FILE_BYTES` (counted while reading, never
+/// trusted from metadata: `/proc` files and devices report size 0), all of them together
+/// at most `MAX_TOTAL_BYTES`.
 pub fn read_sources(path: &Path) -> Result<SourceMap, LoadError> {
     let mut map = SourceMap::default();
-    for file in discover(path)? {
-        let meta = std::fs::metadata(&file).map_err(|e| LoadError::Io(file.clone(), e))?;
-        let name = display_name(&file);
-        if meta.len() as usize > yaml::budget::MAX_FILE_BYTES {
-            // Keep the file in the map (empty) so the diagnostic can name it.
-            map.add(SourceFile::new(
-                name,
-                file,
-                format!("\u{0}too large: {} bytes", meta.len()),
-            ));
+    let mut total = Total::new(path);
+    for found in discover(path)? {
+        let name = display_name(&found.path);
+        let file = found.path;
+        let refusal = match found.kind {
+            EntryKind::Symlink => Some(Refusal::Symlink),
+            EntryKind::Special(kind) => Some(Refusal::NotRegular { kind }),
+            EntryKind::File => None,
+        };
+        if let Some(why) = refusal {
+            map.add(SourceFile::refused(name, file, why));
             continue;
         }
-        let bytes = std::fs::read(&file).map_err(|e| LoadError::Io(file.clone(), e))?;
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
-                let line = valid.matches('\n').count() + 1;
-                let col = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                format!("\u{0}invalid UTF-8 at line {line}, column {col} (byte {at})")
-            }
-        };
-        map.add(SourceFile::new(name, file, text));
+        // The path the user named may be a link; an entry found inside may not.
+        let inside = file != path;
+        let read = read_regular(&file, inside, &mut total)?;
+        map.add(match read {
+            Ok(text) => SourceFile::new(name, file, text),
+            Err(why) => SourceFile::refused(name, file, why),
+        });
     }
     Ok(map)
 }
 
-/// A file we could not take as text: marked in [`read_sources`] with a leading NUL,
-/// which YAML text never starts with.
-fn unreadable(file: &SourceFile) -> Option<&str> {
-    file.text.strip_prefix('\u{0}')
+/// The bytes read so far across a contract's files, against `MAX_TOTAL_BYTES`.
+pub(crate) struct Total {
+    root: PathBuf,
+    bytes: u64,
+}
+
+impl Total {
+    pub(crate) fn new(root: &Path) -> Self {
+        Total {
+            root: root.to_path_buf(),
+            bytes: 0,
+        }
+    }
+
+    /// Count `n` more bytes; an error once the contract is over the total budget.
+    pub(crate) fn add(&mut self, n: u64) -> Result<(), LoadError> {
+        use crate::yaml::budget::MAX_TOTAL_BYTES;
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > MAX_TOTAL_BYTES as u64 {
+            return Err(LoadError::OverBudget(
+                self.root.clone(),
+                format!(
+                    "more than {} MiB of YAML in all its files together",
+                    MAX_TOTAL_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Text of one regular file, or why it is refused. Opened without following a final
+/// link when `inside` the folder and without blocking (a FIFO swapped in after
+/// [`discover`] looked must not hang the run), then checked on the open descriptor, so
+/// what is read is what was checked.
+fn read_regular(
+    file: &Path,
+    inside: bool,
+    total: &mut Total,
+) -> Result<Result<String, Refusal>, LoadError> {
+    use std::io::Read;
+    let io = |e: std::io::Error| LoadError::Io(file.to_path_buf(), e);
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(not(unix))]
+    let _ = inside;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nofollow = if inside { libc::O_NOFOLLOW } else { 0 };
+        options.custom_flags(libc::O_NONBLOCK | nofollow);
+    }
+    let handle = match options.open(file) {
+        Ok(h) => h,
+        // O_NOFOLLOW on a link: it was swapped in after the walk.
+        #[cfg(unix)]
+        Err(e) if inside && e.raw_os_error() == Some(libc::ELOOP) => {
+            return Ok(Err(Refusal::Symlink));
+        }
+        Err(e) => return Err(io(e)),
+    };
+    let meta = handle.metadata().map_err(io)?;
+    if !meta.is_file() {
+        let kind = special_kind(&meta.file_type()).unwrap_or("not a regular file");
+        return Ok(Err(Refusal::NotRegular { kind }));
+    }
+    let limit = MAX_FILE_BYTES as u64;
+    if meta.len() > limit {
+        return Ok(Err(Refusal::TooLarge { bytes: meta.len() }));
+    }
+    // Charge the size first, so a contract over the total is refused before it is read,
+    // then whatever the read found beyond it (a file that grew meanwhile).
+    total.add(meta.len())?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    handle.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    total.add((bytes.len() as u64).saturating_sub(meta.len()))?;
+    if bytes.len() as u64 > limit {
+        return Ok(Err(Refusal::TooLarge {
+            bytes: bytes.len() as u64,
+        }));
+    }
+    Ok(text_of(bytes))
+}
+
+/// The file's text, or where it stops being UTF-8.
+pub(crate) fn text_of(bytes: Vec<u8>) -> Result<String, Refusal> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+        Refusal::NotUtf8 {
+            line: valid.matches('\n').count() + 1,
+            column: valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            byte: at,
+        }
+    })
+}
+
+/// The diagnostic for a file that was not taken as text.
+fn refused(id: FileId, why: &Refusal) -> Diagnostic {
+    let limit_mib = MAX_FILE_BYTES / (1024 * 1024);
+    let (msg, help) = match why {
+        Refusal::TooLarge { bytes } => (
+            format!("file is {bytes} bytes; contract files are limited to {limit_mib} MiB"),
+            "split the contract into several files (one per domain); a real contract is far smaller".to_owned(),
+        ),
+        Refusal::NotUtf8 { line, column, byte } => (
+            format!(
+                "file is not UTF-8 text: invalid UTF-8 at line {line}, column {column} (byte {byte})"
+            ),
+            "contract files are UTF-8 YAML; re-save the file as UTF-8".to_owned(),
+        ),
+        Refusal::Symlink => (
+            "file is a symbolic link; it was not followed".to_owned(),
+            "trackc reads only regular files inside the contract folder: replace the link with the file itself".to_owned(),
+        ),
+        Refusal::NotRegular { kind } => (
+            format!("file is {kind}, not a regular file; it was not opened"),
+            "trackc reads only regular files inside the contract folder: remove it or rename it to something other than `.yaml`".to_owned(),
+        ),
+    };
+    Diagnostic::new("yaml-syntax", Span::file_start(id), msg).help(help)
 }
 
 fn display_name(p: &Path) -> String {
@@ -113,24 +327,10 @@ fn display_name(p: &Path) -> String {
 /// Parse and merge every file. Diagnostics are appended to `diags`.
 pub fn load(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Contract {
     let mut contract = Contract::default();
+    let mut hints = HintBudget::per_run();
     for (id, file) in sources.files() {
-        if let Some(why) = unreadable(file) {
-            let (msg, help) = if why.starts_with("too large") {
-                (
-                    format!(
-                        "file is {}; contract files are limited to {} MiB",
-                        why.trim_start_matches("too large: "),
-                        yaml::budget::MAX_FILE_BYTES / (1024 * 1024)
-                    ),
-                    "split the contract into several files (one per domain); a real contract is far smaller",
-                )
-            } else {
-                (
-                    format!("file is not UTF-8 text: {why}"),
-                    "contract files are UTF-8 YAML; re-save the file as UTF-8",
-                )
-            };
-            diags.push(Diagnostic::new("yaml-syntax", Span::file_start(id), msg).help(help));
+        if let Some(why) = &file.refused {
+            diags.push(refused(id, why));
             continue;
         }
         match yaml::parse(id, file) {
@@ -144,6 +344,7 @@ pub fn load(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Contract {
                 let mut r = Reader {
                     text: &file.text,
                     diags,
+                    hints: &mut hints,
                 };
                 r.top_level(id, root, &mut contract);
             }
@@ -155,6 +356,8 @@ pub fn load(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Contract {
 struct Reader<'a> {
     text: &'a str,
     diags: &'a mut Vec<Diagnostic>,
+    /// "Did you mean" work left for the whole contract (every file shares it).
+    hints: &'a mut HintBudget,
 }
 
 /// Keys read from one map; what is left at [`Reader::finish`] is unknown.
@@ -171,7 +374,13 @@ impl MapIn {
             return None;
         }
         self.used[i] = true;
-        Some(self.entries[i].clone())
+        // Moved out, not cloned: a clone copied the whole subtree at every level it was
+        // taken from (the `events:` map, each event, each property...), so loading cost
+        // size × depth in time and memory. What stays behind keeps its key and span for
+        // `finish` and for diagnostics; its value is never read again (`used`).
+        let (k, v) = &mut self.entries[i];
+        let v = std::mem::replace(v, Sp::new(Node::Null, v.span));
+        Some((k.clone(), v))
     }
 
     fn has(&self, key: &str) -> bool {
@@ -272,7 +481,9 @@ impl Reader<'_> {
                     k.value,
                     owners.join(" and ")
                 ));
-            } else if let Some(h) = did_you_mean_help(&k.value, allowed.iter().copied()) {
+            } else if let Some(h) =
+                did_you_mean_help_within(self.hints, &k.value, allowed.iter().copied())
+            {
                 d = d.help(h);
             } else {
                 d = d.help(format!("expected one of: {}", allowed.join(", ")));
@@ -362,7 +573,7 @@ impl Reader<'_> {
             Some((_, v)) => Some(Sp::new(*v, s.span)),
             None => {
                 let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-                let help = did_you_mean_help(&s.value, names.iter().copied())
+                let help = did_you_mean_help_within(self.hints, &s.value, names.iter().copied())
                     .unwrap_or_else(|| format!("expected one of: {}", names.join(", ")));
                 self.err(s.span, format!("`{}` is not a valid {what}", s.value))
                     .help = Some(help);
@@ -1185,7 +1396,11 @@ impl Reader<'_> {
                 );
                 let d = match m.entries.first() {
                     Some((k, _)) => {
-                        match did_you_mean_help(&k.value, ["event", "attribute", "segment"]) {
+                        match did_you_mean_help_within(
+                            self.hints,
+                            &k.value,
+                            ["event", "attribute", "segment"],
+                        ) {
                             Some(h) => d.help(h),
                             None => d,
                         }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::ast::{self, Named, TypeExpr};
-use crate::diag::{Diagnostic, did_you_mean_help};
+use crate::diag::{Diagnostic, HintBudget, did_you_mean_help_within};
 use crate::ir::*;
 use crate::naming;
 use crate::source::{Sp, Span};
@@ -24,6 +24,7 @@ pub fn resolve(c: &ast::Contract, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
         type_names: HashMap::new(),
         named_exprs: Vec::new(),
         poisoned: Default::default(),
+        hints: HintBudget::per_run(),
     };
     r.run(c)
 }
@@ -38,6 +39,9 @@ struct Resolver<'a> {
     /// Properties (`owner.name`) dropped because their type did not resolve: paths
     /// through them are not reported again.
     poisoned: std::collections::HashSet<String>,
+    /// "Did you mean" work left for this contract (thousands of unknown names must not
+    /// each be compared with thousands of candidates).
+    hints: HintBudget,
 }
 
 /// Entries sorted by name, with duplicates reported (pointing at both places) and dropped.
@@ -287,18 +291,9 @@ impl Resolver<'_> {
         Some(match &expr.value {
             TypeExpr::String(s) => {
                 if let Some(p) = &s.pattern
-                    && let Err(e) = regex::Regex::new(&format!("^(?:{})$", p.value))
+                    && let Some(d) = pattern_problem(p)
                 {
-                    let msg = e.to_string();
-                    let last = msg.lines().last().unwrap_or("invalid").trim().to_owned();
-                    self.push(
-                        Diagnostic::new(
-                            "invalid-pattern",
-                            p.span,
-                            format!("`pattern` is not a valid regular expression: {last}"),
-                        )
-                        .label("does not compile"),
-                    );
+                    self.push(d);
                 }
                 self.check_bounds(
                     s.min_length.as_ref().map(|v| v.map(|x| x as f64)),
@@ -357,13 +352,17 @@ impl Resolver<'_> {
                         self.type_names.keys().map(String::as_str).collect();
                     candidates.sort_unstable();
                     candidates.extend(BUILTIN_NAMES);
-                    let help = did_you_mean_help(&name.value, candidates.iter().copied())
-                        .unwrap_or_else(|| {
-                            format!(
-                                "define it under `types:`, or use a built-in type: {}",
-                                BUILTIN_NAMES.join(", ")
-                            )
-                        });
+                    let help = did_you_mean_help_within(
+                        &mut self.hints,
+                        &name.value,
+                        candidates.iter().copied(),
+                    )
+                    .unwrap_or_else(|| {
+                        format!(
+                            "define it under `types:`, or use a built-in type: {}",
+                            BUILTIN_NAMES.join(", ")
+                        )
+                    });
                     self.push(
                         Diagnostic::new(
                             "unknown-type",
@@ -685,11 +684,14 @@ impl Resolver<'_> {
                     }
                 }
                 None => {
-                    let help =
-                        did_you_mean_help(&k.value, properties.iter().map(|p| p.name.as_str()))
-                            .unwrap_or_else(|| {
-                                format!("add a required property `{}` to the event", k.value)
-                            });
+                    let help = did_you_mean_help_within(
+                        &mut self.hints,
+                        &k.value,
+                        properties.iter().map(|p| p.name.as_str()),
+                    )
+                    .unwrap_or_else(|| {
+                        format!("add a required property `{}` to the event", k.value)
+                    });
                     self.push(
                         Diagnostic::new(
                             "unknown-property",
@@ -771,7 +773,8 @@ impl Resolver<'_> {
                     .iter()
                     .position(|a| a.name == attribute.value)
                 else {
-                    let help = did_you_mean_help(
+                    let help = did_you_mean_help_within(
+                        &mut self.hints,
                         &attribute.value,
                         scope.attributes.iter().map(|a| a.name.as_str()),
                     )
@@ -809,9 +812,12 @@ impl Resolver<'_> {
         {
             Ok(i) => Some(EventId(i as u32)),
             Err(_) => {
-                let help =
-                    did_you_mean_help(&name.value, scope.events.iter().map(|e| e.name.as_str()))
-                        .unwrap_or_else(|| "declare it under `events:`".into());
+                let help = did_you_mean_help_within(
+                    &mut self.hints,
+                    &name.value,
+                    scope.events.iter().map(|e| e.name.as_str()),
+                )
+                .unwrap_or_else(|| "declare it under `events:`".into());
                 self.push(
                     Diagnostic::new(
                         "unknown-event",
@@ -830,8 +836,12 @@ impl Resolver<'_> {
         match scope.segments.binary_search(&name.value.as_str()) {
             Ok(i) => Some(SegmentId(i as u32)),
             Err(_) => {
-                let help = did_you_mean_help(&name.value, scope.segments.iter().copied())
-                    .unwrap_or_else(|| "declare it under `segments:`".into());
+                let help = did_you_mean_help_within(
+                    &mut self.hints,
+                    &name.value,
+                    scope.segments.iter().copied(),
+                )
+                .unwrap_or_else(|| "declare it under `segments:`".into());
                 self.push(
                     Diagnostic::new(
                         "unknown-segment",
@@ -932,13 +942,16 @@ impl Resolver<'_> {
         why: &str,
         names: &[String],
     ) -> Option<Ty> {
-        let help = did_you_mean_help(part, names.iter().map(String::as_str)).unwrap_or_else(|| {
-            if names.is_empty() {
-                "paths go into objects and arrays of objects with dots (`items.category`)".into()
-            } else {
-                format!("properties here: {}", names.join(", "))
-            }
-        });
+        let help =
+            did_you_mean_help_within(&mut self.hints, part, names.iter().map(String::as_str))
+                .unwrap_or_else(|| {
+                    if names.is_empty() {
+                        "paths go into objects and arrays of objects with dots (`items.category`)"
+                            .into()
+                    } else {
+                        format!("properties here: {}", names.join(", "))
+                    }
+                });
         self.push(
             Diagnostic::new("unknown-property", path.span, format!("`{part}` {why}"))
                 .label("in this path")
@@ -1103,17 +1116,21 @@ impl Resolver<'_> {
                         canon.value
                     ))
                 } else {
-                    let help = did_you_mean_help(&text, e.values.iter().map(|x| x.value.as_str()))
-                        .unwrap_or_else(|| {
-                            format!(
-                                "values of `{enum_name}`: {}",
-                                e.values
-                                    .iter()
-                                    .map(|x| x.value.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        });
+                    let help = did_you_mean_help_within(
+                        &mut self.hints,
+                        &text,
+                        e.values.iter().map(|x| x.value.as_str()),
+                    )
+                    .unwrap_or_else(|| {
+                        format!(
+                            "values of `{enum_name}`: {}",
+                            e.values
+                                .iter()
+                                .map(|x| x.value.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
                     Diagnostic::new(
                         "invalid-enum-value",
                         v.span,
@@ -1246,9 +1263,12 @@ impl Resolver<'_> {
         for (id, level) in &c.lints {
             match crate::rules::get(&id.value) {
                 None => {
-                    let help =
-                        did_you_mean_help(&id.value, crate::rules::RULES.iter().map(|r| r.id))
-                            .unwrap_or_else(|| "`trackc explain` lists every rule".into());
+                    let help = did_you_mean_help_within(
+                        &mut self.hints,
+                        &id.value,
+                        crate::rules::RULES.iter().map(|r| r.id),
+                    )
+                    .unwrap_or_else(|| "`trackc explain` lists every rule".into());
                     self.push(
                         Diagnostic::new(
                             "unknown-lint",
@@ -1286,6 +1306,35 @@ struct Scope<'a> {
     events: &'a [Event],
     attributes: &'a [Property],
     segments: Vec<&'a str>,
+}
+
+/// Why a `pattern` cannot be used, if it cannot. It is compiled (anchored, as every back
+/// end writes it) in both dialects it runs in: Rust's `regex` (`trackc validate`, the
+/// generated crate) and ECMA-262 with the `u` flag (JSON Schema validators). A pattern
+/// only one of them accepts (`(?i)`, `\z`, `\A` are Rust-only) would give a JSON Schema
+/// that JavaScript validators cannot compile.
+fn pattern_problem(p: &Sp<String>) -> Option<Diagnostic> {
+    let anchored = format!("^(?:{})$", p.value);
+    let invalid =
+        |why: String| Diagnostic::new("invalid-pattern", p.span, why).label("does not compile");
+    if let Err(e) = regex::Regex::new(&anchored) {
+        let msg = e.to_string();
+        let last = msg.lines().last().unwrap_or("invalid").trim();
+        return Some(invalid(format!(
+            "`pattern` is not a valid regular expression: {last}"
+        )));
+    }
+    let e = regress::Regex::with_flags(&anchored, "u").err()?;
+    Some(
+        invalid(format!(
+            "`pattern` is not valid in ECMA-262, the dialect of JSON Schema validators: {e}"
+        ))
+        .help(
+            "write the pattern in the syntax Rust's regex and JavaScript share: no inline \
+             flags such as `(?i)` (spell both cases: `[Aa]`), no `\\A` or `\\z` (patterns \
+             are anchored for you)",
+        ),
+    )
 }
 
 #[cfg(test)]

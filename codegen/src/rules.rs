@@ -27,10 +27,14 @@ macro_rules! rules {
 
 rules! {
     "yaml-syntax", Deny, false, "the file is valid YAML, within the parser's budgets",
-    "Each contract file must be UTF-8 YAML with one document, no tabs in indentation and no \
-duplicate keys. Files are parsed under fixed budgets so that hostile input is refused in \
-milliseconds: at most 16 MiB per file, 64 levels of nesting, 1,000 anchors and 1,000 aliases, \
-100,000 events replayed through aliases, 2,000,000 nodes. A real contract is far inside them.";
+    "Each contract file must be UTF-8 YAML with one document, no tabs in indentation, no \
+duplicate keys and no tags (`!!binary`, `!custom`: quote the value instead). Only regular files \
+inside the contract folder are read: a symbolic link (to a file or a folder) or a FIFO, socket \
+or device named `*.yaml` is refused, never followed or opened. Files are read and parsed under \
+fixed budgets so that hostile input is refused in milliseconds: at most 16 MiB per file and 16 \
+MiB for all files together, 10,000 files, folders 32 deep, 64 levels of nesting, 1,000 anchors \
+and 1,000 aliases, 100,000 events replayed through aliases, 2,000,000 nodes. A real contract is \
+far inside them.";
 
     "unknown-key", Deny, false, "every key is one the format defines",
     "An unknown key is almost always a typo (`descripton`) or a key of another type \
@@ -98,8 +102,9 @@ Customer.io cannot evaluate it.";
 
     "invalid-pattern", Deny, false, "patterns are valid regular expressions",
     "`pattern` is a regular expression the whole value must match (it is anchored for you). \
-It must compile in the Rust regex dialect, which is also what JSON Schema validators accept \
-for the constructs it shares with ECMA-262.";
+It must compile in both dialects it runs in: Rust's regex (`trackc validate`, the generated \
+crate) and ECMA-262 with the `u` flag (JSON Schema validators). Rust-only syntax such as inline \
+flags (`(?i)`) or `\\A` / `\\z` is refused: JavaScript validators could not compile the schema.";
 
     "invalid-bounds", Deny, false, "minimum ≤ maximum, min_length ≤ max_length",
     "Bounds that exclude every value make an event impossible to send.";

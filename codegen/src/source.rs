@@ -56,6 +56,24 @@ impl<T> std::ops::Deref for Sp<T> {
     }
 }
 
+/// Why a file of the contract was not taken as text. The file stays in the
+/// [`SourceMap`] (with empty text) so that a diagnostic can name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Over the per-file budget; `bytes` is its size, or what was read before stopping.
+    TooLarge { bytes: u64 },
+    /// Not UTF-8 at this 1-based line and column (byte offset `byte`).
+    NotUtf8 {
+        line: usize,
+        column: usize,
+        byte: usize,
+    },
+    /// A symbolic link inside the contract folder (or a link in a git tree).
+    Symlink,
+    /// A FIFO, socket or device: `kind` in words.
+    NotRegular { kind: &'static str },
+}
+
 /// One loaded file.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -63,10 +81,19 @@ pub struct SourceFile {
     pub name: String,
     pub path: PathBuf,
     pub text: String,
+    /// Set when the file was not read as text; `text` is then empty.
+    pub refused: Option<Refusal>,
     line_starts: Vec<u32>,
 }
 
 impl SourceFile {
+    /// A file that was not read as text, and why.
+    pub fn refused(name: String, path: PathBuf, why: Refusal) -> Self {
+        let mut f = SourceFile::new(name, path, String::new());
+        f.refused = Some(why);
+        f
+    }
+
     pub fn new(name: String, path: PathBuf, text: String) -> Self {
         let mut line_starts = vec![0u32];
         line_starts.extend(
@@ -79,6 +106,7 @@ impl SourceFile {
             name,
             path,
             text,
+            refused: None,
             line_starts,
         }
     }

@@ -5,7 +5,7 @@
 //! can report *every* unknown key with a "did you mean", not just the first serde sees.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use serde_saphyr::{Spanned, Tagged};
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceFile, Sp, Span};
@@ -14,8 +14,15 @@ use crate::source::{FileId, SourceFile, Sp, Span};
 /// (a 5,000-event contract is far inside them) and tight enough that hostile input
 /// (alias bombs, deep nesting, huge files) is refused in milliseconds.
 pub mod budget {
-    /// Largest file read, in bytes.
+    /// Largest file read, in bytes (counted while reading).
     pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+    /// Most bytes read across all the files of one contract (a folder or a git tree): the
+    /// per-file limit alone let eight 8 MB files through.
+    pub const MAX_TOTAL_BYTES: usize = 16 * 1024 * 1024;
+    /// Most `.yaml` / `.yml` files in one contract.
+    pub const MAX_FILES: usize = 10_000;
+    /// Deepest folder nesting inside a contract folder.
+    pub const MAX_FOLDER_DEPTH: usize = 32;
     /// Deepest nesting of collections.
     pub const MAX_DEPTH: usize = 64;
     /// Most nested flow collections (`[[[...]]]`).
@@ -86,9 +93,12 @@ enum RawNode {
     Int(i64),
     Float(f64),
     Str(String),
-    Seq(Vec<Spanned<RawNode>>),
-    Map(Vec<(Spanned<String>, Spanned<RawNode>)>),
+    Seq(Vec<RawItem>),
+    Map(Vec<(Spanned<Tagged<String>>, RawItem)>),
 }
+
+/// A raw node with where it is written and its tag, if one was written (tags are refused).
+type RawItem = Spanned<Tagged<RawNode>>;
 
 impl<'de> Deserialize<'de> for RawNode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -142,7 +152,7 @@ impl<'de> Deserialize<'de> for RawNode {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<RawNode, A::Error> {
                 let mut entries = Vec::new();
-                while let Some(k) = a.next_key::<Spanned<String>>()? {
+                while let Some(k) = a.next_key::<Spanned<Tagged<String>>>()? {
                     let v = a.next_value()?;
                     entries.push((k, v));
                 }
@@ -189,9 +199,9 @@ pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Option<Sp<Node>>, Dia
     }) {
         return Ok(None);
     }
-    let raw: Spanned<RawNode> = serde_saphyr::from_str_with_options(text, options())
+    let raw: RawItem = serde_saphyr::from_str_with_options(text, options())
         .map_err(|e| syntax_error(file_id, file, &e))?;
-    Ok(Some(convert(file_id, file, raw)))
+    convert(file_id, file, raw).map(Some)
 }
 
 /// YAML forbids tabs in indentation; say so precisely instead of a parser's guess.
@@ -337,10 +347,39 @@ fn span_of(file_id: FileId, file: &SourceFile, loc: &serde_saphyr::Location) -> 
     }
 }
 
-fn convert(file_id: FileId, file: &SourceFile, raw: Spanned<RawNode>) -> Sp<Node> {
+/// An explicit tag is refused wherever it is written. The contract format gives tags no
+/// meaning, and the parser would act on some silently: `!!binary aGVsbG8=` became the text
+/// "hello" (a value nobody reviewing the pull request could read), `!custom` was dropped.
+/// Even `!!str`, which changes nothing, is refused: one rule, and quoting says the same.
+fn refuse_tag(
+    file_id: FileId,
+    file: &SourceFile,
+    loc: &serde_saphyr::Location,
+    tag: &str,
+) -> Diagnostic {
+    let span = span_of(file_id, file, loc);
+    let written = tag
+        .strip_prefix("tag:yaml.org,2002:")
+        .map_or_else(|| tag.to_owned(), |t| format!("!!{t}"));
+    Diagnostic::new(
+        "yaml-syntax",
+        span,
+        format!("YAML tag `{written}` is not allowed in a contract"),
+    )
+    .label("tagged value")
+    .help("contracts use plain YAML values: remove the tag; to keep the text as it is written, quote it (\"...\")")
+}
+
+// As `parse`: one diagnostic per file.
+#[allow(clippy::result_large_err)]
+fn convert(file_id: FileId, file: &SourceFile, raw: RawItem) -> Result<Sp<Node>, Diagnostic> {
     // `referenced` is where the value is written (the alias, when it is one).
     let span = span_of(file_id, file, &raw.referenced);
-    let node = match raw.value {
+    let Tagged(value, tag) = raw.value;
+    if let Some(tag) = tag {
+        return Err(refuse_tag(file_id, file, &raw.referenced, &tag));
+    }
+    let node = match value {
         RawNode::Null => Node::Null,
         RawNode::Bool(b) => Node::Bool(b),
         RawNode::Int(i) => Node::Int(i),
@@ -350,19 +389,23 @@ fn convert(file_id: FileId, file: &SourceFile, raw: Spanned<RawNode>) -> Sp<Node
             items
                 .into_iter()
                 .map(|n| convert(file_id, file, n))
-                .collect(),
+                .collect::<Result<_, _>>()?,
         ),
         RawNode::Map(entries) => Node::Map(
             entries
                 .into_iter()
                 .map(|(k, v)| {
                     let ks = span_of(file_id, file, &k.referenced);
-                    (Sp::new(k.value, ks), convert(file_id, file, v))
+                    let Tagged(key, tag) = k.value;
+                    if let Some(tag) = tag {
+                        return Err(refuse_tag(file_id, file, &k.referenced, &tag));
+                    }
+                    Ok((Sp::new(key, ks), convert(file_id, file, v)?))
                 })
-                .collect(),
+                .collect::<Result<_, _>>()?,
         ),
     };
-    Sp::new(node, span)
+    Ok(Sp::new(node, span))
 }
 
 #[cfg(test)]

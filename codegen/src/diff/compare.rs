@@ -1,7 +1,7 @@
 //! The comparison itself: walk both IRs side by side, by name, and emit one change per
 //! difference with the rule that classifies it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::impact::Target;
 use super::rules::{self, DiffRule};
@@ -10,6 +10,7 @@ use crate::ir::{
     Condition, EnumDef, Filter, Ir, Op, Property, StringTy, Trigger, Ty, TypeDef, TypeKind,
     TypeOrigin,
 };
+use crate::similarity::Pattern;
 use crate::source::Span;
 
 /// A change before its impacts are known.
@@ -142,9 +143,21 @@ where
     map.into_iter().map(|(k, (o, n))| (k, o, n)).collect()
 }
 
-/// Similar enough names for a rename hint.
-fn similar(a: &str, b: &str) -> bool {
-    strsim::normalized_damerau_levenshtein(a, b) >= 0.5 || a.contains(b) || b.contains(a)
+/// Most (removed, added) pairs of one kind compared for rename hints: the hints are
+/// all-pairs, so a diff that removes and adds thousands of same-shaped names would be
+/// quadratic; past this many comparisons the rest simply get no rename hint.
+const MAX_RENAME_COMPARISONS: usize = 50_000;
+
+/// How alike two names are, 0 to 1 (1 - distance / longer length), for a rename hint;
+/// `None` for a name too long to be compared (see [`crate::similarity`]).
+fn likeness(removed: &Pattern, added: &str) -> Option<f64> {
+    let d = removed.distance(added)?;
+    let longer = removed.chars().max(added.chars().count());
+    Some(if longer == 0 {
+        1.0
+    } else {
+        1.0 - d as f64 / longer as f64
+    })
 }
 
 /// Rename hints between removed and added names of one kind, with the same shape.
@@ -152,16 +165,35 @@ fn similar(a: &str, b: &str) -> bool {
 fn renames(removed: &[(String, String)], added: &[(String, String)]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut used = BTreeSet::new();
+    let mut budget = MAX_RENAME_COMPARISONS;
+    // Shapes can be long (an object's whole layout): compare them once, by hashing.
+    let mut by_shape: HashMap<&str, Vec<&String>> = HashMap::new();
+    for (a, shape) in added {
+        by_shape.entry(shape).or_default().push(a);
+    }
     for (r, rshape) in removed {
-        let best = added
-            .iter()
-            .filter(|(a, ashape)| ashape == rshape && !used.contains(a) && similar(r, a))
-            .max_by(|x, y| {
-                strsim::normalized_damerau_levenshtein(r, &x.0)
-                    .total_cmp(&strsim::normalized_damerau_levenshtein(r, &y.0))
-                    .then_with(|| y.0.cmp(&x.0))
-            });
-        if let Some((a, _)) = best {
+        let Some(pattern) = Pattern::new(r) else {
+            continue;
+        };
+        let mut best: Option<(f64, &String)> = None;
+        for &a in by_shape.get(rshape.as_str()).into_iter().flatten() {
+            if used.contains(a) {
+                continue;
+            }
+            if budget == 0 {
+                return out;
+            }
+            budget -= 1;
+            let Some(score) = likeness(&pattern, a) else {
+                continue;
+            };
+            let similar = score >= 0.5 || a.contains(r.as_str()) || r.contains(a.as_str());
+            let better = best.is_none_or(|(s, b)| score > s || (score == s && a < b));
+            if similar && better {
+                best = Some((score, a));
+            }
+        }
+        if let Some((_, a)) = best {
             used.insert(a.clone());
             out.push((r.clone(), a.clone()));
         }

@@ -2,11 +2,11 @@
 //! (`origin/main:contract`) into memory with `git ls-tree` and `git cat-file`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
-use crate::load::{self, LoadError};
-use crate::source::{SourceFile, SourceMap};
-use crate::yaml::budget::MAX_FILE_BYTES;
+use crate::load::{self, LoadError, Total};
+use crate::source::{Refusal, SourceFile, SourceMap};
+use crate::yaml::budget::{MAX_FILE_BYTES, MAX_FILES};
 
 /// A problem with the input itself (exit 2): a missing path, a bad git ref.
 #[derive(Debug)]
@@ -86,23 +86,74 @@ impl Spec {
     }
 }
 
-fn git(dir: Option<&Path>, args: &[&str]) -> Result<Vec<u8>, String> {
+fn git_command(dir: Option<&Path>, args: &[&str]) -> Command {
     let mut cmd = Command::new("git");
     cmd.args(args);
     if let Some(d) = dir {
         cmd.current_dir(d);
     }
-    let out = cmd.output().map_err(|e| format!("cannot run `git`: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let err = err.trim();
-        return Err(if err.is_empty() {
-            format!("`git {}` failed ({})", args.join(" "), out.status)
-        } else {
-            err.strip_prefix("fatal: ").unwrap_or(err).to_owned()
-        });
+    cmd
+}
+
+/// What git said on failure, without its `fatal: ` prefix.
+fn git_failure(args: &[&str], status: std::process::ExitStatus, stderr: &[u8]) -> String {
+    let err = String::from_utf8_lossy(stderr);
+    let err = err.trim();
+    if err.is_empty() {
+        format!("`git {}` failed ({status})", args.join(" "))
+    } else {
+        err.strip_prefix("fatal: ").unwrap_or(err).to_owned()
     }
-    Ok(out.stdout)
+}
+
+/// Run git and keep at most `cap` bytes of its output: `Ok(None)` when it wrote more (it
+/// is killed then), so that a huge listing never lands in memory whole.
+fn git(dir: Option<&Path>, args: &[&str], cap: usize) -> Result<Option<Vec<u8>>, String> {
+    use std::io::Read;
+    let mut child = git_command(dir, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run `git`: {e}"))?;
+    let stderr = child.stderr.take().expect("piped");
+    // stderr is drained by a thread so that git cannot block on it while we read stdout.
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.take(64 * 1024).read_to_end(&mut buf);
+        buf
+    });
+    let mut out = Vec::new();
+    let read = child
+        .stdout
+        .take()
+        .expect("piped")
+        .take(cap as u64 + 1)
+        .read_to_end(&mut out);
+    if out.len() > cap {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Ok(None);
+    }
+    let status = child.wait().map_err(|e| format!("cannot run `git`: {e}"))?;
+    let err = err_reader.join().unwrap_or_default();
+    read.map_err(|e| format!("cannot read from `git`: {e}"))?;
+    if !status.success() {
+        return Err(git_failure(args, status, &err));
+    }
+    Ok(Some(out))
+}
+
+/// The most bytes of `git ls-tree` output read: ~100 bytes per file, so far more files
+/// than [`MAX_FILES`] `.yaml` files with the rest of a folder around them.
+const MAX_LISTING_BYTES: usize = 64 * 1024 * 1024;
+
+/// One `.yaml` blob of the tree, as listed (not yet read).
+struct Listed {
+    file: PathBuf,
+    oid: String,
+    size: u64,
+    symlink: bool,
 }
 
 fn read_git(
@@ -115,8 +166,15 @@ fn read_git(
         spec: spec.to_owned(),
         message,
     };
-    // The revision first, for a clear message when it does not exist.
-    git(
+    // A revision never starts with `-`: such a "ref" would reach git as an option.
+    if rev.starts_with('-') {
+        return Err(fail(format!(
+            "`{rev}` is not a revision (a git revision does not start with `-`)"
+        )));
+    }
+    // The revision first, for a clear message when it does not exist; from here on git
+    // gets the tree's object id, never text from the command line in an option's place.
+    let tree = git(
         dir,
         &[
             "rev-parse",
@@ -125,16 +183,28 @@ fn read_git(
             "--end-of-options",
             &format!("{rev}^{{tree}}"),
         ],
+        4096,
     )
-    .map_err(|_| {
+    .ok()
+    .flatten()
+    .map(|out| String::from_utf8_lossy(&out).trim().to_owned())
+    .filter(|oid| !oid.is_empty() && oid.bytes().all(|b| b.is_ascii_hexdigit()))
+    .ok_or_else(|| {
         fail(format!(
             "`{rev}` is not a commit or tree in this repository"
         ))
     })?;
     let pathspec = if path.is_empty() { "." } else { path };
-    let listing = git(dir, &["ls-tree", "-r", "-z", rev, "--", pathspec]).map_err(fail)?;
+    let over = |what: String| InputError::Load(LoadError::OverBudget(PathBuf::from(spec), what));
+    let listing = git(
+        dir,
+        &["ls-tree", "-r", "-z", "-l", &tree, "--", pathspec],
+        MAX_LISTING_BYTES,
+    )
+    .map_err(fail)?
+    .ok_or_else(|| over("a git tree listing over 64 MiB".to_owned()))?;
     let prefix = pathspec.trim_start_matches("./").trim_end_matches('/');
-    let mut entries: Vec<(PathBuf, String)> = Vec::new();
+    let mut entries: Vec<Listed> = Vec::new();
     let mut any = false;
     for rec in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
         let rec = String::from_utf8_lossy(rec);
@@ -142,12 +212,15 @@ fn read_git(
             continue;
         };
         any = true;
-        let mut meta = meta.split(' ');
-        let (_mode, kind, oid) = (meta.next(), meta.next(), meta.next());
+        // `<mode> <type> <oid> <size>`, the size right-aligned with spaces.
+        let mut meta = meta.split_whitespace();
+        let (mode, kind, oid, size) = (meta.next(), meta.next(), meta.next(), meta.next());
         if kind != Some("blob") {
             continue;
         }
-        let Some(oid) = oid else { continue };
+        let (Some(oid), Some(size)) = (oid, size.and_then(|s| s.parse::<u64>().ok())) else {
+            continue;
+        };
         // Hidden files and folders inside the contract are skipped, as on disk.
         let inner = file
             .strip_prefix(prefix)
@@ -162,7 +235,16 @@ fn read_git(
             Some("yaml" | "yml")
         );
         if !hidden && yaml {
-            entries.push((PathBuf::from(file), oid.to_owned()));
+            entries.push(Listed {
+                file: PathBuf::from(file),
+                oid: oid.to_owned(),
+                size,
+                // As on disk, a link is refused, not followed (see `load::discover`).
+                symlink: mode == Some("120000"),
+            });
+            if entries.len() > MAX_FILES {
+                return Err(over(format!("more than {MAX_FILES} `.yaml` files")));
+            }
         }
     }
     if !any {
@@ -173,26 +255,105 @@ fn read_git(
             "`{path}` at `{rev}` contains no `.yaml` or `.yml` files"
         )));
     }
-    entries.sort();
-    let mut map = SourceMap::default();
-    for (file, oid) in entries {
-        let bytes = git(dir, &["cat-file", "blob", &oid]).map_err(fail)?;
-        let name = format!("{rev}:{}", file.to_string_lossy());
-        // The loader's convention for files it cannot take as text: a leading NUL.
-        let text = if bytes.len() > MAX_FILE_BYTES {
-            format!("\u{0}too large: {} bytes", bytes.len())
+    entries.sort_by(|a, b| a.file.cmp(&b.file));
+    // Every budget is applied to the listed sizes before any blob is read.
+    let mut total = Total::new(Path::new(spec));
+    let mut refusals = Vec::with_capacity(entries.len());
+    for e in &entries {
+        let refusal = if e.symlink {
+            Some(Refusal::Symlink)
+        } else if e.size > MAX_FILE_BYTES as u64 {
+            Some(Refusal::TooLarge { bytes: e.size })
         } else {
-            match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => format!(
-                    "\u{0}invalid utf-8 at byte {}",
-                    e.utf8_error().valid_up_to()
-                ),
-            }
+            total.add(e.size)?;
+            None
         };
-        map.add(SourceFile::new(name, file, text));
+        refusals.push(refusal);
+    }
+    let wanted: Vec<&Listed> = entries
+        .iter()
+        .zip(&refusals)
+        .filter(|(_, r)| r.is_none())
+        .map(|(e, _)| e)
+        .collect();
+    let mut blobs = cat_blobs(dir, &wanted).map_err(fail)?.into_iter();
+    let mut map = SourceMap::default();
+    for (e, refusal) in entries.into_iter().zip(refusals) {
+        let name = format!("{rev}:{}", e.file.to_string_lossy());
+        let read = match refusal {
+            Some(why) => Err(why),
+            None => load::text_of(blobs.next().expect("one blob per wanted entry")),
+        };
+        map.add(match read {
+            Ok(text) => SourceFile::new(name, e.file, text),
+            Err(why) => SourceFile::refused(name, e.file, why),
+        });
     }
     Ok(map)
+}
+
+/// The blobs' contents, in order, from one `git cat-file --batch` (one process, however
+/// many files), each read to exactly the size `ls-tree` listed and checked against it.
+fn cat_blobs(dir: Option<&Path>, wanted: &[&Listed]) -> Result<Vec<Vec<u8>>, String> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let args = ["cat-file", "--batch"];
+    let mut child = git_command(dir, &args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run `git`: {e}"))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let request: String = wanted.iter().map(|e| format!("{}\n", e.oid)).collect();
+    // Written from a thread: git answers while we ask, and both pipes are bounded.
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    let mut blobs = Vec::with_capacity(wanted.len());
+    let mut result = Ok(());
+    for e in wanted {
+        let mut header = Vec::new();
+        let step = (&mut out)
+            .take(256)
+            .read_until(b'\n', &mut header)
+            .map_err(|err| err.to_string())
+            .and_then(|_| {
+                let header = String::from_utf8_lossy(&header);
+                let want = format!("{} blob {}", e.oid, e.size);
+                if header.trim_end() != want {
+                    return Err(format!(
+                        "`git cat-file` answered `{}` for `{}`",
+                        header.trim_end(),
+                        e.oid
+                    ));
+                }
+                let mut blob = Vec::with_capacity(e.size as usize);
+                (&mut out)
+                    .take(e.size + 1)
+                    .read_to_end(&mut blob)
+                    .map_err(|err| err.to_string())?;
+                // The blob, then the newline git ends each answer with.
+                if blob.pop() != Some(b'\n') || blob.len() as u64 != e.size {
+                    return Err(format!("`git cat-file` cut `{}` short", e.oid));
+                }
+                Ok(blob)
+            });
+        match step {
+            Ok(blob) => blobs.push(blob),
+            Err(err) => {
+                result = Err(err);
+                break;
+            }
+        }
+    }
+    if result.is_err() {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+    let _ = writer.join();
+    result.map(|()| blobs)
 }
 
 #[cfg(test)]
