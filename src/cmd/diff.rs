@@ -2,6 +2,8 @@ use std::io::IsTerminal;
 
 use trackc_codegen::diag;
 use trackc_codegen::diff::{self, DIFF_RULES, Sources, input};
+use trackc_codegen::escape::markdown::{self as md, Context};
+use trackc_codegen::escape::terminal;
 
 use super::{print_json, usage_error};
 use crate::{Color, Format, exit};
@@ -67,20 +69,26 @@ fn invalid(
             print_json(&v);
         }
         Format::Markdown => {
+            // A pull-request comment: the contract's text is shown, never rendered.
             println!("<!-- trackc-diff -->");
-            println!("### ❌ trackc diff: {message}");
+            println!(
+                "### ❌ trackc diff: {}",
+                md::message(&message, Context::Block)
+            );
             println!();
-            println!("```text");
+            let mut text = String::new();
             for d in &errors {
-                println!("{}\n", diag::render(&checked.sources, d, false));
+                text.push_str(&diag::render(&checked.sources, d, false));
+                text.push_str("\n\n");
             }
-            println!("```");
+            print!("{}", md::fenced(&text, "text"));
         }
         Format::Human => {
             for d in &errors {
-                eprintln!("{}\n", diag::render(&checked.sources, d, color.enabled()));
+                let shown = diag::render(&checked.sources, d, color.enabled());
+                eprintln!("{}\n", terminal::escape_rendered(&shown));
             }
-            eprintln!("error: {message}");
+            eprintln!("error: {}", terminal::escape(&message));
         }
     }
     exit::FAILED
