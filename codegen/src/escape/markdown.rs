@@ -51,7 +51,9 @@ pub fn code(s: &str, cx: Context) -> String {
     let fence = "`".repeat(longest_run(&body, '`') + 1);
     let pad = body.starts_with('`')
         || body.ends_with('`')
-        || (body.starts_with(' ') && body.ends_with(' ') && body.trim_start_matches(' ') != "");
+        || (body.starts_with(' ')
+            && body.ends_with(' ')
+            && !body.trim_start_matches(' ').is_empty());
     let pad = if pad { " " } else { "" };
     format!("{fence}{pad}{body}{pad}{fence}")
 }

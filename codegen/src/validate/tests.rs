@@ -782,12 +782,14 @@ fn past_the_first_n_violations_are_counted_the_same_on_every_core() {
     }
 }
 
+/// (event, code) → (count, first examples).
+type ByGroup = std::collections::BTreeMap<(Option<String>, &'static str), (u64, Vec<Violation>)>;
+
 #[test]
 fn per_group_detail_keeps_the_first_examples_and_exact_counts() {
     let input = crowded();
     let (_, want_v) = EXAMPLE.validate_str(&input);
-    let mut want: std::collections::BTreeMap<(Option<String>, &str), (u64, Vec<Violation>)> =
-        Default::default();
+    let mut want = ByGroup::default();
     for v in &want_v {
         let g = want.entry((v.event.clone(), v.code)).or_default();
         g.0 += 1;
@@ -802,8 +804,7 @@ fn per_group_detail_keeps_the_first_examples_and_exact_counts() {
             chunk_lines: 5,
             detail: Detail::PerGroup(3),
         };
-        let mut got: std::collections::BTreeMap<(Option<String>, &str), (u64, Vec<Violation>)> =
-            Default::default();
+        let mut got = ByGroup::default();
         run(&EXAMPLE, input.as_bytes(), &opts, |r| match r {
             Reported::Violation(v) => {
                 let g = got.entry((v.event.clone(), v.code)).or_default();
