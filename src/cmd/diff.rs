@@ -21,7 +21,8 @@ pub fn run(old: &str, new: &str, format: Format, color: Color) -> u8 {
     let read = |spec: &str| input::read(spec).map_err(|e| e.to_string());
     let (old_sources, new_sources) = match (read(old), read(new)) {
         (Ok(o), Ok(n)) => (o, n),
-        (Err(e), _) | (_, Err(e)) => return usage_error(format, &e),
+        // The error may quote a file or ref name from the repository: shown, not obeyed.
+        (Err(e), _) | (_, Err(e)) => return usage_error(format, &terminal::escape(&e)),
     };
     let old_checked = trackc_codegen::check_sources(old_sources);
     let new_checked = trackc_codegen::check_sources(new_sources);

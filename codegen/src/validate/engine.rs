@@ -177,6 +177,16 @@ fn is_blank(b: u8) -> bool {
     matches!(b, b'\n' | b'\r' | b' ' | b'\t')
 }
 
+/// The reader's buffered bytes (empty at the end), retrying interrupted reads.
+fn available<R: BufRead>(input: &mut R) -> io::Result<&[u8]> {
+    while let Err(e) = input.fill_buf() {
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    input.fill_buf()
+}
+
 /// How many bytes `b` starts with that are [`is_blank`]: runs of newlines a word at a time.
 fn blank_prefix(b: &[u8]) -> usize {
     const NEWLINES: [u8; 8] = [b'\n'; 8];
@@ -202,11 +212,7 @@ fn fill<R: BufRead>(
     while chunk.lines.len() < opts.chunk_lines && chunk.buf.len() < opts.chunk_bytes {
         // Skip blank lines in bulk, counting their newlines.
         loop {
-            let avail = match input.fill_buf() {
-                Ok(a) => a,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let avail = available(input)?;
             if avail.is_empty() {
                 return Ok(true);
             }
@@ -222,11 +228,7 @@ fn fill<R: BufRead>(
         let mut total = 0usize;
         let mut oversized = false;
         loop {
-            let avail = match input.fill_buf() {
-                Ok(a) => a,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let avail = available(input)?;
             if avail.is_empty() {
                 break;
             }
