@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use trackc_codegen::validate::bounds;
 
 mod cmd;
 
@@ -92,9 +93,21 @@ enum Command {
         format: Format,
         #[arg(long, value_enum, default_value_t)]
         color: Color,
-        /// Worker threads (0: every core).
-        #[arg(long, default_value_t = 0)]
-        jobs: usize,
+        /// Worker threads (0: every core; at most 256, and never more than chunks of
+        /// input).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=bounds::MAX_JOBS as i64))]
+        jobs: u16,
+        /// `--format json` lists at most N violations (the first, in input order; 1 to
+        /// 10000). Counts stay exact: when some are not listed, the document says
+        /// `"truncated": true` and `"total_violations"`. Human output shows 3 examples per
+        /// event and code. An input without any record is an error (exit 2).
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = bounds::DEFAULT_MAX_VIOLATIONS as u16,
+            value_parser = clap::value_parser!(u16).range(1..=bounds::MAX_VIOLATIONS as i64)
+        )]
+        max_violations: u16,
     },
     /// Explain a rule (or list every rule).
     Explain {
@@ -165,11 +178,13 @@ fn main() -> ExitCode {
             format,
             color,
             jobs,
+            max_violations,
         } => cmd::validate::run(cmd::validate::Args {
             paths: &paths,
             format,
             color,
-            jobs,
+            jobs: jobs.into(),
+            max_violations: max_violations.into(),
         }),
         Command::Explain { id, format } => cmd::explain::run(id.as_deref(), format),
         Command::Schema { format } => cmd::schema::run(format),

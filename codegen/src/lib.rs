@@ -5,6 +5,7 @@ pub mod build;
 pub mod diag;
 pub mod diff;
 pub mod emit;
+pub mod escape;
 pub mod ir;
 pub mod lint;
 pub mod load;

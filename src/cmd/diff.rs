@@ -2,6 +2,8 @@ use std::io::IsTerminal;
 
 use trackc_codegen::diag;
 use trackc_codegen::diff::{self, DIFF_RULES, Sources, input};
+use trackc_codegen::escape::markdown::{self as md, Context};
+use trackc_codegen::escape::terminal;
 
 use super::{print_json, usage_error};
 use crate::{Color, Format, exit};
@@ -19,7 +21,8 @@ pub fn run(old: &str, new: &str, format: Format, color: Color) -> u8 {
     let read = |spec: &str| input::read(spec).map_err(|e| e.to_string());
     let (old_sources, new_sources) = match (read(old), read(new)) {
         (Ok(o), Ok(n)) => (o, n),
-        (Err(e), _) | (_, Err(e)) => return usage_error(format, &e),
+        // The error may quote a file or ref name from the repository: shown, not obeyed.
+        (Err(e), _) | (_, Err(e)) => return usage_error(format, &terminal::escape(&e)),
     };
     let old_checked = trackc_codegen::check_sources(old_sources);
     let new_checked = trackc_codegen::check_sources(new_sources);
@@ -67,20 +70,26 @@ fn invalid(
             print_json(&v);
         }
         Format::Markdown => {
+            // A pull-request comment: the contract's text is shown, never rendered.
             println!("<!-- trackc-diff -->");
-            println!("### ❌ trackc diff: {message}");
+            println!(
+                "### ❌ trackc diff: {}",
+                md::message(&message, Context::Block)
+            );
             println!();
-            println!("```text");
+            let mut text = String::new();
             for d in &errors {
-                println!("{}\n", diag::render(&checked.sources, d, false));
+                text.push_str(&diag::render(&checked.sources, d, false));
+                text.push_str("\n\n");
             }
-            println!("```");
+            print!("{}", md::fenced(&text, "text"));
         }
         Format::Human => {
             for d in &errors {
-                eprintln!("{}\n", diag::render(&checked.sources, d, color.enabled()));
+                let shown = diag::render(&checked.sources, d, color.enabled());
+                eprintln!("{}\n", terminal::escape_rendered(&shown));
             }
-            eprintln!("error: {message}");
+            eprintln!("error: {}", terminal::escape(&message));
         }
     }
     exit::FAILED

@@ -17,10 +17,8 @@ pub fn usage_error(format: Format, message: &str) -> u8 {
     exit::USAGE
 }
 
-/// Print a JSON document on stdout.
+/// Print a JSON document on stdout (with the characters a terminal obeys as `\u` escapes).
 pub fn print_json(v: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).expect("JSON values serialize")
-    );
+    let text = serde_json::to_string_pretty(v).expect("JSON values serialize");
+    println!("{}", trackc_codegen::escape::json::safe(&text));
 }

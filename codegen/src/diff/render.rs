@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{Bump, Change, Report, Sources};
+use crate::escape::markdown::{self as md, Context};
+use crate::escape::terminal;
 
 fn verdict(r: &Report) -> String {
     let (req, dec) = (r.required_bump(), r.declared_bump());
@@ -63,16 +65,30 @@ pub fn json(r: &Report, sources: &Sources) -> serde_json::Value {
     })
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', "<br>")
-}
-
+/// `segment `x` (via), workflow `y` (via)` for the terminal.
 fn impacts_line(c: &Change) -> String {
     c.impacts
         .iter()
-        .map(|i| format!("{} `{}` ({})", i.kind.as_str(), i.name, i.via))
+        .map(|i| {
+            let (name, via) = (terminal::escape(&i.name), terminal::escape(&i.via));
+            format!("{} `{name}` ({via})", i.kind.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The same in Markdown: names as code spans that no backtick in them can close.
+fn impacts_md(c: &Change, cx: Context) -> String {
+    c.impacts
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {} ({})",
+                i.kind.as_str(),
+                md::code(&i.name, cx),
+                md::message(&i.via, cx)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -90,19 +106,19 @@ pub fn markdown(r: &Report, sources: &Sources) -> String {
     let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
     for c in &r.changes {
         let (file, line, _) = sources.location(c);
-        let mut msg = md_cell(&c.message);
+        // Contract text: names as code spans, the rest escaped (see `escape::markdown`).
+        let mut msg = md::message(&c.message, Context::TableCell);
         if let Some(h) = &c.hint {
-            let _ = write!(msg, "<br>_{}_", md_cell(h));
+            let _ = write!(msg, "<br>_{}_", md::message(h, Context::TableCell));
         }
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | {} | `{}:{}`{} |",
+            "| {} | `{}` | {} | {} | {}{} |",
             c.bump().as_str(),
             c.code(),
             c.breaks().as_str(),
             msg,
-            md_cell(file),
-            line,
+            md::code(&format!("{file}:{line}"), Context::TableCell),
             if c.side == super::Side::Old {
                 " (old)"
             } else {
@@ -120,8 +136,8 @@ pub fn markdown(r: &Report, sources: &Sources) -> String {
                 out,
                 "- `{}` {}: {}",
                 c.code(),
-                md_cell(&c.message),
-                md_cell(&impacts_line(c))
+                md::message(&c.message, Context::Block),
+                impacts_md(c, Context::Block)
             );
         }
     }
@@ -159,10 +175,12 @@ impl Paint {
 pub fn human(r: &Report, sources: &Sources, color: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
+    // Every name, message and file name is contract text: shown, never obeyed.
+    let esc = |s: &str| terminal::escape(s).into_owned();
     let title = if r.old_name == r.new_name {
-        r.new_name.clone()
+        esc(&r.new_name)
     } else {
-        format!("{} → {}", r.old_name, r.new_name)
+        format!("{} → {}", esc(&r.old_name), esc(&r.new_name))
     };
     let _ = writeln!(
         out,
@@ -190,7 +208,13 @@ pub fn human(r: &Report, sources: &Sources, color: bool) -> String {
             } else {
                 format!(" (breaks {})", c.breaks().as_str())
             };
-            let _ = writeln!(out, "  {}{} {}", p.bump(bump, c.code()), breaks, c.message);
+            let _ = writeln!(
+                out,
+                "  {}{} {}",
+                p.bump(bump, c.code()),
+                breaks,
+                esc(&c.message)
+            );
             let (file, line, col) = sources.location(c);
             let side = if c.side == super::Side::Old {
                 " (old)"
@@ -200,10 +224,10 @@ pub fn human(r: &Report, sources: &Sources, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "    {}",
-                p.wrap("2", &format!("--> {file}:{line}:{col}{side}"))
+                p.wrap("2", &format!("--> {}:{line}:{col}{side}", esc(file)))
             );
             if let Some(h) = &c.hint {
-                let _ = writeln!(out, "    {} {h}", p.wrap("1;36", "hint:"));
+                let _ = writeln!(out, "    {} {}", p.wrap("1;36", "hint:"), esc(h));
             }
             if !c.impacts.is_empty() {
                 let _ = writeln!(out, "    {} {}", p.wrap("1", "impacts:"), impacts_line(c));

@@ -2,29 +2,39 @@
 //!
 //! One reader thread fills chunks (at most `chunk_bytes` of lines, a line is never
 //! split); workers check whole chunks; the calling thread puts results back in input
-//! order and hands violations to the sink. Chunk buffers circulate through a fixed pool,
-//! so memory is bounded by `jobs × 3` chunks whatever the input size, and a line longer
-//! than [`limits::LINE_BYTES`] is skipped rather than held.
+//! order and hands violations to the sink. Chunk buffers circulate through a fixed pool
+//! of at most [`MAX_IN_FLIGHT`] chunks holding at most about [`IN_FLIGHT_BYTES`], so
+//! memory does not grow with the input or `--jobs`; a line longer than
+//! [`limits::LINE_BYTES`] is skipped rather than held, and blank lines cost a scan.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use super::record::Worker;
-use super::{Summary, Validator, Violation, limits};
+use super::{Detail, Omitted, Reported, Summary, Validator, Violation, bounds, limits};
+
+/// The most worker threads `--jobs` may ask for.
+pub const MAX_JOBS: usize = 256;
+/// Chunks read ahead of the one being reported, whatever `--jobs` is.
+const MAX_IN_FLIGHT: usize = 48;
+/// Bytes of input held in chunks at once (one chunk may exceed it by itself: a long line).
+const IN_FLIGHT_BYTES: usize = 32 << 20;
 
 /// How to run.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Worker threads; 0 = every available core.
+    /// Worker threads; 0 = every available core. At most [`MAX_JOBS`].
     pub jobs: usize,
     /// Target bytes of lines per chunk.
     pub chunk_bytes: usize,
     /// At most this many lines per chunk.
     pub chunk_lines: usize,
+    /// Which violations are reported in full (the others are counted).
+    pub detail: Detail,
 }
 
 impl Default for Options {
@@ -33,21 +43,24 @@ impl Default for Options {
             jobs: 0,
             chunk_bytes: 256 << 10,
             chunk_lines: 4096,
+            detail: Detail::First(bounds::DEFAULT_MAX_VIOLATIONS),
         }
     }
 }
 
 impl Options {
     pub fn threads(&self) -> usize {
-        if self.jobs == 0 {
+        let n = if self.jobs == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
             self.jobs
-        }
+        };
+        n.clamp(1, MAX_JOBS)
     }
 }
 
-/// Open `path` for [`run`]: `-` is stdin, a name ending in `.gz` is gunzipped.
+/// Open `path` for [`run`]: `-` is stdin, a name ending in `.gz` is gunzipped (refusing
+/// to inflate past [`bounds::GZ_RATIO`] times its size).
 pub fn open_input(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
     const BUF: usize = 1 << 16;
     if path.as_os_str() == "-" {
@@ -58,13 +71,65 @@ pub fn open_input(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     Ok(if gz {
+        let read = Arc::new(AtomicU64::new(0));
+        let counted = Counted {
+            inner: BufReader::with_capacity(BUF, file),
+            read: read.clone(),
+        };
         Box::new(BufReader::with_capacity(
             BUF,
-            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUF, file)),
+            Inflated {
+                inner: flate2::read::MultiGzDecoder::new(counted),
+                compressed: read,
+                inflated: 0,
+            },
         ))
     } else {
         Box::new(BufReader::with_capacity(BUF, file))
     })
+}
+
+/// Counts the compressed bytes the decoder reads.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The decompressed stream, refused when it grows past the ratio a capture can have.
+struct Inflated<R> {
+    inner: R,
+    compressed: Arc<AtomicU64>,
+    inflated: u64,
+}
+
+impl<R: Read> Read for Inflated<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.inflated += n as u64;
+        let compressed = self.compressed.load(Ordering::Relaxed).max(1);
+        if self.inflated > bounds::GZ_RATIO_AFTER && self.inflated / compressed > bounds::GZ_RATIO {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} compressed bytes inflate to more than {} (over {}x): not a traffic \
+                     capture (a decompression bomb?); decompress it yourself and pass the \
+                     file or `-` if it is one",
+                    compressed,
+                    self.inflated,
+                    bounds::GZ_RATIO
+                ),
+            ));
+        }
+        Ok(n)
+    }
 }
 
 #[derive(Default)]
@@ -72,6 +137,8 @@ struct Chunk {
     seq: u64,
     buf: Vec<u8>,
     lines: Vec<LineRef>,
+    /// Bytes charged to the in-flight budget.
+    charged: usize,
 }
 
 struct LineRef {
@@ -80,6 +147,57 @@ struct LineRef {
     end: usize,
     /// Skipped for its size (bytes).
     oversized: Option<usize>,
+}
+
+/// Bytes of input in flight: the reader waits while the others hold [`IN_FLIGHT_BYTES`].
+struct Budget {
+    used: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Budget {
+    fn acquire(&self, n: usize) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && *used + n > IN_FLIGHT_BYTES {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += n;
+    }
+
+    fn release(&self, n: usize) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used -= n;
+        self.freed.notify_all();
+    }
+}
+
+/// Blank bytes between records: whitespace and newlines are no record, whatever their
+/// number (a file of newlines costs a scan, not a line each).
+fn is_blank(b: u8) -> bool {
+    matches!(b, b'\n' | b'\r' | b' ' | b'\t')
+}
+
+/// The reader's buffered bytes (empty at the end), retrying interrupted reads.
+fn available<R: BufRead>(input: &mut R) -> io::Result<&[u8]> {
+    while let Err(e) = input.fill_buf() {
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    input.fill_buf()
+}
+
+/// How many bytes `b` starts with that are [`is_blank`]: runs of newlines a word at a time.
+fn blank_prefix(b: &[u8]) -> usize {
+    const NEWLINES: [u8; 8] = [b'\n'; 8];
+    let mut i = 0;
+    while b.len() - i >= 8 && b[i..i + 8] == NEWLINES {
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| !is_blank(c))
+        .unwrap_or(b.len() - i)
 }
 
 /// Fill `chunk` with the next lines; `Ok(true)` at the end of the input.
@@ -92,23 +210,28 @@ fn fill<R: BufRead>(
     chunk.buf.clear();
     chunk.lines.clear();
     while chunk.lines.len() < opts.chunk_lines && chunk.buf.len() < opts.chunk_bytes {
+        // Skip blank lines in bulk, counting their newlines.
+        loop {
+            let avail = available(input)?;
+            if avail.is_empty() {
+                return Ok(true);
+            }
+            let n = blank_prefix(avail);
+            *line_no += memchr::memchr_iter(b'\n', &avail[..n]).count() as u64;
+            let record = n < avail.len();
+            input.consume(n);
+            if record {
+                break;
+            }
+        }
         let start = chunk.buf.len();
         let mut total = 0usize;
         let mut oversized = false;
-        let mut any = false;
         loop {
-            let avail = match input.fill_buf() {
-                Ok(a) => a,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let avail = available(input)?;
             if avail.is_empty() {
-                if !any {
-                    return Ok(true);
-                }
                 break;
             }
-            any = true;
             let (take, done) = match memchr::memchr(b'\n', avail) {
                 Some(i) => (i + 1, true),
                 None => (avail.len(), false),
@@ -138,55 +261,138 @@ fn fill<R: BufRead>(
     Ok(false)
 }
 
-fn process(w: &mut Worker<'_>, chunk: &Chunk) -> (Summary, Vec<Violation>) {
+/// A chunk's findings, for the sink.
+struct Checked {
+    summary: Summary,
+    kept: Vec<Violation>,
+    omitted: Vec<Omitted>,
+}
+
+fn process(w: &mut Worker<'_>, chunk: &Chunk) -> Checked {
     for l in &chunk.lines {
         match l.oversized {
             Some(n) => w.oversized_line(l.no, n),
             None => w.check_line(l.no, &chunk.buf[l.start..l.end]),
         }
     }
-    (w.take_summary(), std::mem::take(&mut w.pending))
+    Checked {
+        summary: w.take_summary(),
+        kept: std::mem::take(&mut w.pending),
+        omitted: w.take_omitted(),
+    }
 }
 
-/// Validate every line of `input`, calling `sink` with each violation in input order.
+/// Hands checked chunks to the sink in order and notices when [`Detail::First`] has
+/// its violations (later chunks then keep none in detail).
+struct Deliver<'s, F> {
+    sink: F,
+    total: Summary,
+    kept: usize,
+    enough: &'s AtomicBool,
+    detail: Detail,
+}
+
+impl<F: FnMut(Reported)> Deliver<'_, F> {
+    fn chunk(&mut self, c: Checked) {
+        self.total.add(c.summary);
+        self.kept += c.kept.len();
+        c.kept
+            .into_iter()
+            .for_each(|v| (self.sink)(Reported::Violation(v)));
+        c.omitted
+            .into_iter()
+            .for_each(|o| (self.sink)(Reported::Omitted(o)));
+        if let Detail::First(n) = self.detail
+            && self.kept >= n
+        {
+            self.enough.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Validate every line of `input`, handing `sink` the violations in input order: each
+/// in full, or counted ([`Reported::Omitted`]) past what `opts.detail` keeps.
+///
+/// Memory is bounded whatever the input and `jobs`: at most [`MAX_IN_FLIGHT`] chunks and
+/// about [`IN_FLIGHT_BYTES`] of input are held, each chunk's findings are bounded by
+/// `opts.detail` and [`bounds`], and no more workers start than there are chunks.
 pub fn run<R: BufRead + Send>(
     v: &Validator,
     mut input: R,
     opts: &Options,
-    mut sink: impl FnMut(Violation),
+    sink: impl FnMut(Reported),
 ) -> io::Result<Summary> {
     let jobs = opts.threads();
-    let mut total = Summary::default();
+    let enough = AtomicBool::new(false);
+    let mut out = Deliver {
+        sink,
+        total: Summary::default(),
+        kept: 0,
+        enough: &enough,
+        detail: opts.detail,
+    };
+    let limit = |enough: &AtomicBool| {
+        if enough.load(Ordering::Relaxed) {
+            0
+        } else {
+            usize::MAX
+        }
+    };
     if jobs <= 1 {
-        let mut w = Worker::new(v);
+        let mut w = Worker::new(v, opts.detail);
         let mut chunk = Chunk::default();
         let mut line = 0;
         loop {
             let eof = fill(&mut input, &mut chunk, &mut line, opts)?;
-            let (s, viol) = process(&mut w, &chunk);
-            total.add(s);
-            viol.into_iter().for_each(&mut sink);
+            w.set_limit(limit(&enough));
+            out.chunk(process(&mut w, &chunk));
             if eof {
-                return Ok(total);
+                return Ok(out.total);
             }
         }
     }
-    let in_flight = jobs * 3;
+    let in_flight = (jobs * 3).min(MAX_IN_FLIGHT);
     let (free_tx, free_rx) = mpsc::sync_channel::<Chunk>(in_flight);
     for _ in 0..in_flight {
         free_tx.send(Chunk::default()).expect("the pool has room");
     }
     let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(in_flight);
     let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(Chunk, Summary, Vec<Violation>)>();
+    let (done_tx, done_rx) = mpsc::channel::<(Chunk, Checked)>();
+    let budget = Budget {
+        used: Mutex::new(0),
+        freed: Condvar::new(),
+    };
     std::thread::scope(|scope| {
+        let (work_rx, budget, enough) = (&work_rx, &budget, &enough);
         let reader = scope.spawn(move || -> io::Result<()> {
-            let (mut seq, mut line) = (0, 0);
+            let (mut seq, mut line, mut workers) = (0, 0, 0);
             while let Ok(mut chunk) = free_rx.recv() {
                 let eof = fill(&mut input, &mut chunk, &mut line, opts)?;
                 if !chunk.lines.is_empty() {
                     chunk.seq = seq;
                     seq += 1;
+                    chunk.charged = chunk.buf.capacity();
+                    budget.acquire(chunk.charged);
+                    // A worker per chunk read, up to `jobs`: a one-line input starts one.
+                    if workers < jobs {
+                        workers += 1;
+                        let done_tx = done_tx.clone();
+                        scope.spawn(move || {
+                            // Each worker its own copy: regex caches are then never contended.
+                            let v = v.clone();
+                            let mut w = Worker::new(&v, opts.detail);
+                            loop {
+                                let next = work_rx.lock().map(|rx| rx.recv());
+                                let Ok(Ok(chunk)) = next else { break };
+                                w.set_limit(limit(enough));
+                                let checked = process(&mut w, &chunk);
+                                if done_tx.send((chunk, checked)).is_err() {
+                                    break;
+                                }
+                            }
+                        });
+                    }
                     if work_tx.send(chunk).is_err() {
                         break;
                     }
@@ -197,37 +403,24 @@ pub fn run<R: BufRead + Send>(
             }
             Ok(())
         });
-        for _ in 0..jobs {
-            let work_rx = &work_rx;
-            let done_tx = done_tx.clone();
-            // Each worker its own copy: regex caches are then never contended.
-            let v = v.clone();
-            scope.spawn(move || {
-                let mut w = Worker::new(&v);
-                loop {
-                    let next = work_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok(chunk)) = next else { break };
-                    let (s, viol) = process(&mut w, &chunk);
-                    if done_tx.send((chunk, s, viol)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
         let mut next = 0u64;
         let mut waiting = BTreeMap::new();
-        for (chunk, s, viol) in done_rx {
-            waiting.insert(chunk.seq, (chunk, s, viol));
-            while let Some((chunk, s, viol)) = waiting.remove(&next) {
-                total.add(s);
-                viol.into_iter().for_each(&mut sink);
+        for (chunk, checked) in done_rx {
+            waiting.insert(chunk.seq, (chunk, checked));
+            while let Some((mut chunk, checked)) = waiting.remove(&next) {
+                out.chunk(checked);
+                budget.release(chunk.charged);
+                chunk.charged = 0;
+                // A buffer grown by a long line goes back to the usual size.
+                if chunk.buf.capacity() > 2 * opts.chunk_bytes {
+                    chunk.buf = Vec::new();
+                }
                 let _ = free_tx.send(chunk);
                 next += 1;
             }
         }
         drop(free_tx);
         reader.join().expect("the reader does not panic")?;
-        Ok(total)
+        Ok(out.total)
     })
 }

@@ -44,7 +44,101 @@ pub(crate) use value::check_date;
 use crate::emit::formats;
 
 pub use compile::{CompileError, Validator};
-pub use engine::{Options, open_input, run};
+pub use engine::{MAX_JOBS, Options, open_input, run};
+
+/// What a run keeps of its findings, so that memory does not grow with the input, the
+/// number of violations or `--jobs`: names and texts are cut, details are kept for a
+/// bounded number of violations, the rest are only counted (counts stay exact).
+pub mod bounds {
+    use std::borrow::Cow;
+
+    /// `--jobs`: the most worker threads.
+    pub const MAX_JOBS: usize = super::engine::MAX_JOBS;
+    /// A name from the traffic as kept (event name, a key in a path, an identifier field).
+    pub const NAME_CHARS: usize = 200;
+    /// A violation's path, message and hint as kept.
+    pub const PATH_CHARS: usize = 400;
+    pub const MESSAGE_CHARS: usize = 600;
+    pub const HINT_CHARS: usize = 400;
+    /// Distinct (event, code) groups counted per chunk of input; violations of further
+    /// groups are counted under [`super::EventGroup::Others`].
+    pub const CHUNK_GROUPS: usize = 1000;
+    /// `--max-violations`: its default, and the most a run lists.
+    pub const DEFAULT_MAX_VIOLATIONS: usize = 1000;
+    pub const MAX_VIOLATIONS: usize = 10_000;
+    /// A `.gz` input may decompress to at most this many times its compressed size (once
+    /// past [`GZ_RATIO_AFTER`] bytes): traffic compresses 5-50x, a decompression bomb
+    /// (a few MB of one repeated byte) about 1000x.
+    pub const GZ_RATIO: u64 = 200;
+    pub const GZ_RATIO_AFTER: u64 = 32 << 20;
+
+    /// `s` cut at `max` characters, with `…` when cut.
+    pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+        if s.len() <= max {
+            return Cow::Borrowed(s);
+        }
+        match s.char_indices().nth(max) {
+            Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
+            None => Cow::Borrowed(s),
+        }
+    }
+
+    /// [`clip`] in place.
+    pub(crate) fn clip_string(s: &mut String, max: usize) {
+        if s.len() <= max {
+            return;
+        }
+        if let Some((cut, _)) = s.char_indices().nth(max) {
+            s.truncate(cut);
+            s.push('…');
+        }
+    }
+}
+
+/// Which violations a run reports in full; the others are counted ([`Omitted`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// The first N violations of the input, in order (`--format json`).
+    First(usize),
+    /// The first N of each (event, code) group (the human report's examples).
+    PerGroup(usize),
+}
+
+/// The event a group of violations belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventGroup {
+    /// The event name as sent (cut at [`bounds::NAME_CHARS`]), `identify`, ...
+    Named(String),
+    /// Events past [`bounds::CHUNK_GROUPS`] distinct groups.
+    Others,
+    /// Records that name no event.
+    None,
+}
+
+impl EventGroup {
+    pub fn of(event: Option<&str>) -> EventGroup {
+        match event {
+            Some(e) => EventGroup::Named(bounds::clip(e, bounds::NAME_CHARS).into_owned()),
+            None => EventGroup::None,
+        }
+    }
+}
+
+/// Violations counted but not kept in detail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Omitted {
+    pub event: EventGroup,
+    pub code: &'static str,
+    pub count: u64,
+}
+
+/// What [`run`] hands its sink, in input order (a chunk's omitted counts after its kept
+/// violations).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reported {
+    Violation(Violation),
+    Omitted(Omitted),
+}
 
 /// Customer.io's documented Track API limits, in bytes of UTF-8 (strings) or of the JSON
 /// as captured (operations, batches, event data). "32kb"/"500kb" are read as the stricter
@@ -149,7 +243,7 @@ impl Summary {
 impl Validator {
     /// Validate NDJSON held in memory on this thread (tests, small inputs).
     pub fn validate_str(&self, ndjson: &str) -> (Summary, Vec<Violation>) {
-        let mut w = record::Worker::new(self);
+        let mut w = record::Worker::new(self, Detail::First(usize::MAX));
         for (i, line) in ndjson.split('\n').enumerate() {
             w.check_line(i as u64 + 1, line.as_bytes());
         }
@@ -159,7 +253,7 @@ impl Validator {
 
     /// Validate one line (numbered `line`) and return its violations and counts.
     pub fn validate_line(&self, line: u64, text: &[u8]) -> (Summary, Vec<Violation>) {
-        let mut w = record::Worker::new(self);
+        let mut w = record::Worker::new(self, Detail::First(usize::MAX));
         w.check_line(line, text);
         let summary = w.summary();
         (summary, w.pending)

@@ -9,6 +9,7 @@
 //! long enough to break a limit.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -16,18 +17,52 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::value::RawValue;
 
 use super::compile::{IdKind, Validator};
-use super::value::{Ctx, NodeSeed, Path, Quoted, Wire};
-use super::{Summary, Violation, codes, formats, limits};
+use super::value::{Ctx, NodeSeed, Path, Quoted, Shown, Wire};
+use super::{Detail, EventGroup, Omitted, Summary, Violation, bounds, codes, formats, limits};
 use crate::diag::did_you_mean;
+
+/// How many violations of one (event, code) group a chunk kept and counted.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    kept: u64,
+    omitted: u64,
+}
+
+type GroupKey = (EventGroup, &'static str);
+
+/// Whether a violation of `code` in a record of `event` belongs to the group `key`.
+fn same_group(key: &GroupKey, event: Option<&str>, code: &'static str) -> bool {
+    key.1 == code
+        && match (&key.0, event) {
+            (EventGroup::Named(k), Some(ev)) => k.as_str() == bounds::clip(ev, bounds::NAME_CHARS),
+            (EventGroup::None, None) => true,
+            _ => false,
+        }
+}
 
 /// A worker's state: the validator, the current record's findings, and the violations
 /// and counts of the lines it has checked.
+///
+/// Violations are kept in detail as [`Detail`] says (`limit` caps [`Detail::First`] for
+/// the current chunk); the others are counted per (event, code) group. A line's counts
+/// wait in `line` until the line parses, since a line that breaks off is one
+/// `invalid_json` record whatever it said before.
 pub(crate) struct Worker<'v> {
     pub cx: Ctx<'v>,
     pub pending: Vec<Violation>,
+    detail: Detail,
+    limit: usize,
+    /// This chunk's groups: (key, the chunk's committed tally, the current line's).
+    groups: Vec<(GroupKey, Tally, Tally)>,
+    index: HashMap<GroupKey, usize>,
+    /// Groups the current line counted in.
+    touched: Vec<usize>,
+    /// The group of the previous violation: a record's violations mostly share one.
+    last: Option<usize>,
+    spare: Vec<super::value::Found>,
     records: u64,
     invalid: u64,
-    line: u64,
+    line_no: u64,
     /// The line is longer than an operation may be: measure operations and data.
     sizes: bool,
     /// The line is longer than event data may be: keep data raw to measure it.
@@ -35,15 +70,32 @@ pub(crate) struct Worker<'v> {
 }
 
 impl<'v> Worker<'v> {
-    pub fn new(v: &'v Validator) -> Self {
+    pub fn new(v: &'v Validator, detail: Detail) -> Self {
         Worker {
             cx: Ctx::new(v),
             pending: Vec::new(),
+            detail,
+            limit: match detail {
+                Detail::First(n) => n,
+                Detail::PerGroup(_) => usize::MAX,
+            },
+            groups: Vec::new(),
+            index: HashMap::new(),
+            touched: Vec::new(),
+            last: None,
+            spare: Vec::new(),
             records: 0,
             invalid: 0,
-            line: 0,
+            line_no: 0,
             sizes: false,
             big_data: false,
+        }
+    }
+
+    /// Keep at most `limit` violations in detail in the next chunk ([`Detail::First`]).
+    pub fn set_limit(&mut self, limit: usize) {
+        if let Detail::First(n) = self.detail {
+            self.limit = n.min(limit);
         }
     }
 
@@ -63,9 +115,28 @@ impl<'v> Worker<'v> {
         s
     }
 
+    /// The chunk's violations that were counted, not kept (in a stable order); the next
+    /// chunk starts its groups afresh.
+    pub fn take_omitted(&mut self) -> Vec<Omitted> {
+        self.index.clear();
+        self.last = None;
+        let mut out: Vec<Omitted> = self
+            .groups
+            .drain(..)
+            .filter(|(_, t, _)| t.omitted > 0)
+            .map(|((event, code), t, _)| Omitted {
+                event,
+                code,
+                count: t.omitted,
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.event, a.code).cmp(&(&b.event, b.code)));
+        out
+    }
+
     /// A line over [`limits::LINE_BYTES`], skipped by the reader: one invalid record.
     pub fn oversized_line(&mut self, line: u64, len: usize) {
-        self.line = line;
+        self.line_no = line;
         self.cx.found.clear();
         self.cx.push(
             String::new(),
@@ -77,6 +148,7 @@ impl<'v> Worker<'v> {
             None,
         );
         self.finish_record(None, None);
+        self.commit_line();
     }
 
     pub fn check_line(&mut self, line: u64, text: &[u8]) {
@@ -84,7 +156,7 @@ impl<'v> Worker<'v> {
         if text.is_empty() {
             return;
         }
-        self.line = line;
+        self.line_no = line;
         self.sizes = text.len() > limits::OPERATION_BYTES;
         self.big_data = text.len() > limits::EVENT_DATA_BYTES;
         self.cx.found.clear();
@@ -99,7 +171,8 @@ impl<'v> Worker<'v> {
                     format!("not UTF-8: invalid byte at column {}", e.valid_up_to() + 1),
                     None,
                 );
-                return self.finish_record(None, None);
+                self.finish_record(None, None);
+                return self.commit_line();
             }
         };
         let mut de = serde_json::Deserializer::from_str(text);
@@ -112,6 +185,10 @@ impl<'v> Worker<'v> {
         if let Err(e) = res {
             // Whatever the line's operations said before the break does not count.
             self.pending.truncate(pending);
+            for &i in &self.touched {
+                self.groups[i].2 = Tally::default();
+            }
+            self.touched.clear();
             self.records = records;
             self.invalid = invalid;
             self.cx.found.clear();
@@ -123,6 +200,56 @@ impl<'v> Worker<'v> {
             );
             self.finish_record(None, None);
         }
+        self.commit_line();
+    }
+
+    /// The line parsed (or is one invalid record): its counts join the chunk's.
+    fn commit_line(&mut self) {
+        for i in self.touched.drain(..) {
+            let (_, chunk, line) = &mut self.groups[i];
+            chunk.kept += line.kept;
+            chunk.omitted += line.omitted;
+            *line = Tally::default();
+        }
+    }
+
+    /// The group of a violation of `code` in a record of `event`.
+    fn group(&mut self, event: Option<&str>, code: &'static str) -> usize {
+        if let Some(i) = self.last
+            && same_group(&self.groups[i].0, event, code)
+        {
+            return i;
+        }
+        // A chunk has few groups, usually: a scan costs less than hashing the key.
+        if self.groups.len() <= 16
+            && let Some(i) = self
+                .groups
+                .iter()
+                .position(|(k, ..)| same_group(k, event, code))
+        {
+            self.last = Some(i);
+            return i;
+        }
+        let mut key = (EventGroup::of(event), code);
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                if self.groups.len() >= bounds::CHUNK_GROUPS {
+                    key.0 = EventGroup::Others;
+                }
+                match self.index.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        self.groups
+                            .push((key.clone(), Tally::default(), Tally::default()));
+                        self.index.insert(key, self.groups.len() - 1);
+                        self.groups.len() - 1
+                    }
+                }
+            }
+        };
+        self.last = Some(i);
+        i
     }
 
     /// Close one record: its findings become violations.
@@ -132,18 +259,58 @@ impl<'v> Worker<'v> {
             return;
         }
         self.invalid += 1;
-        let line = self.line;
-        for f in self.cx.found.drain(..) {
-            self.pending.push(Violation {
-                line,
-                index,
-                event: event.map(str::to_owned),
-                path: f.path,
-                code: f.code,
-                message: f.message,
-                hint: f.hint,
-            });
+        // Through a spare vector, so that neither loses its capacity.
+        let mut found = std::mem::take(&mut self.spare);
+        std::mem::swap(&mut found, &mut self.cx.found);
+        for f in found.drain(..) {
+            self.report(index, event, f.path, f.code, f.message, f.hint);
         }
+        self.spare = found;
+    }
+
+    /// One violation: kept in detail (cut to [`bounds`]) or counted in its group.
+    #[cold]
+    fn report(
+        &mut self,
+        index: Option<u32>,
+        event: Option<&str>,
+        mut path: String,
+        code: &'static str,
+        mut message: String,
+        mut hint: Option<String>,
+    ) {
+        let i = self.group(event, code);
+        let (key, chunk, line) = &mut self.groups[i];
+        let keep = match self.detail {
+            Detail::First(_) => self.pending.len() < self.limit,
+            Detail::PerGroup(n) => chunk.kept + line.kept < n as u64,
+        };
+        if line.kept == 0 && line.omitted == 0 {
+            self.touched.push(i);
+        }
+        if !keep {
+            line.omitted += 1;
+            return;
+        }
+        line.kept += 1;
+        let event = match &key.0 {
+            EventGroup::Named(e) => Some(e.clone()),
+            _ => event.map(|e| bounds::clip(e, bounds::NAME_CHARS).into_owned()),
+        };
+        bounds::clip_string(&mut path, bounds::PATH_CHARS);
+        bounds::clip_string(&mut message, bounds::MESSAGE_CHARS);
+        if let Some(h) = &mut hint {
+            bounds::clip_string(h, bounds::HINT_CHARS);
+        }
+        self.pending.push(Violation {
+            line: self.line_no,
+            index,
+            event,
+            path,
+            code,
+            message,
+            hint,
+        });
     }
 
     #[cold]
@@ -540,18 +707,17 @@ impl<'v> Worker<'v> {
         let now = self.summary();
         let valid_ops = (now.records - before.records) - (now.invalid - before.invalid);
         self.invalid += valid_ops;
-        self.pending.push(Violation {
-            line: self.line,
-            index: None,
-            event: None,
-            path: path.to_owned(),
-            code: codes::BATCH_TOO_LARGE,
-            message: format!(
+        self.report(
+            None,
+            None,
+            path.to_owned(),
+            codes::BATCH_TOO_LARGE,
+            format!(
                 "batch is {len} bytes; Customer.io accepts at most {} per batch (every operation in it is refused)",
                 limits::BATCH_BYTES
             ),
-            hint: Some("split the batch".into()),
-        });
+            Some("split the batch".into()),
+        );
     }
 }
 
@@ -940,7 +1106,10 @@ impl<'de> Visitor<'de> for IdentSeed<'_, '_> {
                 }
                 other => {
                     map.next_value::<IgnoredAny>()?;
-                    let m = format!("unknown identifier `{other}` (id, email, phone or cio_id)");
+                    let m = format!(
+                        "unknown identifier `{}` (id, email, phone or cio_id)",
+                        Shown(other)
+                    );
                     self.w.request(format!("{prefix}identifiers"), m);
                 }
             }
@@ -1281,7 +1450,9 @@ impl<'a> Route<'a> {
             .unwrap_or("");
         let wrong = |what: &str| {
             Route::Invalid(format!(
-                "{method} {full} is not a Track API request ({what})"
+                "{} {} is not a Track API request ({what})",
+                Shown(method),
+                Shown(full)
             ))
         };
         if let Some(rest) = path.strip_prefix("/api/v1/customers/") {

@@ -668,9 +668,13 @@ fn the_engine_keeps_line_order_on_every_core_and_reads_gzip() {
             jobs,
             chunk_bytes: 10_000,
             chunk_lines: 100,
+            detail: Detail::First(usize::MAX),
         };
         let mut got = Vec::new();
-        let s = run(&EXAMPLE, input.as_bytes(), &opts, |v| got.push(v)).unwrap();
+        let s = run(&EXAMPLE, input.as_bytes(), &opts, |r| {
+            got.push(violation(r))
+        })
+        .unwrap();
         assert_eq!(s, want_s, "jobs {jobs}");
         assert_eq!(got, want_v, "jobs {jobs}");
     }
@@ -686,10 +690,10 @@ fn the_engine_keeps_line_order_on_every_core_and_reads_gzip() {
         &EXAMPLE,
         open_input(&path).unwrap(),
         &Options::default(),
-        |_| n += 1,
+        |r| n += count(&r),
     )
     .unwrap();
-    assert_eq!((s, n), (want_s, want_v.len()));
+    assert_eq!((s, n), (want_s, want_v.len() as u64));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -708,9 +712,174 @@ fn a_line_too_long_to_hold_is_skipped_not_buffered() {
             jobs: 1,
             ..Options::default()
         },
-        |v| got.push(v),
+        |r| got.push(violation(r)),
     )
     .unwrap();
     assert_eq!((s.records, s.invalid), (3, 1));
     assert_eq!((got[0].line, got[0].code), (2, codes::LINE_TOO_LARGE));
+}
+
+fn violation(r: Reported) -> Violation {
+    match r {
+        Reported::Violation(v) => v,
+        Reported::Omitted(o) => panic!("not kept: {o:?}"),
+    }
+}
+
+fn count(r: &Reported) -> u64 {
+    match r {
+        Reported::Violation(_) => 1,
+        Reported::Omitted(o) => o.count,
+    }
+}
+
+/// Traffic with many violations per line (a batch of empty operations), some lines
+/// broken off half-way (their violations do not count), and blank lines.
+fn crowded() -> String {
+    let batch = format!("{{\"batch\":[{}{{}}]}}", "{},".repeat(300));
+    let mut input = String::new();
+    for i in 0..60 {
+        input.push_str(&batch);
+        input.push('\n');
+        if i % 7 == 0 {
+            input.push_str(&batch[..batch.len() / 2]);
+            input.push_str("\n\n  \n");
+        }
+        if i % 10 == 0 {
+            input.push_str(&op("nope", "{}"));
+            input.push('\n');
+        }
+    }
+    input
+}
+
+#[test]
+fn past_the_first_n_violations_are_counted_the_same_on_every_core() {
+    let input = crowded();
+    let (want_s, want_v) = EXAMPLE.validate_str(&input);
+    for n in [0, 1, 250, 5000] {
+        for jobs in [1, 2, 4] {
+            let opts = Options {
+                jobs,
+                chunk_bytes: 20_000,
+                chunk_lines: 7,
+                detail: Detail::First(n),
+            };
+            let (mut kept, mut total, mut cut) = (Vec::new(), 0, false);
+            let s = run(&EXAMPLE, input.as_bytes(), &opts, |r| {
+                total += count(&r);
+                match r {
+                    Reported::Violation(v) if !cut && kept.len() < n => kept.push(v),
+                    _ => cut = true,
+                }
+            })
+            .unwrap();
+            assert_eq!(s, want_s);
+            assert_eq!(total, want_v.len() as u64, "n {n} jobs {jobs}");
+            let first = &want_v[..n.min(want_v.len())];
+            assert_eq!(kept, first, "n {n} jobs {jobs}");
+        }
+    }
+}
+
+/// (event, code) → (count, first examples).
+type ByGroup = std::collections::BTreeMap<(Option<String>, &'static str), (u64, Vec<Violation>)>;
+
+#[test]
+fn per_group_detail_keeps_the_first_examples_and_exact_counts() {
+    let input = crowded();
+    let (_, want_v) = EXAMPLE.validate_str(&input);
+    let mut want = ByGroup::default();
+    for v in &want_v {
+        let g = want.entry((v.event.clone(), v.code)).or_default();
+        g.0 += 1;
+        if g.1.len() < 3 {
+            g.1.push(v.clone());
+        }
+    }
+    for jobs in [1, 3] {
+        let opts = Options {
+            jobs,
+            chunk_bytes: 20_000,
+            chunk_lines: 5,
+            detail: Detail::PerGroup(3),
+        };
+        let mut got = ByGroup::default();
+        run(&EXAMPLE, input.as_bytes(), &opts, |r| match r {
+            Reported::Violation(v) => {
+                let g = got.entry((v.event.clone(), v.code)).or_default();
+                g.0 += 1;
+                if g.1.len() < 3 {
+                    g.1.push(v);
+                }
+            }
+            Reported::Omitted(o) => {
+                let event = match o.event {
+                    EventGroup::Named(e) => Some(e),
+                    EventGroup::None => None,
+                    EventGroup::Others => panic!("few groups"),
+                };
+                got.entry((event, o.code)).or_default().0 += o.count;
+            }
+        })
+        .unwrap();
+        assert_eq!(got, want, "jobs {jobs}");
+    }
+}
+
+#[test]
+fn kept_violations_are_cut_to_bounds() {
+    let long = "k".repeat(5000);
+    let name = "e".repeat(5000);
+    let line = format!(
+        r#"{{"type":"person","identifiers":{{"id":"c"}},"action":"event","name":"{name}"}}
+{{"type":"person","identifiers":{{"id":"c","{long}":1}},"action":"event","name":"site_visit","attributes":{{"path":"/","{long}":{{"{long}":1}}}}}}"#
+    );
+    let (_, v) = EXAMPLE.validate_str(&line);
+    assert!(v.len() >= 3, "{v:?}");
+    for v in &v {
+        assert!(
+            v.event
+                .as_ref()
+                .is_none_or(|e| e.chars().count() <= bounds::NAME_CHARS + 1)
+        );
+        assert!(
+            v.path.chars().count() <= bounds::PATH_CHARS + 1,
+            "{}",
+            v.path
+        );
+        assert!(
+            v.message.chars().count() <= bounds::MESSAGE_CHARS + 1,
+            "{}",
+            v.message
+        );
+    }
+    assert_eq!(
+        v[0].event.as_deref(),
+        Some(format!("{}…", &name[..200]).as_str())
+    );
+    assert_eq!(bounds::clip("héllo", 2), "hé…");
+    assert_eq!(bounds::clip("héllo", 5), "héllo");
+}
+
+#[test]
+fn blank_lines_are_skipped_and_counted() {
+    let input = format!(
+        "\n\n \r\n\t\n{}\n\n\n{}",
+        op("nope", "{}"),
+        op("nope", "{}")
+    );
+    for jobs in [1, 2] {
+        let mut lines = Vec::new();
+        let opts = Options {
+            jobs,
+            ..Options::default()
+        };
+        let s = run(&EXAMPLE, input.as_bytes(), &opts, |r| {
+            lines.push(violation(r).line)
+        })
+        .unwrap();
+        assert_eq!(s.records, 2);
+        assert_eq!(lines, [5, 8]);
+    }
 }

@@ -68,9 +68,10 @@ impl Display for Path<'_> {
                 parent.fmt(f)?;
                 if !name.is_empty() && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
                 {
-                    write!(f, ".{name}")
+                    write!(f, ".{}", Shown(name))
                 } else {
-                    write!(f, "[{}]", serde_json::Value::from(*name))
+                    let name = super::bounds::clip(name, super::bounds::NAME_CHARS);
+                    write!(f, "[{}]", serde_json::Value::from(&*name))
                 }
             }
             Path::Index(parent, i) => {
@@ -104,6 +105,17 @@ impl Display for Wire<'_> {
             Wire::Array => f.write_str("array"),
             Wire::Object => f.write_str("object"),
         }
+    }
+}
+
+/// A name from the traffic (a key, an identifier field, a request path) in a message or
+/// path: as sent, cut at [`super::bounds::NAME_CHARS`] characters with `…`, so that what
+/// a report keeps does not grow with the input.
+pub(crate) struct Shown<'a>(pub &'a str);
+
+impl Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&super::bounds::clip(self.0, super::bounds::NAME_CHARS))
     }
 }
 
@@ -148,7 +160,10 @@ impl NodeSeed<'_, '_, '_> {
             (Node::Integer(_) | Node::Number(_) | Node::Timestamp, Wire::Str(s))
                 if s.trim().parse::<f64>().is_ok_and(f64::is_finite) =>
             {
-                Some(format!("send {} as a JSON number, not a string", s.trim()))
+                Some(format!(
+                    "send {} as a JSON number, not a string",
+                    Shown(s.trim())
+                ))
             }
             (Node::String(_) | Node::Enum(_) | Node::Date, Wire::Int(n)) => {
                 Some(format!("send \"{n}\" as a JSON string"))
@@ -433,7 +448,7 @@ impl NodeSeed<'_, '_, '_> {
                 self.cx.push(
                     path,
                     codes::UNKNOWN_ATTRIBUTE,
-                    format!("attribute `{name}` is not in the contract"),
+                    format!("attribute `{}` is not in the contract", Shown(name)),
                     hint,
                 );
             }
@@ -442,7 +457,7 @@ impl NodeSeed<'_, '_, '_> {
                 self.cx.push(
                     path,
                     codes::UNKNOWN_PROPERTY,
-                    format!("property `{name}` is not in {what}"),
+                    format!("property `{}` is not in {what}", Shown(name)),
                     hint,
                 );
             }
