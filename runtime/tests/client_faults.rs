@@ -8,31 +8,13 @@ mod emulator;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use emulator::events::ProductViewed;
 use emulator::{Emulator, Fault};
+use trackc::Client;
 use trackc::client::{BatchItemError, Error, RetryPolicy, TrackError};
-use trackc::{Backfill, Client, IdempotencyKey, Violations};
 
 const SITE: &str = "site-7";
 const KEY: &str = "k3y-DO-NOT-LEAK-9f8e7d";
-
-#[derive(serde::Serialize)]
-struct ProductViewed {
-    sku: String,
-    seq: u64,
-}
-
-impl trackc::Event for ProductViewed {
-    const CONTRACT: &'static str = "d2c";
-    const NAME: &'static str = "product_viewed";
-    const BACKFILL: Backfill = Backfill::Allowed;
-    const TRIGGERS: &'static [&'static str] = &[];
-    fn idempotency_key(&self) -> Option<IdempotencyKey<'_>> {
-        None
-    }
-    fn validate(&self) -> Result<(), Violations> {
-        Ok(())
-    }
-}
 
 fn client(emu: &Emulator, retry: RetryPolicy) -> Client {
     Client::builder(SITE, KEY)

@@ -8,33 +8,15 @@ mod emulator;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
+use emulator::events::ProductViewed;
 use emulator::{Emulator, Fault};
 use serde_json::Value;
+use trackc::Client;
 use trackc::client::outbox::Outbox;
 use trackc::client::{PreparedEvent, RetryPolicy};
-use trackc::{Backfill, Client, IdempotencyKey, Violations};
 
 const SITE: &str = "site-7";
 const KEY: &str = "k3y-DO-NOT-LEAK-9f8e7d";
-
-#[derive(serde::Serialize)]
-struct ProductViewed {
-    sku: String,
-    seq: u64,
-}
-
-impl trackc::Event for ProductViewed {
-    const CONTRACT: &'static str = "d2c";
-    const NAME: &'static str = "product_viewed";
-    const BACKFILL: Backfill = Backfill::Allowed;
-    const TRIGGERS: &'static [&'static str] = &[];
-    fn idempotency_key(&self) -> Option<IdempotencyKey<'_>> {
-        None
-    }
-    fn validate(&self) -> Result<(), Violations> {
-        Ok(())
-    }
-}
 
 fn client_with(emu: &Emulator, key: &str) -> Client {
     Client::builder(SITE, key)

@@ -14,10 +14,11 @@ use std::collections::{BTreeMap, HashSet};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use emulator::events::ProductViewed;
 use emulator::{Emulator, Fault};
+use trackc::Client;
 use trackc::client::RetryPolicy;
 use trackc::client::outbox::Outbox;
-use trackc::{Backfill, Client, IdempotencyKey, Violations};
 
 const SITE: &str = "site-7";
 const KEY: &str = "k3y-DO-NOT-LEAK-9f8e7d";
@@ -27,24 +28,6 @@ const KILLS: u32 = 25;
 const CI_SEED: u64 = 0x7ac4_c018;
 const CHILD_ENV: &str = "TRACKC_OUTBOX_CHILD";
 const TEST_NAME: &str = "kill_9_while_draining_loses_and_duplicates_nothing";
-
-#[derive(serde::Serialize)]
-struct ProductViewed {
-    seq: u64,
-}
-
-impl trackc::Event for ProductViewed {
-    const CONTRACT: &'static str = "d2c";
-    const NAME: &'static str = "product_viewed";
-    const BACKFILL: Backfill = Backfill::Allowed;
-    const TRIGGERS: &'static [&'static str] = &[];
-    fn idempotency_key(&self) -> Option<IdempotencyKey<'_>> {
-        None
-    }
-    fn validate(&self) -> Result<(), Violations> {
-        Ok(())
-    }
-}
 
 fn client(url: &str) -> Client {
     Client::builder(SITE, KEY)
@@ -144,7 +127,7 @@ fn kill_9_while_draining_loses_and_duplicates_nothing() {
         .map(|seq| {
             c.prepare(
                 format!("cust-{}", seq % PEOPLE).as_str(),
-                &ProductViewed { seq },
+                &ProductViewed::new(seq),
             )
             .unwrap()
         })

@@ -274,20 +274,7 @@ impl Outbox {
              FROM trackc_dead_letter ORDER BY seq",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((
-                Row {
-                    seq: r.get(0)?,
-                    kind: r.get(1)?,
-                    value: r.get(2)?,
-                    event_id: r.get(3)?,
-                    name: r.get(4)?,
-                    timestamp: r.get(5)?,
-                    data: r.get(6)?,
-                    attempts: r.get(7)?,
-                },
-                r.get::<_, i64>(8)?,
-                r.get::<_, String>(9)?,
-            ))
+            Ok((Row::read(r)?, r.get::<_, i64>(8)?, r.get::<_, String>(9)?))
         })?;
         rows.map(|row| {
             let (row, failed_at_ms, reason) = row?;
@@ -324,7 +311,8 @@ impl Outbox {
                     break;
                 }
                 let wait = Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0));
-                tokio::time::sleep(wait.clamp(Duration::from_millis(1), end - now)).await;
+                // At least 1 ms (no spinning), at most what is left of the limit.
+                tokio::time::sleep(wait.max(Duration::from_millis(1)).min(end - now)).await;
                 continue;
             }
             let outcomes = self.send_round(client, heads, &mut report).await?;
@@ -348,18 +336,7 @@ impl Outbox {
              WHERE o.not_before <= ?1
              ORDER BY o.seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![now, self.batch_size as i64], |r| {
-            Ok(Row {
-                seq: r.get(0)?,
-                kind: r.get(1)?,
-                value: r.get(2)?,
-                event_id: r.get(3)?,
-                name: r.get(4)?,
-                timestamp: r.get(5)?,
-                data: r.get(6)?,
-                attempts: r.get(7)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![now, self.batch_size as i64], Row::read)?;
         rows.map(|row| {
             let row = row?;
             let (seq, attempts) = (row.seq, row.attempts);
@@ -539,6 +516,20 @@ struct Row {
 }
 
 impl Row {
+    /// The first eight columns: seq, kind, value, event_id, name, timestamp, data, attempts.
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+        Ok(Row {
+            seq: r.get(0)?,
+            kind: r.get(1)?,
+            value: r.get(2)?,
+            event_id: r.get(3)?,
+            name: r.get(4)?,
+            timestamp: r.get(5)?,
+            data: r.get(6)?,
+            attempts: r.get(7)?,
+        })
+    }
+
     fn into_event(self) -> Result<PreparedEvent, OutboxError> {
         let seq = self.seq;
         let corrupt = |reason: String| OutboxError::Corrupt { seq, reason };

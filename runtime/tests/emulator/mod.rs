@@ -19,6 +19,8 @@
 
 #![allow(dead_code)]
 
+pub mod events;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
