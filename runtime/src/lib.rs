@@ -8,6 +8,7 @@
 //!
 //! - `client`: the typed Track API client (`trackc::Client`), without an HTTP stack of its own.
 //! - `reqwest`: `client` plus a reqwest + rustls transport.
+//! - `outbox`: `client` plus a durable outbox in an embedded SQLite file (`client::Outbox`).
 //! - `chrono`, `time`, `jiff`: conversions of [`Timestamp`] and [`Date`] to and from those
 //!   crates' date-time types (`DateTime`/`NaiveDate`, `OffsetDateTime`/`UtcDateTime`/
 //!   `time::Timestamp`/`time::Date`, `jiff::Timestamp`/`ZonedDateTime`/`civil::Date`).

@@ -63,14 +63,38 @@ fn the_api_key_never_reaches_logs_or_errors() {
             good.delete("cust-1").await.unwrap();
             let bad = client_with(&emu, &format!("{KEY}-wrong"));
             let err = bad.delete("cust-1").await.unwrap_err();
-            format!("{good:?} {bad:?} {err} {err:?}")
+            // A proxy that echoes the request's headers, Authorization included, in its
+            // error bodies: retried (502) and final (403), in logs and in errors.
+            emu.set_faults(|ctx| {
+                Some(Fault::EchoHeaders {
+                    status: if ctx.attempt <= 2 { 502 } else { 403 },
+                })
+            });
+            let echoed = good.suppress("cust-2").await.unwrap_err();
+            let batch = {
+                let mut b = good.batch();
+                b.delete("cust-3").unwrap();
+                b.send().await
+            };
+            let shown = format!("{echoed} {echoed:?} {batch:?}");
+            assert!(
+                shown.contains("<redacted>"),
+                "the echo is kept, scrubbed: {shown}"
+            );
+            format!("{good:?} {bad:?} {err} {err:?} {shown}")
         })
     });
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("trackc.request"), "spans are logged: {logs}");
     assert!(logs.contains("retrying"), "{logs}");
     let encoded_fragment = "azN5LURPLU5PVC1MRUFLLTlm"; // base64 of "k3y-DO-NOT-LEAK-9f"
+    let token = emulator::base64_encode(format!("{SITE}:{KEY}").as_bytes());
+    assert!(
+        logs.contains("<redacted>"),
+        "the echo reached the retry logs: {logs}"
+    );
     for text in [&logs, &rendered] {
+        assert!(!text.contains(&token), "{text}");
         assert!(!text.contains(KEY), "{text}");
         assert!(!text.contains("DO-NOT-LEAK"), "{text}");
         assert!(!text.contains(encoded_fragment), "{text}");

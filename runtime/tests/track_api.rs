@@ -398,7 +398,7 @@ async fn auth_failures_are_not_retried() {
         padding: String::new(),
     };
     assert!(matches!(
-        c.track("cust-1", &view).await,
+        c.track("cust-1", &view).await.map_err(Error::from),
         Err(Error::Unauthorized)
     ));
     assert_eq!(emu.store().log.len(), 1);
@@ -445,7 +445,7 @@ async fn validation_failures_are_not_retried() {
         currency: "USD",
         seq: 0,
     };
-    match c.track("cust-1", &bad).await {
+    match c.track("cust-1", &bad).await.map_err(Error::from) {
         Err(Error::Validation(v)) => assert_eq!(v.0[0].path, "$.revenue"),
         other => panic!("{other:?}"),
     }
@@ -459,7 +459,7 @@ async fn validation_failures_are_not_retried() {
         seq: 0,
         padding: "p".repeat(100_001),
     };
-    match c.track("cust-1", &big).await {
+    match c.track("cust-1", &big).await.map_err(Error::from) {
         Err(Error::Invalid { field, .. }) => assert_eq!(field, "data"),
         other => panic!("{other:?}"),
     }
@@ -533,7 +533,9 @@ async fn backfill_mode_against_the_emulator() {
     };
     // Trigger event: refused within 72 h, accepted when older.
     assert!(matches!(
-        c.track_at("cust-1", &order, days_ago(1)).await,
+        c.track_at("cust-1", &order, days_ago(1))
+            .await
+            .map_err(Error::from),
         Err(Error::Backfill { .. })
     ));
     c.track_at("cust-1", &order, days_ago(30)).await.unwrap();
@@ -544,7 +546,7 @@ async fn backfill_mode_against_the_emulator() {
         padding: String::new(),
     };
     assert!(matches!(
-        c.track("cust-1", &view).await,
+        c.track("cust-1", &view).await.map_err(Error::from),
         Err(Error::Backfill { .. })
     ));
     c.track_at("cust-1", &view, days_ago(0)).await.unwrap();

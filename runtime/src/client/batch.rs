@@ -3,12 +3,13 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
 use super::limits::{MAX_BATCH_BYTES, MAX_OPERATION_BYTES};
-use super::{Client, Error, Identifier, Method, Ulid, limits, to_body};
+use super::{Client, Error, Identifier, Method, PreparedEvent, Recipient, Ulid, limits, to_body};
 use crate::{Attributes, Event, Timestamp};
 
 /// Operations for `/api/v2/batch`, built with [`Client::batch`].
@@ -16,11 +17,13 @@ use crate::{Attributes, Event, Timestamp};
 /// Each add method checks the operation (the same checks as the single calls, plus the
 /// 32,000-byte operation limit) and returns its index, the index of its result in
 /// [`BatchReport::results`]. [`Batch::send`] packs consecutive operations, in order, into
-/// requests of at most 500,000 bytes, and sends them one after the other with retries.
+/// requests of at most 500,000 bytes, and sends them one after the other with retries, all
+/// within one overall deadline ([`super::ClientBuilder::batch_deadline`], [`Batch::deadline`]).
 pub struct Batch<'c> {
     client: &'c Client,
     ops: Vec<Vec<u8>>,
     event_ids: Vec<Option<Ulid>>,
+    deadline: Duration,
 }
 
 impl fmt::Debug for Batch<'_> {
@@ -41,8 +44,26 @@ pub enum BatchItemError {
         message: Option<String>,
     },
     /// The request carrying this operation failed as a whole (shared by every operation in
-    /// that request). After a 401, later requests are not attempted and get the same error.
+    /// that request). After a 401, later requests are not attempted and get the same error;
+    /// after the batch's deadline, they fail with [`Error::DeadlineExceeded`].
     RequestFailed(Arc<Error>),
+    /// The request was answered, but the answer does not say what became of this operation
+    /// (a 207 whose body is not JSON, has no `errors` list, or has entries without a valid
+    /// `batch_index`). It may or may not have been applied: send it again (an event keeps
+    /// its id, so a repeat is ignored by Customer.io).
+    OutcomeUnknown { reason: String },
+}
+
+impl BatchItemError {
+    /// Whether sending the operation again could succeed: not for an operation Customer.io
+    /// refused, nor after a request failure that is not retryable (400, 401, ...).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            BatchItemError::Rejected { .. } => false,
+            BatchItemError::RequestFailed(e) => e.is_retryable(),
+            BatchItemError::OutcomeUnknown { .. } => true,
+        }
+    }
 }
 
 impl fmt::Display for BatchItemError {
@@ -63,6 +84,7 @@ impl fmt::Display for BatchItemError {
                 Ok(())
             }
             BatchItemError::RequestFailed(e) => write!(f, "request failed: {e}"),
+            BatchItemError::OutcomeUnknown { reason } => write!(f, "outcome unknown: {reason}"),
         }
     }
 }
@@ -103,7 +125,15 @@ impl<'c> Batch<'c> {
             client,
             ops: Vec::new(),
             event_ids: Vec::new(),
+            deadline: client.inner.batch_deadline,
         }
+    }
+
+    /// The overall deadline of this batch's [`Batch::send`], instead of the client's
+    /// [`super::ClientBuilder::batch_deadline`]. Zero is taken as 1 ms.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline.max(Duration::from_millis(1));
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -177,14 +207,30 @@ impl<'c> Batch<'c> {
         event: &E,
         timestamp: Option<Timestamp>,
     ) -> Result<usize, Error> {
+        person.check("identifiers")?;
+        let ev = self
+            .client
+            .prepare_event(Recipient::from_identifier(person), event, timestamp)?;
+        self.add(&ev)
+    }
+
+    /// Add a prepared event (see [`Client::prepare`]) with its id: a batch can re-send an
+    /// event that an earlier call or batch did not confirm. Anonymous events have no v2
+    /// batch form: send those with [`Client::send`].
+    pub fn add(&mut self, ev: &PreparedEvent) -> Result<usize, Error> {
+        let Some(person) = ev.recipient.identifier() else {
+            return Err(Error::invalid(
+                "identifiers",
+                "an anonymous event has no v2 batch form; send it with Client::send",
+            ));
+        };
         let mut op = Self::person(person, "event")?;
-        let ev = self.client.prepare_event(event, timestamp)?;
-        op.insert("name".into(), ev.name.into());
+        op.insert("name".into(), ev.name.as_str().into());
         op.insert("id".into(), ev.id.to_string().into());
         if let Some(ts) = ev.timestamp {
             op.insert("timestamp".into(), ts.unix_seconds().into());
         }
-        op.insert("attributes".into(), Value::Object(ev.data));
+        op.insert("attributes".into(), Value::Object(ev.data.clone()));
         self.push(Value::Object(op), Some(ev.id))
     }
 
@@ -258,12 +304,19 @@ impl<'c> Batch<'c> {
         body
     }
 
-    /// Send every operation. Never fails as a whole: see each item's result.
+    /// Send every operation, one request after the other, all within the batch's deadline.
+    /// Never fails as a whole: see each item's result.
     pub async fn send(self) -> BatchReport {
+        let deadline = Instant::now() + self.deadline;
         let chunks = self.chunks();
         let mut results: Vec<Result<(), BatchItemError>> = vec![Ok(()); self.ops.len()];
         let mut fatal: Option<Arc<Error>> = None;
         for (n, range) in chunks.iter().enumerate() {
+            if fatal.is_none() && Instant::now() >= deadline {
+                fatal = Some(Arc::new(Error::DeadlineExceeded {
+                    deadline: self.deadline,
+                }));
+            }
             if let Some(e) = &fatal {
                 for r in &mut results[range.clone()] {
                     *r = Err(BatchItemError::RequestFailed(e.clone()));
@@ -280,35 +333,46 @@ impl<'c> Batch<'c> {
             );
             let outcome = self
                 .client
-                .execute(
+                .execute_until(
                     "batch",
                     Method::Post,
                     "/api/v2/batch",
                     "/api/v2/batch".to_owned(),
                     Some(body),
+                    deadline,
                 )
                 .instrument(span)
                 .await;
+            let slots = &mut results[range.clone()];
             match outcome {
                 Ok(resp) if resp.status == 207 => {
-                    for (index, err) in parse_207(&resp.body) {
-                        match results[range.clone()].get_mut(index) {
-                            Some(slot) => *slot = Err(err),
-                            None => tracing::warn!(
-                                batch_index = index,
-                                operations = range.len(),
-                                "207 names an index outside the request; ignored"
-                            ),
+                    match parse_207(&resp.body, slots.len(), &self.client.inner.secrets) {
+                        Ok(errors) => {
+                            for (index, err) in errors {
+                                slots[index] = Err(err);
+                            }
+                        }
+                        Err(reason) => {
+                            tracing::warn!(
+                                operations = slots.len(),
+                                reason,
+                                "207 does not say which operations failed: all are unknown"
+                            );
+                            for r in slots.iter_mut() {
+                                *r = Err(BatchItemError::OutcomeUnknown {
+                                    reason: reason.to_owned(),
+                                });
+                            }
                         }
                     }
                 }
                 Ok(_) => {}
                 Err(e) => {
                     let e = Arc::new(e);
-                    if matches!(*e, Error::Unauthorized) {
+                    if matches!(*e, Error::Unauthorized | Error::DeadlineExceeded { .. }) {
                         fatal = Some(e.clone());
                     }
-                    for r in &mut results[range.clone()] {
+                    for r in slots.iter_mut() {
                         *r = Err(BatchItemError::RequestFailed(e.clone()));
                     }
                 }
@@ -322,20 +386,36 @@ impl<'c> Batch<'c> {
     }
 }
 
-/// `{"errors": [{"batch_index", "reason", "field", "message"}]}`.
-fn parse_207(body: &[u8]) -> Vec<(usize, BatchItemError)> {
-    let Ok(v) = serde_json::from_slice::<Value>(body) else {
-        tracing::warn!("207 response body is not JSON");
-        return Vec::new();
-    };
-    let s = |e: &Value, k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
-    v.get("errors")
+/// A 207's `{"errors": [{"batch_index", "reason", "field", "message"}]}` for a request of
+/// `len` operations, or why it does not tell each operation's outcome. A 207 means some
+/// operation failed, so one that lists none, or any entry that cannot be placed, makes every
+/// outcome in the request unknown: reporting them as delivered could lose an event.
+fn parse_207(
+    body: &[u8],
+    len: usize,
+    secrets: &super::scrub::Secrets,
+) -> Result<Vec<(usize, BatchItemError)>, &'static str> {
+    let v = serde_json::from_slice::<Value>(body).map_err(|_| "the 207 body is not JSON")?;
+    let entries = v
+        .get("errors")
         .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| {
-            let index = e.get("batch_index")?.as_u64()? as usize;
-            Some((
+        .ok_or("the 207 body has no `errors` list")?;
+    if entries.is_empty() {
+        return Err("the 207 body lists no errors");
+    }
+    let s = |e: &Value, k: &str| e.get(k).and_then(Value::as_str).map(|t| secrets.scrub(t));
+    entries
+        .iter()
+        .map(|e| {
+            let index = e
+                .get("batch_index")
+                .and_then(Value::as_u64)
+                .ok_or("a 207 entry has no integer `batch_index`")?;
+            let index = usize::try_from(index)
+                .ok()
+                .filter(|&i| i < len)
+                .ok_or("a 207 entry's `batch_index` is outside the request")?;
+            Ok((
                 index,
                 BatchItemError::Rejected {
                     reason: s(e, "reason"),

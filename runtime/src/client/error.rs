@@ -1,5 +1,8 @@
 //! The client's error type. No variant carries credentials: the API key lives only in the
-//! [`super::transport::Authorization`] of a request, which is redacted everywhere.
+//! [`super::transport::Authorization`] of a request, which is redacted everywhere, and
+//! every text that comes from the server or the HTTP stack (a body, a transport message)
+//! is scrubbed of the client's own credentials before it is stored in an error, since a
+//! server or proxy may echo the request's headers back.
 
 use std::fmt;
 use std::time::Duration;
@@ -24,10 +27,19 @@ pub enum Error {
     /// 400: Customer.io refused the request; `errors` are its `meta.errors`. Never retried.
     BadRequest { errors: Vec<String> },
     /// Another status that is not retried (403, 404, 413, ...), or a retryable status when
-    /// retries are exhausted.
-    Status { status: u16, body: String },
+    /// retries are exhausted. `retry_after` is the server's `Retry-After` (delta-seconds, or
+    /// an HTTP date converted to the time left when the response arrived), so a caller who
+    /// gives up knows how long to wait before trying again.
+    Status {
+        status: u16,
+        body: String,
+        retry_after: Option<Duration>,
+    },
     /// No response: the connection failed or the attempt timed out.
     Transport(TransportError),
+    /// Not sent: the call's (or the batch's) overall deadline had passed before this request
+    /// could start. `deadline` is the time that was allowed.
+    DeadlineExceeded { deadline: Duration },
     /// Retries stopped (count or time budget reached); `last` is the final attempt's error.
     RetriesExhausted {
         attempts: u32,
@@ -44,12 +56,25 @@ impl Error {
         }
     }
 
-    /// Whether the request may have reached Customer.io and a retry could succeed.
+    /// Whether the request may have reached Customer.io and a retry could succeed (now or
+    /// later, for an error that ended the client's own retries).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport(e) => e.kind != super::transport::TransportErrorKind::Request,
             Error::Status { status, .. } => super::retry::retryable_status(*status),
+            Error::DeadlineExceeded { .. } => true,
+            // Retries stopped on a retryable failure: a later attempt still could succeed.
+            Error::RetriesExhausted { last, .. } => last.is_retryable(),
             _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before the next attempt (`Retry-After` of the last
+    /// response), looking through [`Error::RetriesExhausted`].
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self.last() {
+            Error::Status { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 
@@ -75,7 +100,11 @@ impl fmt::Display for Error {
             ),
             Error::BadRequest { errors } if errors.is_empty() => f.write_str("400 Bad Request"),
             Error::BadRequest { errors } => write!(f, "400 Bad Request: {}", errors.join("; ")),
-            Error::Status { status, body } => {
+            Error::Status {
+                status,
+                body,
+                retry_after,
+            } => {
                 write!(f, "HTTP {status}")?;
                 if !body.is_empty() {
                     let cut = body
@@ -84,9 +113,17 @@ impl fmt::Display for Error {
                         .map_or(body.as_str(), |(i, _)| &body[..i]);
                     write!(f, ": {cut}")?;
                 }
+                if let Some(wait) = retry_after {
+                    write!(f, " (Retry-After: {}s)", wait.as_secs_f64())?;
+                }
                 Ok(())
             }
             Error::Transport(e) => e.fmt(f),
+            Error::DeadlineExceeded { deadline } => write!(
+                f,
+                "not sent: the overall deadline of {:.1}s had passed",
+                deadline.as_secs_f64()
+            ),
             Error::RetriesExhausted {
                 attempts,
                 elapsed,

@@ -1,4 +1,5 @@
-//! The typed Track API client (feature `client`; the reqwest transport needs `reqwest`).
+//! The typed Track API client (feature `client`; the reqwest transport needs `reqwest`, the
+//! durable [`outbox`] needs `outbox`).
 //!
 //! ```no_run
 //! # #[cfg(feature = "reqwest")]
@@ -13,13 +14,62 @@
 //! What every call does, in order: checks the event's own `validate()`, the documented
 //! limits ([`limits`]) and, in backfill mode, the backfill guard; gives an event its id
 //! ([`id`]) once; then sends, retrying under the [`RetryPolicy`] with the same id and body,
-//! so a retried event is one event at Customer.io.
+//! so a retried event is one event at Customer.io. One call never takes longer than the
+//! policy's `budget`; a [`Batch`] shares one deadline among all its requests
+//! ([`ClientBuilder::batch_deadline`]).
+//!
+//! # Giving up without losing or duplicating
+//!
+//! An event has its id from the moment it is accepted. When a call gives up, the error
+//! carries the [`PreparedEvent`] (and its id): send it again, now or later, with
+//! [`Client::send`]; Customer.io ignores an id it already has, so a re-send that follows a
+//! lost reply is never a duplicate. [`Client::prepare`] gives the id before anything is sent.
+//!
+//! ```no_run
+//! # #[cfg(feature = "reqwest")]
+//! # async fn demo<E: trackc::Event>(client: &trackc::Client, order: &E)
+//! #     -> Result<(), trackc::client::Error> {
+//! use trackc::client::TrackError;
+//!
+//! // Prepare: checked, with its id, nothing sent yet.
+//! let prepared = client.prepare("customer-42", order)?;
+//! println!("sending event {}", prepared.id());
+//! if let Err(e) = client.send(&prepared).await {
+//!     // Wait what the server asked for (429/503 Retry-After), then re-send: same id.
+//!     tokio::time::sleep(e.retry_after().unwrap_or_default()).await;
+//!     client.send(&prepared).await?;
+//! }
+//!
+//! // Or track in one step; a failure hands the prepared event back.
+//! match client.track("customer-42", order).await {
+//!     Ok(id) => println!("delivered {id}"),
+//!     Err(TrackError::Undelivered { event, error }) => {
+//!         eprintln!("not confirmed ({error}); keeping {} to re-send", event.id());
+//!         client.send(&event).await?;
+//!     }
+//!     Err(TrackError::Refused(error)) => return Err(error), // a check failed: no id
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! A batch whose 207 answer does not say which operations failed reports each of them
+//! as [`BatchItemError::OutcomeUnknown`], never as delivered. Errors keep the server's
+//! `Retry-After` ([`Error::retry_after`]). Anything the client prints or returns (errors,
+//! `Debug`, logs) is scrubbed of its own credentials, even when a server echoes the
+//! request's headers.
+//!
+//! To survive the process dying, store events in the durable [`outbox`] (feature `outbox`)
+//! at enqueue and let a sender deliver them.
 
 mod batch;
 mod error;
 pub mod id;
 pub mod limits;
+#[cfg(feature = "outbox")]
+pub mod outbox;
+mod prepared;
 mod retry;
+mod scrub;
 mod transport;
 
 #[cfg(feature = "reqwest")]
@@ -28,6 +78,9 @@ mod reqwest_transport;
 pub use batch::{Batch, BatchItemError, BatchReport};
 pub use error::Error;
 pub use id::{derive_event_id, event_id};
+#[cfg(feature = "outbox")]
+pub use outbox::Outbox;
+pub use prepared::{PreparedEvent, Recipient, TrackError};
 pub use retry::RetryPolicy;
 pub use transport::{
     Authorization, BoxFuture, Method, Request, Response, Transport, TransportError,
@@ -147,6 +200,7 @@ pub struct ClientBuilder {
     base_url: String,
     timeout: Duration,
     retry: RetryPolicy,
+    batch_deadline: Option<Duration>,
     backfill: bool,
     transport: Option<Box<dyn Transport>>,
 }
@@ -159,6 +213,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("batch_deadline", &self.batch_deadline)
             .field("backfill", &self.backfill)
             .field("custom_transport", &self.transport.is_some())
             .finish()
@@ -184,9 +239,20 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy (default: [`RetryPolicy::default`]).
+    /// The retry policy (default: [`RetryPolicy::default`]). Its `budget` is also the
+    /// overall deadline of one call, retries and waits included.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// The overall deadline of one [`Batch::send`], shared by all of its requests and their
+    /// retries (default: the retry policy's `budget`, 60 s by default). A request that
+    /// cannot start before it is not sent, and its operations fail with
+    /// [`Error::DeadlineExceeded`]; so the worst case of a batch does not grow with its
+    /// number of requests. [`Batch::deadline`] overrides it for one batch.
+    pub fn batch_deadline(mut self, deadline: Duration) -> Self {
+        self.batch_deadline = Some(deadline);
         self
     }
 
@@ -225,17 +291,23 @@ impl ClientBuilder {
         if self.timeout.is_zero() {
             return Err(Error::invalid("timeout", "timeout is zero"));
         }
+        if self.retry.budget.is_zero() || self.batch_deadline.is_some_and(|d| d.is_zero()) {
+            return Err(Error::invalid("deadline", "a deadline is zero"));
+        }
         let transport = match self.transport {
             Some(t) => t,
             None => default_transport()?,
         };
+        let authorization = Authorization::basic(&self.site_id, &self.api_key);
         Ok(Client {
             inner: Arc::new(Inner {
-                authorization: Authorization::basic(&self.site_id, &self.api_key),
+                secrets: scrub::Secrets::new(&self.api_key, authorization.token()),
+                authorization,
                 site_id: self.site_id,
                 base_url,
                 timeout: self.timeout,
                 retry: self.retry,
+                batch_deadline: self.batch_deadline.unwrap_or(self.retry.budget),
                 backfill: self.backfill,
                 transport,
             }),
@@ -265,9 +337,12 @@ pub struct Client {
 struct Inner {
     site_id: String,
     authorization: Authorization,
+    /// The credentials in every form an echo may take, scrubbed from server texts.
+    secrets: scrub::Secrets,
     base_url: String,
     timeout: Duration,
     retry: RetryPolicy,
+    batch_deadline: Duration,
     backfill: bool,
     transport: Box<dyn Transport>,
 }
@@ -281,18 +356,10 @@ impl fmt::Debug for Client {
             .field("base_url", &i.base_url)
             .field("timeout", &i.timeout)
             .field("retry", &i.retry)
+            .field("batch_deadline", &i.batch_deadline)
             .field("backfill", &i.backfill)
             .finish()
     }
-}
-
-/// An event checked and ready to send: its id is fixed here, once per logical send.
-#[derive(Clone, Debug)]
-pub(crate) struct PreparedEvent {
-    pub name: &'static str,
-    pub id: Ulid,
-    pub timestamp: Option<Timestamp>,
-    pub data: Map<String, Value>,
 }
 
 impl Client {
@@ -305,6 +372,7 @@ impl Client {
             base_url: Region::Us.base_url().to_owned(),
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            batch_deadline: None,
             backfill: false,
             transport: None,
         }
@@ -341,57 +409,43 @@ impl Client {
 
     /// Send an event for a person, timestamped by Customer.io on receipt
     /// (`POST /api/v1/customers/{identifier}/events`). Refused in backfill mode.
-    /// Returns the event id.
+    /// Returns the event id; on failure, the error carries the prepared event (and its id)
+    /// to send again with [`Client::send`].
     pub async fn track<'a, E: Event>(
         &self,
         person: impl Into<Identifier<'a>>,
         event: &E,
-    ) -> Result<Ulid, Error> {
-        self.track_inner(person.into(), event, None).await
+    ) -> Result<Ulid, TrackError> {
+        let prepared = self.prepare(person, event).map_err(TrackError::Refused)?;
+        self.send_owned(prepared).await
     }
 
-    /// Send an event that happened at `timestamp` (Unix seconds). Returns the event id.
+    /// Send an event that happened at `timestamp` (Unix seconds). Returns the event id; see
+    /// [`Client::track`] for failures.
     pub async fn track_at<'a, E: Event>(
         &self,
         person: impl Into<Identifier<'a>>,
         event: &E,
         timestamp: Timestamp,
-    ) -> Result<Ulid, Error> {
-        self.track_inner(person.into(), event, Some(timestamp))
-            .await
-    }
-
-    async fn track_inner<E: Event>(
-        &self,
-        person: Identifier<'_>,
-        event: &E,
-        timestamp: Option<Timestamp>,
-    ) -> Result<Ulid, Error> {
-        person.check("identifier")?;
-        let ev = self.prepare_event(event, timestamp)?;
-        let path = format!("/api/v1/customers/{}/events", person.path_segment());
-        let body = to_body(&v1_event_body(&ev, None));
-        let span = tracing::info_span!("trackc.track", event = ev.name, event_id = %ev.id);
-        self.execute(
-            "track",
-            Method::Post,
-            "/api/v1/customers/{identifier}/events",
-            path,
-            Some(body),
-        )
-        .instrument(span)
-        .await?;
-        Ok(ev.id)
+    ) -> Result<Ulid, TrackError> {
+        let prepared = self
+            .prepare_at(person, event, timestamp)
+            .map_err(TrackError::Refused)?;
+        self.send_owned(prepared).await
     }
 
     /// Send an event for someone not yet identified (`POST /api/v1/events`), timestamped on
-    /// receipt. Refused in backfill mode. Returns the event id.
+    /// receipt. Refused in backfill mode. Returns the event id; see [`Client::track`] for
+    /// failures.
     pub async fn track_anonymous<E: Event>(
         &self,
         anonymous_id: &str,
         event: &E,
-    ) -> Result<Ulid, Error> {
-        self.track_anonymous_inner(anonymous_id, event, None).await
+    ) -> Result<Ulid, TrackError> {
+        let prepared = self
+            .prepare_anonymous(anonymous_id, event)
+            .map_err(TrackError::Refused)?;
+        self.send_owned(prepared).await
     }
 
     /// [`Client::track_anonymous`] with an explicit timestamp.
@@ -400,32 +454,95 @@ impl Client {
         anonymous_id: &str,
         event: &E,
         timestamp: Timestamp,
-    ) -> Result<Ulid, Error> {
-        self.track_anonymous_inner(anonymous_id, event, Some(timestamp))
-            .await
+    ) -> Result<Ulid, TrackError> {
+        let prepared = self
+            .prepare_anonymous_at(anonymous_id, event, timestamp)
+            .map_err(TrackError::Refused)?;
+        self.send_owned(prepared).await
     }
 
-    async fn track_anonymous_inner<E: Event>(
+    /// Run every check [`Client::track`] runs and give the event its id, without sending:
+    /// the id is known before anything goes out (store it, log it, enqueue it). Send with
+    /// [`Client::send`], as often as needed.
+    pub fn prepare<'a, E: Event>(
+        &self,
+        person: impl Into<Identifier<'a>>,
+        event: &E,
+    ) -> Result<PreparedEvent, Error> {
+        let person = person.into();
+        person.check("identifier")?;
+        self.prepare_event(Recipient::from_identifier(person), event, None)
+    }
+
+    /// [`Client::prepare`] for an event that happened at `timestamp`.
+    pub fn prepare_at<'a, E: Event>(
+        &self,
+        person: impl Into<Identifier<'a>>,
+        event: &E,
+        timestamp: Timestamp,
+    ) -> Result<PreparedEvent, Error> {
+        let person = person.into();
+        person.check("identifier")?;
+        self.prepare_event(Recipient::from_identifier(person), event, Some(timestamp))
+    }
+
+    /// [`Client::prepare`] for someone not yet identified.
+    pub fn prepare_anonymous<E: Event>(
         &self,
         anonymous_id: &str,
         event: &E,
-        timestamp: Option<Timestamp>,
-    ) -> Result<Ulid, Error> {
+    ) -> Result<PreparedEvent, Error> {
         limits::identifier("anonymous_id", anonymous_id)?;
-        let ev = self.prepare_event(event, timestamp)?;
-        let body = to_body(&v1_event_body(&ev, Some(anonymous_id)));
-        let span =
-            tracing::info_span!("trackc.track_anonymous", event = ev.name, event_id = %ev.id);
-        self.execute(
-            "track_anonymous",
-            Method::Post,
-            "/api/v1/events",
-            "/api/v1/events".to_owned(),
-            Some(body),
+        self.prepare_event(Recipient::Anonymous(anonymous_id.to_owned()), event, None)
+    }
+
+    /// [`Client::prepare_anonymous`] with an explicit timestamp.
+    pub fn prepare_anonymous_at<E: Event>(
+        &self,
+        anonymous_id: &str,
+        event: &E,
+        timestamp: Timestamp,
+    ) -> Result<PreparedEvent, Error> {
+        limits::identifier("anonymous_id", anonymous_id)?;
+        self.prepare_event(
+            Recipient::Anonymous(anonymous_id.to_owned()),
+            event,
+            Some(timestamp),
         )
-        .instrument(span)
-        .await?;
-        Ok(ev.id)
+    }
+
+    /// Send a prepared event with its id (`POST /api/v1/customers/{identifier}/events`, or
+    /// `/api/v1/events` when anonymous), retrying under the policy. Sending the same prepared
+    /// event again, after a failure or a crash, is safe: Customer.io ignores an id it has.
+    pub async fn send(&self, event: &PreparedEvent) -> Result<Ulid, Error> {
+        let (op, template, path) = match event.recipient.identifier() {
+            Some(person) => (
+                "track",
+                "/api/v1/customers/{identifier}/events",
+                format!("/api/v1/customers/{}/events", person.path_segment()),
+            ),
+            None => (
+                "track_anonymous",
+                "/api/v1/events",
+                "/api/v1/events".to_owned(),
+            ),
+        };
+        let body = to_body(&v1_event_body(event));
+        let span = tracing::info_span!("trackc.track", event = %event.name, event_id = %event.id);
+        self.execute(op, Method::Post, template, path, Some(body))
+            .instrument(span)
+            .await?;
+        Ok(event.id)
+    }
+
+    async fn send_owned(&self, event: PreparedEvent) -> Result<Ulid, TrackError> {
+        match self.send(&event).await {
+            Ok(id) => Ok(id),
+            Err(error) => Err(TrackError::Undelivered {
+                event: Box::new(event),
+                error,
+            }),
+        }
     }
 
     /// Delete a person (`DELETE /api/v1/customers/{identifier}`).
@@ -508,6 +625,7 @@ impl Client {
     /// Every check that runs before an event is sent, and its id.
     pub(crate) fn prepare_event<E: Event>(
         &self,
+        recipient: Recipient,
         event: &E,
         timestamp: Option<Timestamp>,
     ) -> Result<PreparedEvent, Error> {
@@ -521,15 +639,15 @@ impl Client {
         event.validate()?;
         let data = limits::event_data(event)?;
         Ok(PreparedEvent {
-            name: E::NAME,
+            recipient,
+            name: E::NAME.to_owned(),
             id: id::event_id(event),
             timestamp,
             data,
         })
     }
 
-    /// Send one request, retrying under the policy. `template` is the path with
-    /// placeholders, for logs (identifiers are personal data and stay out of them).
+    /// Send one request, retrying under the policy, within the policy's budget.
     pub(crate) async fn execute(
         &self,
         op: &'static str,
@@ -538,14 +656,36 @@ impl Client {
         path: String,
         body: Option<Vec<u8>>,
     ) -> Result<Response, Error> {
+        let deadline = Instant::now() + self.inner.retry.budget;
+        self.execute_until(op, method, template, path, body, deadline)
+            .await
+    }
+
+    /// Send one request, retrying under the policy, until `deadline` at the latest: no
+    /// attempt starts after it, no attempt runs past it. `template` is the path with
+    /// placeholders, for logs (identifiers are personal data and stay out of them).
+    pub(crate) async fn execute_until(
+        &self,
+        op: &'static str,
+        method: Method,
+        template: &'static str,
+        path: String,
+        body: Option<Vec<u8>>,
+        deadline: Instant,
+    ) -> Result<Response, Error> {
         let inner = &*self.inner;
         let policy = inner.retry;
         let url = format!("{}{}", inner.base_url, path);
         let start = Instant::now();
+        if deadline <= start {
+            return Err(Error::DeadlineExceeded {
+                deadline: Duration::ZERO,
+            });
+        }
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let remaining = policy.budget.saturating_sub(start.elapsed());
+            let remaining = deadline.saturating_duration_since(Instant::now());
             let timeout = inner.timeout.min(remaining).max(Duration::from_millis(1));
             let request = Request {
                 method,
@@ -564,6 +704,10 @@ impl Client {
             );
             let outcome = async {
                 let r = tokio::time::timeout(timeout, inner.transport.send(request)).await;
+                // Scrubbed before anything logs or keeps it: an HTTP stack may quote headers.
+                let r = r.map(|r| {
+                    r.map_err(|e| TransportError::new(e.kind, inner.secrets.scrub(&e.message)))
+                });
                 match &r {
                     Ok(Ok(resp)) => {
                         tracing::Span::current().record("status", resp.status);
@@ -576,23 +720,14 @@ impl Client {
             .instrument(span)
             .await;
 
-            let (err, retry_after) = match outcome {
+            let err = match outcome {
                 Ok(Ok(resp)) if (200..300).contains(&resp.status) => return Ok(resp),
-                Ok(Ok(resp)) => {
-                    let retry_after = resp
-                        .retry_after
-                        .as_deref()
-                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-                    (status_error(resp), retry_after)
-                }
-                Ok(Err(e)) => (Error::Transport(e), None),
-                Err(_) => (
-                    Error::Transport(TransportError::new(
-                        TransportErrorKind::Timeout,
-                        format!("no response within {timeout:?}"),
-                    )),
-                    None,
-                ),
+                Ok(Ok(resp)) => status_error(resp, &inner.secrets, SystemTime::now()),
+                Ok(Err(e)) => Error::Transport(e),
+                Err(_) => Error::Transport(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("no response within {timeout:?}"),
+                )),
             };
             if !err.is_retryable() {
                 return Err(err);
@@ -612,8 +747,8 @@ impl Client {
             if attempt > policy.max_retries {
                 return Err(give_up(err));
             }
-            let wait = retry_after.unwrap_or_else(|| policy.backoff(attempt));
-            if start.elapsed() + wait >= policy.budget {
+            let wait = err.retry_after().unwrap_or_else(|| policy.backoff(attempt));
+            if Instant::now() + wait >= deadline {
                 return Err(give_up(err));
             }
             tracing::info!(op, path = template, attempt, ?wait, error = %err, "retrying");
@@ -661,12 +796,12 @@ fn human_age(secs: i64) -> String {
     format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
 }
 
-fn v1_event_body(ev: &PreparedEvent, anonymous_id: Option<&str>) -> Value {
+fn v1_event_body(ev: &PreparedEvent) -> Value {
     let mut body = Map::new();
-    if let Some(a) = anonymous_id {
-        body.insert("anonymous_id".into(), a.into());
+    if let Recipient::Anonymous(a) = &ev.recipient {
+        body.insert("anonymous_id".into(), a.as_str().into());
     }
-    body.insert("name".into(), ev.name.into());
+    body.insert("name".into(), ev.name.as_str().into());
     body.insert("id".into(), ev.id.to_string().into());
     if let Some(ts) = ev.timestamp {
         body.insert("timestamp".into(), ts.unix_seconds().into());
@@ -679,8 +814,9 @@ pub(crate) fn to_body(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).expect("a Value always serializes")
 }
 
-/// The error for a non-2xx response.
-fn status_error(resp: Response) -> Error {
+/// The error for a non-2xx response received at `now`, its texts scrubbed of `secrets`.
+fn status_error(resp: Response, secrets: &scrub::Secrets, now: SystemTime) -> Error {
+    let text = |bytes: &[u8]| secrets.scrub(&String::from_utf8_lossy(bytes));
     match resp.status {
         401 => Error::Unauthorized,
         400 => {
@@ -692,21 +828,25 @@ fn status_error(resp: Response) -> Error {
                         list.as_array()?
                             .iter()
                             .map(|e| match e {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
+                                Value::String(s) => secrets.scrub(s),
+                                other => secrets.scrub(&other.to_string()),
                             })
                             .collect(),
                     )
                 })
                 .unwrap_or_else(|| {
-                    let text = String::from_utf8_lossy(&resp.body).trim().to_owned();
+                    let text = text(&resp.body).trim().to_owned();
                     if text.is_empty() { vec![] } else { vec![text] }
                 });
             Error::BadRequest { errors }
         }
         status => Error::Status {
             status,
-            body: String::from_utf8_lossy(&resp.body).into_owned(),
+            body: text(&resp.body),
+            retry_after: resp
+                .retry_after
+                .as_deref()
+                .and_then(|v| retry::parse_retry_after(v, now)),
         },
     }
 }

@@ -49,6 +49,11 @@ impl Authorization {
         Authorization(format!("Basic {}", base64(raw.as_bytes())))
     }
 
+    /// The base64 token after `Basic `, for scrubbing echoes of it.
+    pub(crate) fn token(&self) -> &str {
+        self.0.strip_prefix("Basic ").unwrap_or(&self.0)
+    }
+
     /// The header value, for the transport to send. Never log it.
     pub fn expose(&self) -> &str {
         &self.0

@@ -11,11 +11,15 @@
 //! Where the OpenAPI document contradicts Customer.io's documentation, the emulator follows
 //! the documentation; every such deviation is in [`DEVIATIONS`], and nowhere else.
 //!
-//! Faults are injected by a [`FaultPlan`]: 500s, 429 with Retry-After, connection resets
-//! (before or after the request was processed), responses slower than the client's timeout
-//! (after processing), and 400s.
+//! Faults are injected by a [`FaultPlan`]: 500s, 429 with Retry-After (seconds or an HTTP
+//! date), connection resets (before or after the request was processed), responses slower
+//! than the client's timeout (after processing), replies withheld for good, 400s, error
+//! bodies echoing the request's headers (as some proxies do), and 207s whose body does not
+//! say which operations failed (after processing).
 
 #![allow(dead_code)]
+
+pub mod events;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -113,6 +117,16 @@ pub enum Fault {
     SlowAfter { millis: u64 },
     /// 400 with `meta.errors`, without processing.
     BadRequest,
+    /// 429 with `Retry-After` as an HTTP date (IMF-fixdate) this many seconds ahead, before
+    /// processing.
+    TooManyRequestsUntil { secs: u64 },
+    /// Never answer (the connection is held for an hour), before processing.
+    Withhold,
+    /// Answer `status` with the request's headers, `Authorization` included, echoed in the
+    /// body, before processing.
+    EchoHeaders { status: u16 },
+    /// Process the request, then answer 207 with this body instead of the real answer.
+    Garbled207 { body: &'static str },
 }
 
 impl Fault {
@@ -124,6 +138,10 @@ impl Fault {
             Fault::ResetAfter => "reset after processing",
             Fault::SlowAfter { .. } => "slower than timeout (after processing)",
             Fault::BadRequest => "400",
+            Fault::TooManyRequestsUntil { .. } => "429 + Retry-After date",
+            Fault::Withhold => "no answer",
+            Fault::EchoHeaders { .. } => "headers echoed",
+            Fault::Garbled207 { .. } => "207 without outcomes (after processing)",
         }
     }
 }
@@ -398,6 +416,11 @@ impl std::error::Error for Reset {}
 async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<Resp, Reset> {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
+    let headers_echo = req
+        .headers()
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
+        .collect::<Vec<_>>();
     let auth = req
         .headers()
         .get("authorization")
@@ -464,6 +487,26 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<Resp
             let (s, b) = bad_request(vec!["injected: request refused".into()]);
             return Ok(reply(s, b));
         }
+        Some(Fault::TooManyRequestsUntil { secs }) => {
+            log(429, true, vec![]);
+            let mut r = reply(429, json!({"meta": {"error": "rate limited"}}));
+            let at = std::time::SystemTime::now() + Duration::from_secs(secs);
+            r.headers_mut()
+                .insert("retry-after", http_date(at).parse().unwrap());
+            return Ok(r);
+        }
+        Some(Fault::Withhold) => {
+            log(0, true, vec![]);
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return Err(Reset);
+        }
+        Some(Fault::EchoHeaders { status }) => {
+            log(status, true, vec![]);
+            return Ok(reply(
+                status,
+                json!({"meta": {"error": "upstream failed", "request_headers": headers_echo}}),
+            ));
+        }
         _ => {}
     }
 
@@ -480,6 +523,14 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<Resp
             log(0, authorized, openapi_errors);
             Err(Reset)
         }
+        Some(Fault::Garbled207 { body }) => {
+            log(207, authorized, openapi_errors);
+            Ok(hyper::Response::builder()
+                .status(207)
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from_static(body.as_bytes())))
+                .unwrap())
+        }
         Some(Fault::SlowAfter { millis }) => {
             log(status, authorized, openapi_errors);
             tokio::time::sleep(Duration::from_millis(millis)).await;
@@ -490,6 +541,55 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<Resp
             Ok(reply(status, body))
         }
     }
+}
+
+/// `at` as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), for `Retry-After`.
+pub fn http_date(at: std::time::SystemTime) -> String {
+    let secs = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    // 1970-01-01 was a Thursday.
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Standard base64 with padding: the Basic token a client sends, for tests that look for it.
+pub fn base64_encode(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in input.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
 }
 
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
