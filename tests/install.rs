@@ -100,6 +100,7 @@ fn an_order_validates() {
         order_id: "ord_1".into(),
         revenue: 64.8,
         currency: "USD".into(),
+        items: vec![events::Item { sku: "SKN-1".into(), quantity: 1 }],
     };
     order.validate().unwrap();
     assert_eq!(events::OrderCompleted::NAME, "order_completed");
