@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 /// case that regresses to a hang or to quadratic work blows far past this.
 pub const TIME_LIMIT: Duration = Duration::from_secs(4);
 /// Peak resident memory of the `trackc` process: 100 MB.
+///
+/// Linux keeps a process's RSS high-water mark across `exec`, so a child's `ru_maxrss` is at
+/// least the test process's own RSS when it forked: build big inputs in pieces (write them
+/// to a file, or stream them) rather than holding them in memory while spawning.
 pub const RSS_LIMIT_KB: u64 = 100 * 1024;
 
 /// What one run did.
@@ -207,7 +211,13 @@ pub fn snapshot_tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             } else if ft.is_file() {
                 out.push((p.clone(), std::fs::read(&p).unwrap_or_default()));
             } else if ft.is_symlink() {
-                out.push((p.clone(), std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes()));
+                out.push((
+                    p.clone(),
+                    std::fs::read_link(&p)
+                        .unwrap()
+                        .into_os_string()
+                        .into_encoded_bytes(),
+                ));
             }
         }
     }
