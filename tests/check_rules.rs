@@ -346,6 +346,41 @@ fn lints_cannot_lower_a_structural_rule() {
     );
 }
 
+// ---- one diagnostic per mistake ---------------------------------------------------
+
+/// A contract in a temporary folder.
+fn contract(yaml: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("contract");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("contract.yaml"), yaml).unwrap();
+    (tmp, dir)
+}
+
+const REVENUE_WORKFLOW: &str = "contract: c\nversion: \"1.0.0\"\nidentity:\n  id: customer_id\n\
+events:\n  signed_up: {}\nworkflows:\n  upsell:\n    goal: revenue\n    trigger: { event: signed_up }\n";
+
+#[test]
+fn unknown_exit_event_is_not_also_a_missing_exit() {
+    // The workflow has an exit; its event is misspelt. That is one mistake, reported once.
+    let (_t, dir) = contract(&format!(
+        "{REVENUE_WORKFLOW}    exit_when: [{{ event: order_complete }}]\n"
+    ));
+    let (code, diags) = check_json(&dir);
+    assert_eq!(code, Some(1));
+    let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["unknown-event"], "{diags:?}");
+}
+
+#[test]
+fn empty_exit_list_is_a_missing_exit() {
+    let (_t, dir) = contract(&format!("{REVENUE_WORKFLOW}    exit_when: []\n"));
+    let (code, diags) = check_json(&dir);
+    assert_eq!(code, Some(1));
+    let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["revenue-workflow-without-exit"], "{diags:?}");
+}
+
 // ---- `--format json` -----------------------------------------------------------------
 
 #[test]

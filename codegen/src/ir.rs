@@ -321,6 +321,10 @@ pub struct Workflow {
     pub channels: Vec<Channel>,
     pub span: Span,
     pub exit_span: Option<Span>,
+    /// Whether the source lists at least one exit condition. `exit_when` keeps only the
+    /// conditions that resolved; one naming an unknown event is reported and dropped, and
+    /// the workflow must not then also be reported as having no exit.
+    pub exit_declared: bool,
 }
 
 impl Ir {

@@ -222,7 +222,7 @@ fn pii(ir: &Ir, props: &[Property], diags: &mut Vec<Diagnostic>) {
 
 fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
     for w in &ir.workflows {
-        if w.goal == Some(Goal::Revenue) && w.exit_when.is_empty() {
+        if w.goal == Some(Goal::Revenue) && !w.exit_declared {
             let suggestion = ir
                 .event_by_name("order_completed")
                 .map(|e| e.name.clone())

@@ -1255,6 +1255,7 @@ impl Resolver<'_> {
             channels: w.channels.iter().map(|c| c.value).collect(),
             span: name.span,
             exit_span: w.exit_when.as_ref().map(|e| e.span),
+            exit_declared: w.exit_when.as_ref().is_some_and(|e| !e.value.is_empty()),
         }
     }
 
