@@ -248,6 +248,37 @@ fn cli_exit_codes_and_formats() {
 }
 
 #[test]
+fn verdict_counts_only_the_changes_that_need_the_required_bump() {
+    // 4 major changes and 1 minor one: the major bump is needed by 4 of them, not 5.
+    let pair = |side: &str| format!("{FIXTURES}/_scenarios/enum-value-removed-read/{side}");
+    let (code, out, _) = trackc(
+        &root(),
+        &["diff", &pair("old"), &pair("new"), "--color", "never"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("ok: 4 of 5 changes need a major bump; 1.0.0 → 2.0.0 declares major"),
+        "{out}"
+    );
+    let (code, out, _) = trackc(
+        &root(),
+        &["diff", &pair("old"), &pair("new"), "--format", "markdown"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("trackc diff: 4 of 5 changes need a major bump; 1.0.0 → 2.0.0"),
+        "{out}"
+    );
+    // One major and one minor change: singular verb.
+    let pair = |side: &str| format!("{FIXTURES}/_scenarios/rename-event/{side}");
+    let (_, out, _) = trackc(
+        &root(),
+        &["diff", &pair("old"), &pair("new"), "--color", "never"],
+    );
+    assert!(out.contains("1 of 2 changes needs a major bump"), "{out}");
+}
+
+#[test]
 fn cli_invalid_contract_is_exit_1_with_its_diagnostics() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.yaml");

@@ -12,13 +12,20 @@ fn verdict(r: &Report) -> String {
     if r.changes.is_empty() {
         return format!("no contract changes ({versions})");
     }
+    // Count only the changes that need the required bump: "3 changes need a major bump"
+    // for 2 major and 1 minor change would overstate it.
     let n = r.changes.len();
-    let changes = format!("{n} change{}", if n == 1 { "" } else { "s" });
+    let k = r.changes.iter().filter(|c| c.bump() == req).count();
+    let changes = if k == n {
+        format!("{n} change{}", if n == 1 { "" } else { "s" })
+    } else {
+        format!("{k} of {n} changes")
+    };
     let declares = match dec {
         Bump::None => format!("{versions} declares no bump"),
         b => format!("{versions} declares {}", b.as_str()),
     };
-    let need = if n == 1 { "needs" } else { "need" };
+    let need = if k == 1 { "needs" } else { "need" };
     if r.ok() {
         format!("{changes} {need} a {} bump; {declares}", req.as_str())
     } else {
