@@ -239,10 +239,34 @@ fn cli_exit_codes_and_formats() {
     // Rules are explained.
     let (code, out, _) = trackc(&root(), &["diff", "--explain"]);
     assert_eq!(code, 0);
-    assert_eq!(out.lines().count(), DIFF_RULES.len());
+    // A legend of the BREAKS column (one line per value), a blank line, one line per rule.
+    assert_eq!(out.lines().count(), 4 + 1 + DIFF_RULES.len(), "{out}");
+    for b in ["producers", "consumers", "both", "none"] {
+        assert!(
+            out.contains(&format!("breaks {b:9}  ")),
+            "{b} undefined in:\n{out}"
+        );
+    }
+    assert!(
+        out.contains("breaks both       producers (code that sends the event) and consumers"),
+        "{out}"
+    );
     let (code, out, _) = trackc(&root(), &["diff", "--explain", "workflow-exit-removed"]);
     assert_eq!(code, 0);
     assert!(out.contains("Suppression weakened"));
+    assert!(
+        out.contains("\nbreaks consumers: consumers (segments, workflows, reports"),
+        "{out}"
+    );
+    let (code, out, _) = trackc(&root(), &["diff", "--explain", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["breaks"]["both"]
+            .as_str()
+            .is_some_and(|m| m.contains("producers") && m.contains("consumers")),
+        "{v}"
+    );
     let (code, _, _) = trackc(&root(), &["diff", "--explain", "no-such-rule"]);
     assert_eq!(code, 2);
 }

@@ -126,10 +126,19 @@ pub fn explain(id: Option<&str>, format: Format) -> u8 {
                     })
                 })
                 .collect();
-            print_json(&serde_json::json!({ "rules": items }));
+            let breaks: serde_json::Map<_, _> = diff::Breaks::ALL
+                .iter()
+                .map(|b| (b.as_str().to_owned(), b.meaning().into()))
+                .collect();
+            print_json(&serde_json::json!({ "rules": items, "breaks": breaks }));
         }
         _ if id.is_none() => {
             let width = DIFF_RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            // The BREAKS column's words, defined once above the table.
+            for b in diff::Breaks::ALL {
+                println!("breaks {:9}  {}", b.as_str(), b.meaning());
+            }
+            println!();
             for r in rules {
                 println!(
                     "{:width$}  {:5}  {:9}  {}",
@@ -148,6 +157,7 @@ pub fn explain(id: Option<&str>, format: Format) -> u8 {
                     r.bump.as_str(),
                     r.breaks.as_str()
                 );
+                println!("breaks {}: {}\n", r.breaks.as_str(), r.breaks.meaning());
                 println!("{}\n", r.summary);
                 println!("{}", r.explanation);
             }

@@ -31,6 +31,27 @@ impl Breaks {
             Breaks::Both => "both",
         }
     }
+
+    /// What the value means, for `trackc diff --explain` (the word alone is not
+    /// self-explanatory: "breaks both" both what?).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Breaks::None => "nobody: neither producers nor consumers need to change",
+            Breaks::Producers => "producers (code that sends the event)",
+            Breaks::Consumers => "consumers (segments, workflows, reports that read it)",
+            Breaks::Both => {
+                "producers (code that sends the event) and consumers (segments, workflows, \
+reports that read it)"
+            }
+        }
+    }
+
+    pub const ALL: [Breaks; 4] = [
+        Breaks::Producers,
+        Breaks::Consumers,
+        Breaks::Both,
+        Breaks::None,
+    ];
 }
 
 /// A semver bump, ordered from none to major.
