@@ -373,6 +373,46 @@ fn write_contract(dir: &Path, text: &str) {
 }
 
 #[test]
+fn a_bare_revision_is_hinted_to_name_a_folder_inside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    git(repo, &["init", "-q"]);
+    let text = std::fs::read_to_string(root().join(FIXTURES).join("event-added/old/contract.yaml"))
+        .unwrap();
+    write_contract(repo, &text);
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "v1"]);
+    git(repo, &["commit", "-q", "--allow-empty", "-m", "v2"]);
+
+    let (code, _, err) = trackc(repo, &["diff", "HEAD~1", "HEAD"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "`HEAD~1` is a git revision; name the contract folder inside it: `HEAD~1:contract`"
+        ),
+        "{err}"
+    );
+    let (code, out, _) = trackc(
+        repo,
+        &["diff", "HEAD~1:contract", "HEAD", "--format", "json"],
+    );
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["error"].as_str().unwrap().contains("`HEAD:contract`"),
+        "{v}"
+    );
+    // A missing path that is no revision gets no hint; nor does text git would take as
+    // an option.
+    for missing in ["no-such-folder", "--all"] {
+        let (code, _, err) = trackc(repo, &["diff", "--", "contract", missing]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(!err.contains("git revision"), "{err}");
+    }
+}
+
+#[test]
 fn git_ref_inputs_in_a_temporary_repository() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path();

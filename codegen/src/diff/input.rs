@@ -12,7 +12,15 @@ use crate::yaml::budget::{MAX_FILE_BYTES, MAX_FILES};
 #[derive(Debug)]
 pub enum InputError {
     Load(LoadError),
-    Git { spec: String, message: String },
+    Git {
+        spec: String,
+        message: String,
+    },
+    /// The side is not a path but names a git revision: the user meant `REV:PATH`
+    /// (`trackc diff HEAD~1 HEAD`).
+    RevisionWithoutPath {
+        rev: String,
+    },
 }
 
 impl std::fmt::Display for InputError {
@@ -22,6 +30,11 @@ impl std::fmt::Display for InputError {
             InputError::Git { spec, message } => {
                 write!(f, "cannot read `{spec}` from git: {message}")
             }
+            InputError::RevisionWithoutPath { rev } => write!(
+                f,
+                "contract path `{rev}` does not exist; `{rev}` is a git revision; name the \
+contract folder inside it: `{rev}:contract`"
+            ),
         }
     }
 }
@@ -60,7 +73,7 @@ impl Spec {
 /// Read one side into memory, ready for [`crate::check_sources`].
 pub fn read(spec: &str) -> Result<SourceMap, InputError> {
     match Spec::parse(spec) {
-        Spec::Path(p) => Ok(load::read_sources(&p)?),
+        Spec::Path(p) => read_path(spec, &p, None),
         Spec::Git { rev, path } => read_git(spec, &rev, &path, None),
     }
 }
@@ -68,9 +81,43 @@ pub fn read(spec: &str) -> Result<SourceMap, InputError> {
 /// As [`read`], running git in `dir` (for tests and tools that do not chdir).
 pub fn read_in(spec: &str, dir: &Path) -> Result<SourceMap, InputError> {
     match Spec::parse_in(spec, dir) {
-        Spec::Path(p) => Ok(load::read_sources(&dir.join(p))?),
+        Spec::Path(p) => read_path(spec, &dir.join(p), Some(dir)),
         Spec::Git { rev, path } => read_git(spec, &rev, &path, Some(dir)),
     }
+}
+
+/// A path on disk; when it does not exist but `spec` is a git revision, say how to name
+/// a folder inside the revision instead of only "does not exist".
+fn read_path(spec: &str, path: &Path, dir: Option<&Path>) -> Result<SourceMap, InputError> {
+    match load::read_sources(path) {
+        Err(LoadError::NotFound(_)) if is_commit(spec, dir) => {
+            Err(InputError::RevisionWithoutPath {
+                rev: spec.to_owned(),
+            })
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Whether `rev` names a commit in the repository at `dir` (or the current directory).
+/// Only a hint depends on it, so any failure (no git, not a repository) is "no".
+fn is_commit(rev: &str, dir: Option<&Path>) -> bool {
+    // A revision never starts with `-`: such text would reach git as an option.
+    if rev.is_empty() || rev.starts_with('-') {
+        return false;
+    }
+    git(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("{rev}^{{commit}}"),
+        ],
+        4096,
+    )
+    .is_ok_and(|out| out.is_some_and(|o| !o.is_empty()))
 }
 
 impl Spec {
