@@ -176,6 +176,7 @@ cases! {
     ];
     non_scalar_attribute: "non-scalar-attribute" => [("contract.yaml", 6, 21, "type: array")];
     inconsistent_property: "inconsistent-property" => [("contract.yaml", 8, 14, "integer")];
+    duplicate_inline_enum: "duplicate-inline-enum" => [("contract.yaml", 8, 15, "type: enum")];
     missing_items: "missing-items" => [("contract.yaml", 6, 3, "cart_updated:")];
     pii_unmarked: "pii-unmarked" => [("contract.yaml", 6, 3, "email:")];
     deprecated_reference: "deprecated-reference" => [("contract.yaml", 10, 3, "welcome:")];
@@ -379,6 +380,59 @@ fn empty_exit_list_is_a_missing_exit() {
     assert_eq!(code, Some(1));
     let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["revenue-workflow-without-exit"], "{diags:?}");
+}
+
+#[test]
+fn duplicate_inline_enum_needs_the_same_values_in_the_same_order() {
+    let (_t, dir) = contract(
+        r#"contract: c
+version: "1.0.0"
+identity:
+  id: customer_id
+events:
+  a:
+    properties:
+      tier: { type: enum, values: [free, pro] }
+  b:
+    properties:
+      tier: { type: enum, values: [pro, free] }
+      level: { type: enum, values: [free, pro, team] }
+"#,
+    );
+    let (code, diags) = check_json(&dir);
+    assert_eq!(code, Some(0));
+    assert!(diags.is_empty(), "{diags:?}");
+}
+
+#[test]
+fn duplicate_inline_enum_points_at_an_existing_named_type() {
+    let (_t, dir) = contract(
+        r#"contract: c
+version: "1.0.0"
+identity:
+  id: customer_id
+types:
+  Tier: { type: enum, values: [free, pro] }
+events:
+  a:
+    properties:
+      tier: { type: enum, values: [free, pro] }
+  b:
+    properties:
+      tier: { type: enum, values: [free, pro] }
+"#,
+    );
+    let (code, diags) = check_json(&dir);
+    assert_eq!(code, Some(0));
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "duplicate-inline-enum");
+    assert!(
+        diags[0]
+            .to_string()
+            .contains("write `type: Tier` in each place"),
+        "{}",
+        diags[0]
+    );
 }
 
 // ---- `--format json` -----------------------------------------------------------------

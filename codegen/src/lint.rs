@@ -23,6 +23,7 @@ pub fn lint(ir: &Ir, diags: &mut Vec<Diagnostic>) {
     workflows(ir, diags);
     attributes(ir, diags);
     inconsistent_properties(ir, diags);
+    duplicate_inline_enums(ir, diags);
     examples(ir, diags);
     unused_segments(ir, diags);
 }
@@ -460,6 +461,84 @@ fn inconsistent_properties(ir: &Ir, diags: &mut Vec<Diagnostic>) {
                 }
             }
         }
+    }
+}
+
+/// One warning per group of inline enums with the same values in the same order: each
+/// becomes its own Rust type, so a producer converts between identical enums by hand.
+fn duplicate_inline_enums(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    fn values(t: &TypeDef) -> Option<Vec<&str>> {
+        match &t.kind {
+            TypeKind::Enum(e) => Some(e.values.iter().map(|v| v.value.as_str()).collect()),
+            _ => None,
+        }
+    }
+    // Value list → the inline enums that have it.
+    let mut groups: BTreeMap<Vec<&str>, Vec<&TypeDef>> = BTreeMap::new();
+    // Value list → a named enum that already has it.
+    let mut named: BTreeMap<Vec<&str>, &TypeDef> = BTreeMap::new();
+    for t in &ir.types {
+        let Some(vs) = values(t) else { continue };
+        match t.origin {
+            TypeOrigin::Inline { .. } => groups.entry(vs).or_default().push(t),
+            TypeOrigin::Named => {
+                named.entry(vs).or_insert(t);
+            }
+        }
+    }
+    // Places in source order (the resolver visits events by name), groups by their first.
+    let mut found: Vec<(Vec<&str>, Vec<&TypeDef>)> = groups
+        .into_iter()
+        .filter(|(_, g)| g.len() >= 2)
+        .map(|(vs, mut g)| {
+            g.sort_by_key(|t| t.span);
+            (vs, g)
+        })
+        .collect();
+    found.sort_by_key(|(_, g)| g[0].span);
+    for (vs, group) in found {
+        let (first, rest) = (group[0], &group[1..]);
+        let help = match named.get(&vs) {
+            Some(n) => format!(
+                "the named type `{}` has these values: write `type: {}` in each place",
+                n.name, n.name
+            ),
+            None => {
+                // Suggest a name from the property: `order_completed.status` → `Status`.
+                let leaf = first.name.rsplit('.').next().unwrap_or(&first.name);
+                let ty = naming::type_ident(leaf);
+                let ty = naming::unraw(&ty);
+                format!(
+                    "define it once under `types:` (e.g. `{ty}`) and write `type: {ty}` in each place"
+                )
+            }
+        };
+        // At most three places in the message; the labels show every one.
+        const NAMED: usize = 3;
+        let mut places: Vec<String> = group
+            .iter()
+            .take(NAMED)
+            .map(|t| format!("`{}`", t.name))
+            .collect();
+        if group.len() > NAMED {
+            places.push(format!("{} more", group.len() - NAMED));
+        }
+        let mut d = Diagnostic::new(
+            "duplicate-inline-enum",
+            first.span,
+            format!(
+                "the same inline enum ({} value{}) is written in {} places: {}",
+                vs.len(),
+                if vs.len() == 1 { "" } else { "s" },
+                group.len(),
+                places.join(", ")
+            ),
+        )
+        .label("each place becomes its own Rust type");
+        for t in rest {
+            d = d.secondary(t.span, format!("the same values at `{}`", t.name));
+        }
+        diags.push(d.help(help));
     }
 }
 

@@ -169,6 +169,13 @@ enum). Lists and objects belong in event data.";
     "`cart_value` should be a number everywhere. The same property name with different types \
 in different events breaks segments that filter on it and reports that sum it.";
 
+    "duplicate-inline-enum", Warn, true, "an enum used in several places is a named type",
+    "The same inline enum (the same values in the same order) written in two or more places \
+becomes one Rust type per place (`OrderCompletedStatus`, `OrderShippedStatus`, ...): code that \
+passes a value from one event to another converts between identical enums by hand, and adding a \
+value means editing every copy. Define it once under `types:` \
+(`OrderStatus: { type: enum, values: [...] }`) and write `type: OrderStatus` in each place.";
+
     "missing-items", Warn, true, "cart and order events carry an items array",
     "Cart and order events (`cart_*`, `checkout_*`, `order_*` except refunds) should carry an \
 array of items: product-level segments (\"bought skincare\") and replenishment timers read it.";
