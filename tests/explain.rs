@@ -127,3 +127,27 @@ fn unknown_id_is_a_usage_error_with_did_you_mean() {
         "{v}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    // Like `trackc explain | head -c 0`: the reader goes away before trackc writes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trackc"))
+        .arg("explain")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Either it finished writing before the pipe closed, or SIGPIPE ended it.
+    assert!(
+        out.status.success() || out.status.signal() == Some(libc::SIGPIPE),
+        "{:?}: {stderr}",
+        out.status
+    );
+}
