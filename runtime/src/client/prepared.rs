@@ -61,6 +61,8 @@ impl Recipient {
         }
     }
 
+    /// The inverse of the stored form (outbox rows).
+    #[cfg(feature = "outbox")]
     pub(crate) fn from_parts(kind: &str, value: String) -> Option<Self> {
         Some(match kind {
             "id" => Recipient::Id(value),
