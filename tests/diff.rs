@@ -1,6 +1,8 @@
 //! `trackc diff`: one fixture pair per diff rule (snapshotted), scenarios (renames, the
 //! version gate), git `REF:PATH` inputs in a temporary repository, and the CLI contract.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -339,27 +341,7 @@ fn cli_invalid_contract_is_exit_1_with_its_diagnostics() {
 
 // Git inputs -----------------------------------------------------------------------------
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=trackc tests",
-            "-c",
-            "user.email=tests@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use support::git;
 
 /// The base contract split over two files, plus files the loader must skip.
 fn write_contract(dir: &Path, text: &str) {

@@ -6,7 +6,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use support::{HEADER, contract_dir, trackc, trackc_env};
 
@@ -356,29 +355,7 @@ fn patterns_javascript_cannot_compile_are_refused() {
 
 // 6. `diff` from git refs ----------------------------------------------------------------
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=trackc tests",
-            "-c",
-            "user.email=tests@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "core.bigFileThreshold=1m",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use support::git;
 
 /// Commit the working tree of `dir` (its `contract/`) into a fresh repository.
 fn commit_all(dir: &Path) {

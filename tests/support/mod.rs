@@ -227,3 +227,29 @@ pub fn snapshot_tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 /// A minimal valid contract header (contract name, version, identity).
 pub const HEADER: &str = "contract: hostile\nversion: \"1.0.0\"\nidentity:\n  id: customer_id\n";
+
+/// Run git in `dir` with a fixed identity and no system or signing configuration (the
+/// suites' temporary repositories); a failure fails the test with git's message.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=trackc tests",
+            "-c",
+            "user.email=tests@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.bigFileThreshold=1m",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
