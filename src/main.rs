@@ -193,7 +193,9 @@ fn main() -> ExitCode {
             jobs: jobs.into(),
             max_violations: max_violations.into(),
         }),
-        Command::Explain { id, format } => cmd::explain::run(id.as_deref(), format),
+        Command::Explain { id, format } => {
+            cmd::explain::run(cmd::explain::Scope::All, id.as_deref(), format)
+        }
         Command::Schema { format } => cmd::schema::run(format),
         Command::Diff {
             old,
@@ -202,9 +204,11 @@ fn main() -> ExitCode {
             color,
             explain,
         } => match (explain, old, new) {
-            (Some(id), _, _) => {
-                cmd::diff::explain(Some(id.as_str()).filter(|s| !s.is_empty()), format)
-            }
+            (Some(id), _, _) => cmd::explain::run(
+                cmd::explain::Scope::Diff,
+                Some(id.as_str()).filter(|s| !s.is_empty()),
+                format,
+            ),
             (None, Some(old), Some(new)) => cmd::diff::run(&old, &new, format, color),
             _ => cmd::usage_error(format, "`trackc diff` takes OLD and NEW"),
         },

@@ -19,7 +19,7 @@ pub struct Ir {
     pub segments: Vec<Segment>,
     pub workflows: Vec<Workflow>,
     /// Rule levels set by `lints:`.
-    pub lints: BTreeMap<String, LintLevel>,
+    pub lints: BTreeMap<crate::rules::CheckRule, LintLevel>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

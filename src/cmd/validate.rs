@@ -216,7 +216,10 @@ impl Groups {
         match item {
             Reported::Violation(violation) => {
                 self.total += 1;
-                let g = self.get(EventGroup::of(violation.event.as_deref()), violation.code);
+                let g = self.get(
+                    EventGroup::of(violation.event.as_deref()),
+                    violation.code.id(),
+                );
                 g.count += 1;
                 if g.examples.len() < EXAMPLES {
                     g.examples.push(violation);
@@ -224,7 +227,7 @@ impl Groups {
             }
             Reported::Omitted(o) => {
                 self.total += o.count;
-                self.get(o.event, o.code).count += o.count;
+                self.get(o.event, o.code.id()).count += o.count;
             }
         }
     }

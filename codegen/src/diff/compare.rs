@@ -4,12 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::impact::Target;
-use super::rules::{self, DiffRule};
 use super::{Change, Side};
 use crate::ir::{
     Condition, EnumDef, Filter, Ir, Op, Property, StringTy, Trigger, Ty, TypeDef, TypeKind,
     TypeOrigin,
 };
+use crate::rules::DiffRule;
 use crate::similarity::Pattern;
 use crate::source::Span;
 
@@ -90,7 +90,7 @@ struct Cx<'a> {
 
 /// A change being built.
 struct Emit {
-    rule: &'static DiffRule,
+    rule: DiffRule,
     message: String,
     hint: Option<String>,
     side: Side,
@@ -98,13 +98,9 @@ struct Emit {
     targets: Vec<Target>,
 }
 
-fn rule(id: &str) -> &'static DiffRule {
-    rules::get(id).unwrap_or_else(|| panic!("diff rule `{id}` is not in DIFF_RULES"))
-}
-
-fn emit(id: &str, side: Side, span: Span, message: String) -> Emit {
+fn emit(rule: DiffRule, side: Side, span: Span, message: String) -> Emit {
     Emit {
-        rule: rule(id),
+        rule,
         message,
         hint: None,
         side,
@@ -334,7 +330,7 @@ impl<'a> Cx<'a> {
                 _ => "changed",
             };
             self.push(emit(
-                "description-changed",
+                DiffRule::DescriptionChanged,
                 Side::New,
                 span,
                 format!("{what}: description {verb}"),
@@ -349,7 +345,7 @@ impl<'a> Cx<'a> {
                 (Some(_), None) => format!("{what} is no longer deprecated"),
                 (_, n) => format!("{what}: deprecation note changed to: {}", opt(n.as_ref())),
             };
-            self.push(emit("deprecation-changed", Side::New, span, msg));
+            self.push(emit(DiffRule::DeprecationChanged, Side::New, span, msg));
         }
     }
 
@@ -360,7 +356,7 @@ impl<'a> Cx<'a> {
         let span = n.span;
         if o.id != n.id {
             self.push(emit(
-                "identity-changed",
+                DiffRule::IdentityChanged,
                 Side::New,
                 span,
                 format!("identity id changed from `{}` to `{}`", o.id, n.id),
@@ -369,7 +365,7 @@ impl<'a> Cx<'a> {
         let (os, ns) = (shape(self.old, &o.id_type), shape(self.new, &n.id_type));
         if os != ns {
             self.push(emit(
-                "identity-changed",
+                DiffRule::IdentityChanged,
                 Side::New,
                 span,
                 format!(
@@ -381,7 +377,7 @@ impl<'a> Cx<'a> {
         }
         if o.anonymous_id != n.anonymous_id {
             self.push(emit(
-                "identity-changed",
+                DiffRule::IdentityChanged,
                 Side::New,
                 span,
                 format!(
@@ -419,7 +415,7 @@ impl<'a> Cx<'a> {
             match (o, n) {
                 (Some(o), None) => self.push(
                     emit(
-                        "type-removed",
+                        DiffRule::TypeRemoved,
                         Side::Old,
                         o.span,
                         format!("type `{name}` was removed"),
@@ -429,7 +425,7 @@ impl<'a> Cx<'a> {
                 ),
                 (None, Some(n)) => self.push(
                     emit(
-                        "type-added",
+                        DiffRule::TypeAdded,
                         Side::New,
                         n.span,
                         format!("type `{name}` was added"),
@@ -464,7 +460,7 @@ impl<'a> Cx<'a> {
                 };
                 self.push(
                     emit(
-                        "type-changed",
+                        DiffRule::TypeChanged,
                         Side::New,
                         n.span,
                         format!("{what} changed from {} to {}", k(&o.kind), k(&n.kind)),
@@ -488,7 +484,7 @@ impl<'a> Cx<'a> {
             match (o, n) {
                 (Some(o), None) => self.push(
                     emit(
-                        "attribute-removed",
+                        DiffRule::AttributeRemoved,
                         Side::Old,
                         o.span,
                         format!("attribute `{name}` was removed"),
@@ -498,7 +494,7 @@ impl<'a> Cx<'a> {
                 ),
                 (None, Some(n)) => self.push(
                     emit(
-                        "attribute-added",
+                        DiffRule::AttributeAdded,
                         Side::New,
                         n.span,
                         format!("attribute `{name}` was added"),
@@ -511,7 +507,7 @@ impl<'a> Cx<'a> {
                     if o.consent != n.consent {
                         self.push(
                             emit(
-                                "attribute-consent-changed",
+                                DiffRule::AttributeConsentChanged,
                                 Side::New,
                                 n.span,
                                 format!(
@@ -526,7 +522,7 @@ impl<'a> Cx<'a> {
                     match (o.derived, n.derived) {
                         (false, true) => self.push(
                             emit(
-                                "attribute-now-derived",
+                                DiffRule::AttributeNowDerived,
                                 Side::New,
                                 n.span,
                                 format!("{what} is now derived: producers must stop sending it"),
@@ -534,7 +530,7 @@ impl<'a> Cx<'a> {
                             .target(place.target()),
                         ),
                         (true, false) => self.push(emit(
-                            "attribute-no-longer-derived",
+                            DiffRule::AttributeNoLongerDerived,
                             Side::New,
                             n.span,
                             format!("{what} is no longer derived: producers may send it"),
@@ -603,7 +599,7 @@ impl<'a> Cx<'a> {
                 (Some(o), None) => {
                     self.push(
                         emit(
-                            "event-removed",
+                            DiffRule::EventRemoved,
                             Side::Old,
                             o.span,
                             format!("{what} was removed"),
@@ -616,7 +612,7 @@ impl<'a> Cx<'a> {
                 (None, Some(n)) => {
                     self.push(
                         emit(
-                            "event-added",
+                            DiffRule::EventAdded,
                             Side::New,
                             n.span,
                             format!("{what} was added"),
@@ -631,7 +627,7 @@ impl<'a> Cx<'a> {
             self.description(&what, &o.description, &n.description, n.span);
             if o.owner != n.owner {
                 self.push(emit(
-                    "owner-changed",
+                    DiffRule::OwnerChanged,
                     Side::New,
                     n.span,
                     format!(
@@ -648,14 +644,14 @@ impl<'a> Cx<'a> {
             );
             match (ok, nk) {
                 (None, Some(k)) => self.push(emit(
-                    "idempotency-key-added",
+                    DiffRule::IdempotencyKeyAdded,
                     Side::New,
                     n.span,
                     format!("{what}: idempotency_key `{k}` added"),
                 )),
                 (Some(k), None) => self.push(
                     emit(
-                        "idempotency-key-removed",
+                        DiffRule::IdempotencyKeyRemoved,
                         Side::New,
                         n.span,
                         format!("{what}: idempotency_key `{k}` removed; retries count twice"),
@@ -664,7 +660,7 @@ impl<'a> Cx<'a> {
                 ),
                 (Some(a), Some(b)) if a != b => self.push(
                     emit(
-                        "idempotency-key-changed",
+                        DiffRule::IdempotencyKeyChanged,
                         Side::New,
                         n.span,
                         format!("{what}: idempotency_key changed from `{a}` to `{b}`"),
@@ -677,7 +673,7 @@ impl<'a> Cx<'a> {
             match (o.backfill, n.backfill) {
                 (Forbidden, Allowed) => self.push(
                     emit(
-                        "backfill-allowed",
+                        DiffRule::BackfillAllowed,
                         Side::New,
                         n.span,
                         format!("{what}: backfill changed from forbidden to allowed"),
@@ -686,7 +682,7 @@ impl<'a> Cx<'a> {
                 ),
                 (Allowed, Forbidden) => self.push(
                     emit(
-                        "backfill-forbidden",
+                        DiffRule::BackfillForbidden,
                         Side::New,
                         n.span,
                         format!("{what}: backfill changed from allowed to forbidden"),
@@ -712,7 +708,7 @@ impl<'a> Cx<'a> {
             match (o, n) {
                 (Some(o), None) => self.push(
                     emit(
-                        "property-removed",
+                        DiffRule::PropertyRemoved,
                         Side::Old,
                         o.span,
                         format!("{what} was removed"),
@@ -722,7 +718,7 @@ impl<'a> Cx<'a> {
                 ),
                 (None, Some(n)) if n.optional => self.push(
                     emit(
-                        "property-added",
+                        DiffRule::PropertyAdded,
                         Side::New,
                         n.span,
                         format!("{what} was added (optional)"),
@@ -731,7 +727,7 @@ impl<'a> Cx<'a> {
                 ),
                 (None, Some(n)) => self.push(
                     emit(
-                        "required-property-added",
+                        DiffRule::RequiredPropertyAdded,
                         Side::New,
                         n.span,
                         format!("{what} was added as required: every producer must send it"),
@@ -751,7 +747,7 @@ impl<'a> Cx<'a> {
             match (o.optional, n.optional) {
                 (true, false) => self.push(
                     emit(
-                        "property-now-required",
+                        DiffRule::PropertyNowRequired,
                         Side::New,
                         n.span,
                         format!("{what} is now required (was optional)"),
@@ -760,7 +756,7 @@ impl<'a> Cx<'a> {
                 ),
                 (false, true) => self.push(
                     emit(
-                        "property-now-optional",
+                        DiffRule::PropertyNowOptional,
                         Side::New,
                         n.span,
                         format!("{what} is now optional (was required)"),
@@ -774,7 +770,7 @@ impl<'a> Cx<'a> {
         self.description(&what, &o.description, &n.description, n.span);
         if o.examples != n.examples {
             self.push(emit(
-                "examples-changed",
+                DiffRule::ExamplesChanged,
                 Side::New,
                 n.span,
                 format!(
@@ -786,7 +782,7 @@ impl<'a> Cx<'a> {
         }
         if o.pii != n.pii {
             self.push(emit(
-                "pii-changed",
+                DiffRule::PiiChanged,
                 Side::New,
                 n.span,
                 if n.pii {
@@ -804,7 +800,7 @@ impl<'a> Cx<'a> {
     fn type_changed(&mut self, place: &Place, o: &Ty, n: &Ty, span: Span) {
         self.push(
             emit(
-                "type-changed",
+                DiffRule::TypeChanged,
                 Side::New,
                 span,
                 format!(
@@ -820,9 +816,9 @@ impl<'a> Cx<'a> {
 
     fn constraint(&mut self, place: &Place, tightened: bool, what: String, span: Span) {
         let id = if tightened {
-            "constraint-tightened"
+            DiffRule::ConstraintTightened
         } else {
-            "constraint-loosened"
+            DiffRule::ConstraintLoosened
         };
         let mut e = emit(id, Side::New, span, format!("{}: {what}", place.describe()));
         if tightened {
@@ -1017,7 +1013,7 @@ impl<'a> Cx<'a> {
                         .or_else(|| renamed_to(&ren, &value));
                     self.push(
                         emit(
-                            "enum-value-removed",
+                            DiffRule::EnumValueRemoved,
                             Side::Old,
                             ov.span,
                             format!("{what}: enum value `{value}` was removed"),
@@ -1028,7 +1024,7 @@ impl<'a> Cx<'a> {
                 }
                 (None, Some(nv)) => self.push(
                     emit(
-                        "enum-value-added",
+                        DiffRule::EnumValueAdded,
                         Side::New,
                         nv.span,
                         format!("{what}: enum value `{value}` was added"),
@@ -1040,7 +1036,7 @@ impl<'a> Cx<'a> {
                         if !nv.aliases.contains(a) {
                             self.push(
                                 emit(
-                                    "enum-alias-removed",
+                                    DiffRule::EnumAliasRemoved,
                                     Side::New,
                                     nv.span,
                                     format!(
@@ -1054,7 +1050,7 @@ impl<'a> Cx<'a> {
                     for a in &nv.aliases {
                         if !ov.aliases.contains(a) {
                             self.push(emit(
-                                "enum-alias-added",
+                                DiffRule::EnumAliasAdded,
                                 Side::New,
                                 nv.span,
                                 format!("{what}: alias \"{a}\" added to enum value `{value}`"),
@@ -1110,7 +1106,7 @@ impl<'a> Cx<'a> {
                 (Some(o), None) => {
                     self.push(
                         emit(
-                            "segment-removed",
+                            DiffRule::SegmentRemoved,
                             Side::Old,
                             o.span,
                             format!("{what} was removed"),
@@ -1123,7 +1119,7 @@ impl<'a> Cx<'a> {
                 (None, Some(n)) => {
                     self.push(
                         emit(
-                            "segment-added",
+                            DiffRule::SegmentAdded,
                             Side::New,
                             n.span,
                             format!("{what} was added"),
@@ -1150,9 +1146,9 @@ impl<'a> Cx<'a> {
                     self.push(
                         emit(
                             if widens {
-                                "segment-widened"
+                                DiffRule::SegmentWidened
                             } else {
-                                "segment-narrowed"
+                                DiffRule::SegmentNarrowed
                             },
                             Side::Old,
                             c.span(),
@@ -1169,9 +1165,9 @@ impl<'a> Cx<'a> {
                     self.push(
                         emit(
                             if widens {
-                                "segment-widened"
+                                DiffRule::SegmentWidened
                             } else {
-                                "segment-narrowed"
+                                DiffRule::SegmentNarrowed
                             },
                             Side::New,
                             c.span(),
@@ -1186,7 +1182,7 @@ impl<'a> Cx<'a> {
                 for (a, b) in &d.changed {
                     self.push(
                         emit(
-                            "segment-condition-changed",
+                            DiffRule::SegmentConditionChanged,
                             Side::New,
                             b.span(),
                             format!(
@@ -1237,7 +1233,7 @@ impl<'a> Cx<'a> {
                 (Some(o), None) => {
                     self.push(
                         emit(
-                            "workflow-removed",
+                            DiffRule::WorkflowRemoved,
                             Side::Old,
                             o.span,
                             format!("{what} was removed"),
@@ -1249,7 +1245,7 @@ impl<'a> Cx<'a> {
                 (None, Some(n)) => {
                     self.push(
                         emit(
-                            "workflow-added",
+                            DiffRule::WorkflowAdded,
                             Side::New,
                             n.span,
                             format!("{what} was added"),
@@ -1264,7 +1260,7 @@ impl<'a> Cx<'a> {
             self.description(&what, &o.description, &n.description, n.span);
             if o.goal != n.goal {
                 self.push(emit(
-                    "workflow-goal-changed",
+                    DiffRule::WorkflowGoalChanged,
                     Side::New,
                     n.span,
                     format!(
@@ -1280,7 +1276,7 @@ impl<'a> Cx<'a> {
             );
             if ot != nt {
                 self.push(emit(
-                    "workflow-trigger-changed",
+                    DiffRule::WorkflowTriggerChanged,
                     Side::New,
                     n.span,
                     format!(
@@ -1299,7 +1295,7 @@ impl<'a> Cx<'a> {
             let (oa, na) = (names(self.old, o), names(self.new, n));
             for s in oa.difference(&na) {
                 self.push(emit(
-                    "workflow-audience-widened",
+                    DiffRule::WorkflowAudienceWidened,
                     Side::New,
                     n.span,
                     format!("{what}: segment `{s}` removed from the audience"),
@@ -1307,7 +1303,7 @@ impl<'a> Cx<'a> {
             }
             for s in na.difference(&oa) {
                 self.push(emit(
-                    "workflow-audience-narrowed",
+                    DiffRule::WorkflowAudienceNarrowed,
                     Side::New,
                     n.span,
                     format!("{what}: segment `{s}` added to the audience"),
@@ -1323,9 +1319,9 @@ impl<'a> Cx<'a> {
                 );
                 self.push(emit(
                     if nw < ow {
-                        "workflow-wait-shortened"
+                        DiffRule::WorkflowWaitShortened
                     } else {
-                        "workflow-wait-lengthened"
+                        DiffRule::WorkflowWaitLengthened
                     },
                     Side::New,
                     n.span,
@@ -1335,7 +1331,7 @@ impl<'a> Cx<'a> {
             let d = diff_conditions(self.old, self.new, &o.exit_when, &n.exit_when);
             for c in &d.removed {
                 self.push(emit(
-                    "workflow-exit-removed",
+                    DiffRule::WorkflowExitRemoved,
                     Side::Old,
                     c.span(),
                     format!(
@@ -1346,7 +1342,7 @@ impl<'a> Cx<'a> {
             }
             for c in &d.added {
                 self.push(emit(
-                    "workflow-exit-added",
+                    DiffRule::WorkflowExitAdded,
                     Side::New,
                     c.span(),
                     format!(
@@ -1357,7 +1353,7 @@ impl<'a> Cx<'a> {
             }
             for (a, b) in &d.changed {
                 self.push(emit(
-                    "workflow-exit-changed",
+                    DiffRule::WorkflowExitChanged,
                     Side::New,
                     b.span(),
                     format!(
@@ -1373,7 +1369,7 @@ impl<'a> Cx<'a> {
             );
             for c in nc.difference(&oc) {
                 self.push(emit(
-                    "workflow-channel-added",
+                    DiffRule::WorkflowChannelAdded,
                     Side::New,
                     n.span,
                     format!("{what}: channel `{}` added", c.as_str()),
@@ -1381,7 +1377,7 @@ impl<'a> Cx<'a> {
             }
             for c in oc.difference(&nc) {
                 self.push(emit(
-                    "workflow-channel-removed",
+                    DiffRule::WorkflowChannelRemoved,
                     Side::New,
                     n.span,
                     format!("{what}: channel `{}` removed", c.as_str()),

@@ -34,7 +34,7 @@ fn order(extra: &str) -> String {
 }
 
 /// `(path, code)` of every violation.
-fn codes_of(v: &Validator, ndjson: &str) -> Vec<(String, &'static str)> {
+fn codes_of(v: &Validator, ndjson: &str) -> Vec<(String, TrafficRule)> {
     let (_, viol) = v.validate_str(ndjson);
     viol.into_iter().map(|v| (v.path, v.code)).collect()
 }
@@ -783,7 +783,7 @@ fn past_the_first_n_violations_are_counted_the_same_on_every_core() {
 }
 
 /// (event, code) → (count, first examples).
-type ByGroup = std::collections::BTreeMap<(Option<String>, &'static str), (u64, Vec<Violation>)>;
+type ByGroup = std::collections::BTreeMap<(Option<String>, TrafficRule), (u64, Vec<Violation>)>;
 
 #[test]
 fn per_group_detail_keeps_the_first_examples_and_exact_counts() {
