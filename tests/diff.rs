@@ -107,6 +107,16 @@ fn scenario_pairs() {
     }
 }
 
+/// Conditions are compared by meaning, not by how they print: `within: 1h` rewritten as
+/// `within: 60m` is no change (it was reported as a breaking `segment-condition-changed`
+/// when conditions were matched by their rendered text).
+#[test]
+fn a_condition_written_another_way_is_no_change() {
+    let report = diff_pair(&Path::new(FIXTURES).join("_scenarios/condition-same-meaning"));
+    assert_eq!(codes(&report), Vec::<String>::new(), "{report}");
+    assert_eq!(report["ok"], true);
+}
+
 #[test]
 fn renames_are_hinted_both_ways() {
     let report = diff_pair(&Path::new(FIXTURES).join("_scenarios/rename-event"));

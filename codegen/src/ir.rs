@@ -259,7 +259,7 @@ impl Filter {
 }
 
 /// An operator and its operand (checked against the compared type).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     Equals(serde_json::Value),
     NotEquals(serde_json::Value),

@@ -16,9 +16,19 @@
 //! are not compared.
 
 mod compare;
+mod conditions;
+mod enums;
+mod events;
+mod identity;
 mod impact;
 pub mod input;
+mod pairing;
+mod properties;
 mod render;
+mod segments;
+mod shape;
+mod types;
+mod workflows;
 
 use crate::ir::{Ir, Version};
 use crate::source::{SourceMap, Span};

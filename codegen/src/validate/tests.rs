@@ -284,6 +284,23 @@ fn dates_patterns_open_objects_and_nested_arrays() {
     );
     let bad_sku = data.replace("SERUM-30ML", "serum");
     assert!(codes_of(&FULL, &line(&bad_sku)).contains(&("$.lines[0].sku".into(), codes::PATTERN)));
+    // Upper bounds: a value over `maximum`, an array over `max_items`.
+    let tags = format!("[{}]", vec!["\"t\""; 11].join(","));
+    let over = data
+        .replace(r#""quantity":1"#, r#""quantity":100"#)
+        .replace(
+            r#""fulfilment":"warehouse""#,
+            &format!(r#""fulfilment":"warehouse","tags":{tags}"#),
+        );
+    let found = codes_of(&FULL, &line(&over));
+    assert!(
+        found.contains(&("$.lines[0].quantity".into(), codes::MAXIMUM)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("$.lines[0].tags".into(), codes::MAX_ITEMS)),
+        "{found:?}"
+    );
 }
 
 #[test]
