@@ -31,6 +31,7 @@
 //! around the operation (the contract describes data, not the envelope); `null` is *not*
 //! accepted for an optional property (absent is how a property is left out).
 
+mod capture;
 mod compile;
 mod engine;
 mod record;
@@ -43,6 +44,7 @@ pub(crate) use value::check_date;
 /// generated types check.
 use crate::emit::formats;
 
+pub use capture::{InputKind, MAX_HAR_BYTES, Skipped, read as read_capture};
 pub use compile::{CompileError, Validator};
 pub use engine::{MAX_JOBS, Options, open_input, run};
 
