@@ -89,8 +89,14 @@ enum Command {
         /// stdin; gunzipped when the name ends in `.gz`).
         #[arg(num_args = 1..=2, required = true, value_name = "[DIR] FILE")]
         paths: Vec<PathBuf>,
+        /// human, json, markdown (a pull-request comment), junit (JUnit XML for test
+        /// reports) or sarif (SARIF 2.1.0 for code scanning).
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: cmd::validate::ReportFormat,
+        /// What FILE holds: trackc's NDJSON lines, a HAR file, or a mitmproxy flow dump.
+        /// `auto`: `*.har` is HAR; otherwise the first line tells a dump from NDJSON.
+        #[arg(long, value_enum, default_value_t)]
+        input: cmd::validate::Input,
         #[arg(long, value_enum, default_value_t)]
         color: Color,
         /// Worker threads (0: every core; at most 256, and never more than chunks of
@@ -183,12 +189,14 @@ fn main() -> ExitCode {
         Command::Validate {
             paths,
             format,
+            input,
             color,
             jobs,
             max_violations,
         } => cmd::validate::run(cmd::validate::Args {
             paths: &paths,
             format,
+            input,
             color,
             jobs: jobs.into(),
             max_violations: max_violations.into(),

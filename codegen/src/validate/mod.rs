@@ -31,6 +31,7 @@
 //! around the operation (the contract describes data, not the envelope); `null` is *not*
 //! accepted for an optional property (absent is how a property is left out).
 
+mod capture;
 mod compile;
 mod engine;
 mod record;
@@ -44,6 +45,7 @@ pub(crate) use value::check_date;
 use crate::emit::formats;
 
 pub use crate::rules::TrafficRule;
+pub use capture::{InputKind, MAX_HAR_BYTES, Skipped, read as read_capture};
 pub use compile::{CompileError, Validator};
 pub use engine::{MAX_JOBS, Options, open_input, run};
 
