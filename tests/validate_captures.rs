@@ -197,16 +197,10 @@ fn xml_elements(text: &str) -> Vec<(String, Vec<(String, String)>)> {
                     .map(|a| {
                         let a = a.expect("well-formed attribute");
                         let v = a.unescape_value().expect("valid entities");
-                        (
-                            String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
-                            v.into_owned(),
-                        )
+                        (a.key.as_ref().to_string(), v.into_owned())
                     })
                     .collect();
-                out.push((
-                    String::from_utf8(e.name().as_ref().to_vec()).unwrap(),
-                    attrs,
-                ));
+                out.push((e.name().as_ref().to_string(), attrs));
             }
             Ok(Event::Eof) => return out,
             Ok(_) => {}

@@ -10,6 +10,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use trackc_codegen::escape::{json as safe_json, xml};
+use trackc_codegen::rules::TrafficRule;
 use trackc_codegen::validate::{self, Detail, Options, Reported, Summary, Validator, Violation};
 
 /// The first violations (in input order) and how many there were in all.
@@ -162,15 +163,18 @@ fn write_junit(
 /// SARIF 2.1.0: one run of the `trackc` tool, one result per violation at its line of the
 /// capture, the rule id being the violation's code.
 fn write_sarif(out: &mut impl Write, c: &Collected, file: &str) -> io::Result<()> {
-    let mut rules: Vec<&str> = c.listed.iter().map(|v| v.code.id()).collect();
-    rules.sort_unstable();
-    rules.dedup();
-    let rules: Vec<_> = rules
+    let mut codes: Vec<TrafficRule> = c.listed.iter().map(|v| v.code).collect();
+    codes.sort_unstable_by_key(|code| code.id());
+    codes.dedup();
+    let rules: Vec<_> = codes
         .iter()
-        .map(|id| {
+        .map(|code| {
+            let rule = code.definition();
             serde_json::json!({
-                "id": id,
-                "help": { "text": format!("`trackc explain {id}` explains this rule.") },
+                "id": rule.id,
+                "shortDescription": { "text": rule.summary },
+                "fullDescription": { "text": rule.explanation },
+                "help": { "text": format!("`trackc explain {}` explains this rule.", rule.id) },
             })
         })
         .collect();

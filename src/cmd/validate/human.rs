@@ -50,7 +50,10 @@ impl Groups {
         match item {
             Reported::Violation(violation) => {
                 self.total += 1;
-                let g = self.get(EventGroup::of(violation.event.as_deref()), violation.code.id());
+                let g = self.get(
+                    EventGroup::of(violation.event.as_deref()),
+                    violation.code.id(),
+                );
                 g.count += 1;
                 if g.examples.len() < EXAMPLES {
                     g.examples.push(violation);
