@@ -196,7 +196,9 @@ fn xml_elements(text: &str) -> Vec<(String, Vec<(String, String)>)> {
                     .attributes()
                     .map(|a| {
                         let a = a.expect("well-formed attribute");
-                        let v = a.unescape_value().expect("valid entities");
+                        let v = a
+                            .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                            .expect("valid entities");
                         (a.key.as_ref().to_string(), v.into_owned())
                     })
                     .collect();

@@ -285,7 +285,7 @@ fn dates_patterns_open_objects_and_nested_arrays() {
     let bad_sku = data.replace("SERUM-30ML", "serum");
     assert!(codes_of(&FULL, &line(&bad_sku)).contains(&("$.lines[0].sku".into(), codes::PATTERN)));
     // Upper bounds: a value over `maximum`, an array over `max_items`.
-    let tags = format!("[{}]", vec!["\"t\""; 11].join(","));
+    let tags = format!("[{}]", ["\"t\""; 11].join(","));
     let over = data
         .replace(r#""quantity":1"#, r#""quantity":100"#)
         .replace(
