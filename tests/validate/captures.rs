@@ -6,25 +6,14 @@
 //! message) whatever tool recorded them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use super::{stdout, trackc};
+
 const TRAFFIC: &str = "tests/fixtures/validate/traffic.ndjson";
-
-fn trackc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trackc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("trackc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
 
 fn report(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout)
