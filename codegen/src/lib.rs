@@ -1,23 +1,18 @@
 //! trackc-codegen: load → resolve → lint → emit / diff / validate.
 
-pub mod ast;
 pub mod build;
-pub mod diag;
+pub mod checker;
 pub mod diff;
 pub mod emit;
 pub mod escape;
-pub mod ir;
-pub mod lint;
-pub mod load;
-pub mod naming;
-pub mod resolve;
+pub mod front;
 pub mod rules;
-pub mod similarity;
-pub mod source;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod validate;
-pub mod yaml;
+
+pub use checker::{diag, ir, lint};
+pub use front::{ast, load, naming, resolve, similarity, source, yaml};
 
 use std::path::Path;
 
