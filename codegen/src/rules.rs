@@ -1,7 +1,7 @@
 //! Every rule the checker enforces: a stable id, a default level and an explanation
 //! (`trackc explain ID`). Ids never change meaning; `lints:` overrides refer to them.
 
-use crate::ast::LintLevel;
+use crate::front::ast::LintLevel;
 
 pub struct Rule {
     pub id: &'static str,

@@ -1,4 +1,4 @@
-use trackc_codegen::ast::LintLevel;
+use trackc_codegen::ir::LintLevel;
 use trackc_codegen::diff::rules::{self as diff_rules, DIFF_RULES};
 use trackc_codegen::rules::{self, RULES};
 

@@ -3,4 +3,4 @@
 
 pub mod diag;
 pub mod ir;
-pub mod lint;
+pub(crate) mod lint;

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::impact::Target;
 use super::rules::{self, DiffRule};
 use super::{Change, Side};
+use crate::front::similarity::Pattern;
 use crate::ir::{
     Condition, EnumDef, Filter, Ir, Op, Property, StringTy, Trigger, Ty, TypeDef, TypeKind,
     TypeOrigin,
 };
-use crate::similarity::Pattern;
 use crate::source::Span;
 
 /// A change before its impacts are known.
@@ -149,7 +149,7 @@ where
 const MAX_RENAME_COMPARISONS: usize = 50_000;
 
 /// How alike two names are, 0 to 1 (1 - distance / longer length), for a rename hint;
-/// `None` for a name too long to be compared (see [`crate::similarity`]).
+/// `None` for a name too long to be compared (see [`crate::front::similarity`]).
 fn likeness(removed: &Pattern, added: &str) -> Option<f64> {
     let d = removed.distance(added)?;
     let longer = removed.chars().max(added.chars().count());

@@ -857,7 +857,7 @@ impl<'a> Writer<'a> {
         );
         let ir = self.ir;
         self.object(
-            crate::resolve::ATTRIBUTES_STRUCT,
+            crate::front::resolve::ATTRIBUTES_STRUCT,
             Some(&doc),
             None,
             &["::core::default::Default", "::trackc::Attributes"],

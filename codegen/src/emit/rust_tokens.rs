@@ -345,7 +345,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn attributes(&self) -> TokenStream {
-        let name = ident(crate::resolve::ATTRIBUTES_STRUCT);
+        let name = ident(crate::front::resolve::ATTRIBUTES_STRUCT);
         let doc = docs(Some(&format!(
             "Person attributes of the {} contract, sent with identify.\n\n\
              Identify is a partial update: every attribute is optional, and only the ones set \
