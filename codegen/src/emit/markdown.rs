@@ -9,7 +9,7 @@
 //! - `src/suppression.md`: what stops each revenue workflow (and the others' exits).
 //!
 //! Text from the contract is shown literally, never as links, images, HTML or block
-//! structure (`super::escape`: running text, table cells, one-line headings, Mermaid
+//! structure (`crate::escape::markdown`: running text, table cells, one-line headings, Mermaid
 //! labels); names are code spans that cannot be closed from inside. The only HTML in the
 //! catalog is trackc's own: the header comment, `<a id>` anchors (made of `[a-z0-9_-]`
 //! and letters) and `<br>` between paragraphs in a cell.
@@ -17,8 +17,9 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{GeneratedFile, HEADER, escape, example, file_stem};
+use super::{GeneratedFile, HEADER, example, file_stem};
 use crate::analysis::{Analysis, conditions};
+use crate::escape::{self, markdown as md};
 use crate::ir::{
     AttributeId, BackfillPolicy, Condition, Event, EventId, Filter, Ir, Op, Property, SegmentId,
     StringFormat, Trigger, Ty, TypeKind, TypeOrigin, Workflow,
@@ -50,21 +51,21 @@ pub fn generate(ir: &Ir) -> Vec<GeneratedFile> {
 }
 
 // --- escaping ---------------------------------------------------------------------------
-// Contract text is shown literally (see `super::escape`): only these wrappers are used.
+// Contract text is shown literally (see `crate::escape::markdown`): only these wrappers are used.
 
 /// Text for a table cell: one line, pipes escaped, code spans kept.
 fn cell(s: &str) -> String {
-    escape::md_cell(s)
+    md::md_cell(s)
 }
 
 /// Running text (descriptions, notes): paragraphs and code kept, nothing else active.
 fn text(s: &str) -> String {
-    escape::md_lines(s).join("\n")
+    md::md_lines(s).join("\n")
 }
 
 /// A name as inline code, safe in a table cell too.
 fn code(name: &str) -> String {
-    escape::md_code(name)
+    md::md_code(name)
 }
 
 /// A JSON value as inline code.
@@ -100,7 +101,7 @@ fn node_id(prefix: &str, name: &str, index: usize) -> String {
 }
 
 fn mermaid_label(s: &str) -> String {
-    escape::mermaid_label(s)
+    escape::mermaid::label(s)
 }
 
 /// A fenced JSON block. JSON escapes line breaks inside strings, so no line of it can
@@ -543,7 +544,7 @@ impl<'a> Catalog<'a> {
 
     fn index(&self) -> String {
         let ir = self.ir;
-        let mut s = page(&format!("{} {}", escape::md_line(&ir.name), ir.version));
+        let mut s = page(&format!("{} {}", md::md_line(&ir.name), ir.version));
         let _ = writeln!(
             s,
             "The event contract for Customer.io's Track API: {} events, {} person attributes, \
@@ -633,7 +634,7 @@ impl<'a> Catalog<'a> {
     fn event_page(&self, id: EventId, e: &Event) -> String {
         let mut s = page(&code(&e.name));
         if let Some(d) = &e.deprecated {
-            let _ = writeln!(s, "> **Deprecated:** {}\n", escape::md_line(d));
+            let _ = writeln!(s, "> **Deprecated:** {}\n", md::md_line(d));
         }
         if let Some(d) = &e.description {
             let _ = writeln!(s, "{}\n", text(d));
@@ -782,9 +783,9 @@ impl<'a> Catalog<'a> {
             s.push_str("The contract defines no named types.\n");
         }
         for t in named {
-            let _ = writeln!(s, "## {}\n", escape::md_line(&t.name));
+            let _ = writeln!(s, "## {}\n", md::md_line(&t.name));
             if let Some(d) = &t.deprecated {
-                let _ = writeln!(s, "> **Deprecated:** {}\n", escape::md_line(d));
+                let _ = writeln!(s, "> **Deprecated:** {}\n", md::md_line(d));
             }
             if let Some(d) = &t.description {
                 let _ = writeln!(s, "{}\n", text(d));
@@ -860,7 +861,7 @@ impl<'a> Catalog<'a> {
         }
         for (i, seg) in self.ir.segments.iter().enumerate() {
             let id = SegmentId(i as u32);
-            let _ = writeln!(s, "## {}\n", escape::md_line(&seg.name));
+            let _ = writeln!(s, "## {}\n", md::md_line(&seg.name));
             if let Some(d) = &seg.description {
                 let _ = writeln!(s, "{}\n", text(d));
             }
@@ -911,7 +912,7 @@ impl<'a> Catalog<'a> {
             s.push_str("The contract defines no workflows.\n");
         }
         for w in &self.ir.workflows {
-            let _ = writeln!(s, "## {}\n", escape::md_line(&w.name));
+            let _ = writeln!(s, "## {}\n", md::md_line(&w.name));
             if let Some(d) = &w.description {
                 let _ = writeln!(s, "{}\n", text(d));
             }
@@ -1162,7 +1163,7 @@ fn plural(n: u64) -> &'static str {
 
 /// A SUMMARY.md link title.
 fn summary_title(name: &str) -> String {
-    escape::md_line(name)
+    md::md_line(name)
 }
 
 /// The catalog's spelling of conditions and triggers: names are links to their pages.

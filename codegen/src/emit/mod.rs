@@ -7,7 +7,6 @@
 //! Every generated file carries [`HEADER`] and is byte-stable: the same IR gives the same
 //! bytes whatever the platform, the file layout of the contract or the order of the map.
 
-pub mod escape;
 #[cfg(feature = "catalog")]
 pub mod example;
 #[cfg(any(feature = "catalog", feature = "json-schema"))]
