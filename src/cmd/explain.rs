@@ -1,5 +1,5 @@
-use trackc_codegen::ir::LintLevel;
 use trackc_codegen::diff::rules::{self as diff_rules, DIFF_RULES};
+use trackc_codegen::ir::LintLevel;
 use trackc_codegen::rules::{self, RULES};
 
 use super::{print_json, usage_error};
