@@ -224,7 +224,10 @@ mod tests {
         assert_eq!(g.closure(SegmentId(0), Lists::Every).len(), 3);
         let n = 100_000u32;
         let chain: Vec<Segment> = (0..n)
-            .map(|i| seg("s", if i + 1 < n { &[i + 1][..] } else { &[] }, &[]))
+            .map(|i| {
+                let next = [i + 1];
+                seg("s", if i + 1 < n { &next[..] } else { &[] }, &[])
+            })
             .collect();
         let g = SegmentGraph::new(&chain);
         assert!(g.first_cycle().is_none());
