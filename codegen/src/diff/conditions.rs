@@ -24,7 +24,6 @@ impl<'a> Meaning<'a> {
     pub fn of_condition(ir: &'a Ir, c: &'a Condition) -> Meaning<'a> {
         match c {
             Condition::Event {
-                event,
                 filter,
                 within,
                 count,
@@ -35,7 +34,7 @@ impl<'a> Meaning<'a> {
                 ops: count,
                 within: within.map(|w| Seconds::from_secs(w.seconds())),
             },
-            Condition::Attribute { attribute, op, .. } => Meaning {
+            Condition::Attribute { op, .. } => Meaning {
                 subject: Key::of(ir, c),
                 filter: Vec::new(),
                 ops: std::slice::from_ref(op),
