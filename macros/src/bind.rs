@@ -64,12 +64,16 @@ pub fn model(cx: &mut Ctxt, parsed: Parsed<'_>, kind: Kind, track: &mut TokenStr
         }
         Body::Struct(fields) => {
             model.fields = fields;
+            let before = cx.len();
             if let Some(loaded) = &loaded {
                 bind_struct(cx, input, &c, kind, loaded, &mut model);
             } else if c.contract.is_none() && kind == Kind::Event {
                 model.event = attribute_event(cx, &c);
             }
-            idempotency_field(cx, &input.ident, &mut model);
+            // A key whose field failed to bind (missing, renamed) is already reported there;
+            // saying again that the key has no field would only repeat it.
+            let binding_failed = cx.len() > before;
+            idempotency_field(cx, &input.ident, &mut model, binding_failed);
         }
     }
     model
@@ -97,13 +101,14 @@ fn attribute_event(cx: &mut Ctxt, c: &Container) -> Option<EventMeta> {
 
 /// The field of the idempotency key (named by the contract's event or by
 /// `idempotency_key = "..."`).
-fn idempotency_field(cx: &mut Ctxt, name: &Ident, model: &mut Model) {
+fn idempotency_field(cx: &mut Ctxt, name: &Ident, model: &mut Model, binding_failed: bool) {
     let Some(ev) = &mut model.event else { return };
     let Some((wire, span)) = ev.key_wire.take() else {
         return;
     };
     match model.fields.iter().find(|f| f.wire == wire && !f.skip) {
         Some(f) => ev.idempotency_key = Some(f.ident.clone()),
+        None if binding_failed => {}
         None => cx.error(
             span,
             format!("the idempotency key `{wire}` is not a field of `{name}`"),

@@ -20,6 +20,11 @@ impl Ctxt {
         self.errors.push(error);
     }
 
+    /// How many errors are recorded so far (to tell whether a step added any).
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     /// The value, or `None` with its error recorded.
     pub fn ok<T>(&mut self, result: Result<T>) -> Option<T> {
         result.map_err(|e| self.push(e)).ok()
