@@ -8,7 +8,9 @@ use std::fmt::{self, Display};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::compile::{EnumCheck, Node, NodeId, NumCheck, ObjectCheck, ObjectRole, Validator};
-use super::{codes, formats, limits};
+use trackc_wire::time::{DateError, looks_like_milliseconds, parse_date};
+
+use super::{bounds, codes, limits};
 use crate::diag::did_you_mean;
 
 /// One problem found in the current record, before the record layer adds the line,
@@ -52,35 +54,9 @@ impl<'v> Ctx<'v> {
     }
 }
 
-/// A JSON path built on the stack while checking; rendered only when something fails.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Path<'a> {
-    Root,
-    Field(&'a Path<'a>, &'a str),
-    Index(&'a Path<'a>, usize),
-}
-
-impl Display for Path<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Path::Root => f.write_str("$"),
-            Path::Field(parent, name) => {
-                parent.fmt(f)?;
-                if !name.is_empty() && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
-                {
-                    write!(f, ".{}", Shown(name))
-                } else {
-                    let name = super::bounds::clip(name, super::bounds::NAME_CHARS);
-                    write!(f, "[{}]", serde_json::Value::from(&*name))
-                }
-            }
-            Path::Index(parent, i) => {
-                parent.fmt(f)?;
-                write!(f, "[{i}]")
-            }
-        }
-    }
-}
+/// A JSON path built on the stack while checking; rendered (its keys cut at
+/// [`bounds::NAME_CHARS`]) only when something fails.
+pub(crate) use trackc_wire::JsonPath as Path;
 
 /// What was on the wire, for "expected X, found Y".
 #[derive(Clone, Copy, Debug)]
@@ -151,6 +127,12 @@ impl<'de> DeserializeSeed<'de> for NodeSeed<'_, '_, '_> {
 }
 
 impl NodeSeed<'_, '_, '_> {
+    /// This value's path as reported.
+    #[cold]
+    fn path_text(&self) -> String {
+        self.path.clipped(bounds::NAME_CHARS).to_string()
+    }
+
     #[cold]
     fn mismatch(self, found: Wire<'_>) {
         let v = self.cx.v;
@@ -174,7 +156,7 @@ impl NodeSeed<'_, '_, '_> {
             _ => None,
         };
         self.cx.push(
-            self.path.to_string(),
+            self.path_text(),
             codes::TYPE,
             format!("expected {expected}, found {found}"),
             hint,
@@ -186,7 +168,7 @@ impl NodeSeed<'_, '_, '_> {
             && (x < min || x.is_nan())
         {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::MINIMUM,
                 format!("{shown} is less than the minimum {min}"),
                 None,
@@ -197,7 +179,7 @@ impl NodeSeed<'_, '_, '_> {
             && (x > max || x.is_nan())
         {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::MAXIMUM,
                 format!("{shown} is greater than the maximum {max}"),
                 None,
@@ -214,11 +196,9 @@ impl NodeSeed<'_, '_, '_> {
                 }
             }
             Node::Timestamp => {
-                if n > formats::MAX_TIMESTAMP_SECONDS as i128
-                    || n < -(formats::MAX_TIMESTAMP_SECONDS as i128)
-                {
+                if looks_like_milliseconds(n) {
                     self.cx.push(
-                        self.path.to_string(),
+                        self.path_text(),
                         codes::TIMESTAMP_SECONDS,
                         format!("timestamp {n} looks like milliseconds; send Unix seconds"),
                         Some(format!("send {}", n / 1000)),
@@ -237,7 +217,7 @@ impl NodeSeed<'_, '_, '_> {
                     && s.len() > limit
                 {
                     self.cx.push(
-                        self.path.to_string(),
+                        self.path_text(),
                         codes::ATTRIBUTE_VALUE_TOO_LONG,
                         format!(
                             "attribute value is {} bytes; Customer.io allows at most {limit}",
@@ -252,7 +232,7 @@ impl NodeSeed<'_, '_, '_> {
                         let n = s.chars().count() as u64;
                         if n > max {
                             self.cx.push(
-                                self.path.to_string(),
+                                self.path_text(),
                                 codes::MAX_LENGTH,
                                 format!("length {n} is greater than {max}"),
                                 None,
@@ -266,7 +246,7 @@ impl NodeSeed<'_, '_, '_> {
                         let n = s.chars().count() as u64;
                         if n < min {
                             self.cx.push(
-                                self.path.to_string(),
+                                self.path_text(),
                                 codes::MIN_LENGTH,
                                 format!("length {n} is less than {min}"),
                                 None,
@@ -278,7 +258,7 @@ impl NodeSeed<'_, '_, '_> {
                     && !re.is_match(s)
                 {
                     self.cx.push(
-                        self.path.to_string(),
+                        self.path_text(),
                         codes::PATTERN,
                         format!("{} does not match the pattern {}", Quoted(s), re.as_str()),
                         None,
@@ -288,7 +268,7 @@ impl NodeSeed<'_, '_, '_> {
                     && !v.fmt.check(f, s)
                 {
                     self.cx.push(
-                        self.path.to_string(),
+                        self.path_text(),
                         codes::FORMAT,
                         format!("{} is not a valid {}", Quoted(s), f.as_str()),
                         None,
@@ -296,8 +276,8 @@ impl NodeSeed<'_, '_, '_> {
                 }
             }
             Node::Date => {
-                if let Err(why) = check_date(s) {
-                    self.cx.push(self.path.to_string(), codes::DATE, why, None);
+                if let Some(why) = date_problem(s) {
+                    self.cx.push(self.path_text(), codes::DATE, why, None);
                 }
             }
             Node::Enum(e) => {
@@ -315,7 +295,7 @@ impl NodeSeed<'_, '_, '_> {
         let name = &v.names[self.node as usize];
         if let Some(canonical) = e.canonical_of_alias(s) {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::ENUM_ALIAS,
                 format!(
                     "{} is an alias of `{canonical}` in {name}; send the canonical value",
@@ -338,7 +318,7 @@ impl NodeSeed<'_, '_, '_> {
             None => format!("did you mean `{m}`?"),
         });
         self.cx.push(
-            self.path.to_string(),
+            self.path_text(),
             codes::ENUM,
             format!(
                 "{} is not a value of {name} ({})",
@@ -403,7 +383,9 @@ impl NodeSeed<'_, '_, '_> {
                 if !p.optional && !seen.get(i) {
                     let what = &v.names[self.node as usize];
                     self.cx.push(
-                        Path::Field(self.path, &p.name).to_string(),
+                        Path::Field(self.path, &p.name)
+                            .clipped(bounds::NAME_CHARS)
+                            .to_string(),
                         codes::MISSING_PROPERTY,
                         format!("required property `{}` of {what} is missing", p.name),
                         None,
@@ -413,7 +395,7 @@ impl NodeSeed<'_, '_, '_> {
         }
         if obj.role == ObjectRole::Attributes && keys > limits::ATTRIBUTES_PER_CALL {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::TOO_MANY_ATTRIBUTES,
                 format!(
                     "{keys} attributes in one call; Customer.io allows at most {}",
@@ -428,7 +410,9 @@ impl NodeSeed<'_, '_, '_> {
     #[cold]
     fn unknown_key(&mut self, obj: &ObjectCheck, name: &str) {
         let v = self.cx.v;
-        let path = Path::Field(self.path, name).to_string();
+        let path = Path::Field(self.path, name)
+            .clipped(bounds::NAME_CHARS)
+            .to_string();
         let hint = did_you_mean(name, obj.props.iter().map(|p| &*p.name))
             .map(|m| format!("did you mean `{m}`?"));
         match obj.role {
@@ -543,7 +527,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
             && (n as u64) < min
         {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::MIN_ITEMS,
                 format!("{n} items, at least {min} required"),
                 None,
@@ -553,7 +537,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
             && n as u64 > max
         {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::MAX_ITEMS,
                 format!("{n} items, at most {max} allowed"),
                 None,
@@ -655,29 +639,13 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 }
 
-/// `YYYY-MM-DD`, a day that exists (as `trackc::Date` parses it).
-pub(crate) fn check_date(s: &str) -> Result<(), String> {
-    let b = s.as_bytes();
-    let shape_ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape_ok {
-        return Err(format!("{} is not a YYYY-MM-DD date", Quoted(s)));
+/// Why `s` is not a `YYYY-MM-DD` day that exists ([`trackc_wire::time::parse_date`]), the
+/// text quoted as sent.
+fn date_problem(s: &str) -> Option<String> {
+    match parse_date(s) {
+        Ok(_) => None,
+        Err(DateError::NotYmd) => Some(format!("{} is not a YYYY-MM-DD date", Quoted(s))),
+        Err(DateError::Month(month)) => Some(format!("{} has no month {month}", Quoted(s))),
+        Err(e) => Some(e.to_string()),
     }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u16>().unwrap_or(0);
-    let (year, month, day) = (num(0..4), num(5..7), num(8..10));
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => return Err(format!("{} has no month {month}", Quoted(s))),
-    };
-    if day == 0 || day > days {
-        return Err(format!("{year:04}-{month:02} has no day {day}"));
-    }
-    Ok(())
 }
