@@ -1095,7 +1095,7 @@ impl Resolver<'_> {
             (Ty::Number(_), Node::Int(i)) => Some((*i).into()),
             (Ty::Number(_), Node::Float(f)) => Some(serde_json::Number::from_f64(*f)?.into()),
             (Ty::Boolean, Node::Bool(b)) => Some((*b).into()),
-            (Ty::Date, Node::Str(s)) if crate::front::date::parse(s).is_ok() => {
+            (Ty::Date, Node::Str(s)) if trackc_wire::time::parse_date(s).is_ok() => {
                 Some(s.as_str().into())
             }
             (Ty::Ref(id), _) if matches!(self.types[id.0 as usize].kind, TypeKind::Enum(_)) => {

@@ -35,12 +35,12 @@ mod capture;
 mod compile;
 mod engine;
 mod record;
+mod routes;
 mod value;
 
-/// The runtime's format lists, patterns and timestamp threshold (runtime/src/formats.rs,
-/// compiled into codegen once, by the emitters): the same values the schemas and the
+/// The contract's format lists and patterns: the same values the schemas and the
 /// generated types check.
-use crate::emit::formats;
+use trackc_wire::formats;
 
 pub use crate::rules::TrafficRule;
 pub use capture::{InputKind, MAX_HAR_BYTES, Skipped, read as read_capture};
@@ -51,8 +51,6 @@ pub use engine::{MAX_JOBS, Options, open_input, run};
 /// number of violations or `--jobs`: names and texts are cut, details are kept for a
 /// bounded number of violations, the rest are only counted (counts stay exact).
 pub mod bounds {
-    use std::borrow::Cow;
-
     /// `--jobs`: the most worker threads.
     pub const MAX_JOBS: usize = super::engine::MAX_JOBS;
     /// A name from the traffic as kept (event name, a key in a path, an identifier field).
@@ -74,15 +72,7 @@ pub mod bounds {
     pub const GZ_RATIO_AFTER: u64 = 32 << 20;
 
     /// `s` cut at `max` characters, with `…` when cut.
-    pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
-        if s.len() <= max {
-            return Cow::Borrowed(s);
-        }
-        match s.char_indices().nth(max) {
-            Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
-            None => Cow::Borrowed(s),
-        }
-    }
+    pub use trackc_wire::text::clip;
 
     /// [`clip`] in place.
     pub(crate) fn clip_string(s: &mut String, max: usize) {
@@ -141,23 +131,10 @@ pub enum Reported {
     Omitted(Omitted),
 }
 
-/// Customer.io's documented Track API limits, in bytes of UTF-8 (strings) or of the JSON
-/// as captured (operations, batches, event data). "32kb"/"500kb" are read as the stricter
-/// 32,000 and 500,000 bytes, as the runtime client does.
+/// Customer.io's documented Track API limits ([`trackc_wire::limits`]: bytes of UTF-8, or
+/// of the JSON as captured), and the reader's own line limit.
 pub mod limits {
-    pub use crate::checker::lint::limits::{
-        ATTRIBUTE_NAME_BYTES, ATTRIBUTES_PER_CALL, EVENT_NAME_BYTES,
-    };
-    /// A person identifier (v2 `identifiers.id`, the v1 path id) and an anonymous id.
-    pub const IDENTIFIER_BYTES: usize = 150;
-    /// One identify attribute value.
-    pub const ATTRIBUTE_VALUE_BYTES: usize = 1000;
-    /// An event's data.
-    pub const EVENT_DATA_BYTES: usize = 100_000;
-    /// One v2 operation.
-    pub const OPERATION_BYTES: usize = 32_000;
-    /// One v2 batch request.
-    pub const BATCH_BYTES: usize = 500_000;
+    pub use trackc_wire::limits::*;
     /// Lines longer than this are not parsed (or held in memory): far over every limit.
     pub const LINE_BYTES: usize = 8 << 20;
 }

@@ -10,7 +10,7 @@
 //!
 //! The parts: [`shape`] (the one wrong-shape path every envelope reader goes through),
 //! [`tally`] (records, and violations kept or counted per group), [`v2`] (operations and
-//! batches), [`v1`] (requests, with [`route`] for their paths), [`event`] (a track call's
+//! batches), [`v1`] (requests, with [`super::routes`] for their paths), [`event`] (a track call's
 //! name and data), [`identity`] (the person) and [`scalar`] (timestamps and ids).
 
 use std::borrow::Cow;
@@ -28,14 +28,13 @@ use crate::diag::did_you_mean;
 
 mod event;
 mod identity;
-mod route;
 mod scalar;
 mod shape;
 mod tally;
 mod v1;
 mod v2;
 
-use route::Route;
+use super::routes::Route;
 use shape::{Shape, Shaped, string_field};
 use tally::{GroupKey, Tally};
 use v1::{Body, BodySeed, V1};

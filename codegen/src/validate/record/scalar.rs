@@ -37,8 +37,7 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
     fn int(self, n: i128) {
         match self.kind {
             ScalarKind::Timestamp => {
-                let max = formats::MAX_TIMESTAMP_SECONDS as i128;
-                if n > max || n < -max {
+                if trackc_wire::time::looks_like_milliseconds(n) {
                     self.w.cx.push(
                         (self.path)(),
                         codes::TIMESTAMP_SECONDS,

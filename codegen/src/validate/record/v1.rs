@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 
 use super::event::{Data, data_value};
 use super::identity::IdValue;
-use super::route::Route;
+use crate::validate::routes::Route;
 use super::scalar::{ScalarKind, scalar_field};
 use super::shape::{Shape, Shaped, Subject, string_field};
 use super::v2::{Op, OpSeed, batch_value};
