@@ -10,7 +10,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use super::compile::{EnumCheck, Node, NodeId, NumCheck, ObjectCheck, ObjectRole, Validator};
 use trackc_wire::time::{DateError, looks_like_milliseconds, parse_date};
 
-use super::{TrafficRule, bounds, codes, formats, limits};
+use super::{TrafficRule, bounds, codes, limits};
 use crate::diag::did_you_mean;
 
 /// One problem found in the current record, before the record layer adds the line,

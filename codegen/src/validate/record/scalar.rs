@@ -5,7 +5,7 @@ use super::identity::IdValue;
 use serde::de::MapAccess;
 
 use super::shape::{Shape, Shaped, Subject, detached};
-use super::{Quoted, Wire, Worker, codes, formats, limits};
+use super::{Quoted, Wire, Worker, codes, limits};
 
 /// A scalar of the envelope checked on the spot (timestamps, event ids, identifiers).
 #[derive(Clone, Copy)]
