@@ -23,7 +23,7 @@ use serde_json::value::RawValue;
 
 use super::compile::{IdKind, NodeId, Validator};
 use super::value::{Ctx, NodeSeed, Path, Quoted, Shown, Wire};
-use super::{Detail, EventGroup, Omitted, Summary, Violation, bounds, codes, formats, limits};
+use super::{Detail, EventGroup, Omitted, Summary, Violation, bounds, codes, limits};
 use crate::diag::did_you_mean;
 
 mod event;
