@@ -17,10 +17,12 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::value::RawValue;
 
 use super::compile::{IdKind, Validator};
-use super::routes::Route;
+use super::routes::{self, Route, TrackType};
 use super::value::{Ctx, NodeSeed, Path, Quoted, Shown, Wire};
 use super::{Detail, EventGroup, Omitted, Summary, Violation, bounds, codes, limits};
 use crate::diag::did_you_mean;
+use trackc_wire::IdentifierKey;
+use trackc_wire::route::{Action, ObjectType};
 
 /// How many violations of one (event, code) group a chunk kept and counted.
 #[derive(Clone, Copy, Default)]
@@ -371,7 +373,7 @@ impl<'v> Worker<'v> {
                         sc.max_length.unwrap_or(0)
                     ))
                 } else if sc.pattern.as_ref().is_some_and(|re| !re.is_match(s)) {
-                    let re = sc.pattern.as_ref().map_or("", |r| r.as_str());
+                    let re = sc.pattern_text.as_deref().unwrap_or("");
                     Some(format!(
                         "`{name}` {} does not match the pattern {re}",
                         Quoted(s)
@@ -520,33 +522,32 @@ impl<'v> Worker<'v> {
                 None,
             );
         }
-        match op.ty.as_deref() {
-            Some("person") => {}
-            Some("object" | "delivery") => {
-                // Outside the contract: only the size limit applies.
-                let sizes: Vec<_> = self
+        let kind = routes::operation(&mut self.cx, prefix, op.ty.as_deref(), op.action.as_deref());
+        match kind.ty {
+            Some(ObjectType::Person) => {}
+            Some(_) => {
+                // Outside the contract: only the size limit and the table apply.
+                let kept: Vec<_> = self
                     .cx
                     .found
                     .drain(start..)
-                    .filter(|f| f.code == codes::OPERATION_TOO_LARGE)
+                    .filter(|f| {
+                        f.code == codes::OPERATION_TOO_LARGE || f.code == codes::UNKNOWN_OPERATION
+                    })
                     .collect();
-                self.cx.found.extend(sizes);
+                self.cx.found.extend(kept);
                 return self.finish_record(index, op.action.as_deref());
             }
-            Some(other) => {
-                let m = format!(
-                    "unknown operation type {} (person, object or delivery)",
-                    Quoted(other)
-                );
-                self.request(format!("{prefix}type"), m);
-            }
-            None if op.ty_bad => {}
+            None if op.ty.is_some() || op.ty_bad => {}
             None => self.request(
                 format!("{prefix}type"),
                 "the operation has no `type`".into(),
             ),
         }
-        if !op.identifiers {
+        if kind.op.is_some_and(|o| o.action == Action::Merge) {
+            routes::merge_sides(&mut self.cx, prefix, op.sides);
+        }
+        if !op.identifiers && kind.op.is_none_or(|o| o.requires_identifiers) {
             self.cx.push(
                 format!("{prefix}identifiers"),
                 codes::MISSING_IDENTIFIER,
@@ -636,13 +637,26 @@ impl<'v> Worker<'v> {
             b => b,
         };
         match route {
-            Route::Identify(id) => {
-                self.check_id(IdValue::Str(&id), "path".into());
-                self.finish_record(None, Some("identify"));
+            Route::Identify(ref id) | Route::Track(ref id) | Route::Other(Some(ref id)) => {
+                if let Some(id) = routes::path_person(&mut self.cx, id) {
+                    self.check_id(IdValue::Str(id), "path".into());
+                }
+                match route {
+                    Route::Identify(_) => self.finish_record(None, Some("identify")),
+                    _ => self.finish_track_body(body, matches!(route, Route::Track(_))),
+                }
             }
-            Route::Track(ref id) | Route::Other(Some(ref id)) => {
-                self.check_id(IdValue::Str(id), "path".into());
-                self.finish_track_body(body, matches!(route, Route::Track(_)));
+            Route::Merge => {
+                match body {
+                    Body::Op(op) if op.not_object.is_none() => {
+                        routes::merge_sides(&mut self.cx, "body.", op.sides)
+                    }
+                    _ => self.request(
+                        "body".into(),
+                        "POST /api/v1/merge_customers needs `{\"primary\": {..}, \"secondary\": {..}}` as its body".into(),
+                    ),
+                }
+                self.finish_record(None, Some("merge"))
             }
             Route::Anonymous => self.finish_track_body(body, true),
             Route::Other(None) => self.finish_record(None, None),
@@ -665,8 +679,8 @@ impl<'v> Worker<'v> {
                     self.finish_record(None, None)
                 }
             }
-            Route::Invalid(why) => {
-                self.request("path".into(), why);
+            Route::Unknown(why, hint) => {
+                routes::unknown_route(&mut self.cx, why, hint);
                 self.finish_record(None, None)
             }
         }
@@ -677,17 +691,25 @@ impl<'v> Worker<'v> {
             return self.finish_record(None, None);
         }
         match body {
-            Body::Track(t) => match t.name.as_deref() {
-                Some(name) => {
-                    self.finish_event(name, t.data, ("body.", "name", "data"));
-                    self.finish_record(None, Some(name));
-                }
-                None => {
-                    if !t.name_bad {
-                        self.request("body.name".into(), "a v1 track request needs `name`".into());
+            Body::Track(t) => match routes::track_type(&mut self.cx, t.ty.as_deref(), t.data_found)
+            {
+                TrackType::View(view) => self.finish_record(None, Some(view.as_str())),
+                TrackType::Unknown => self.finish_record(None, t.ty.as_deref()),
+                TrackType::Event => match t.name.as_deref() {
+                    Some(name) => {
+                        self.finish_event(name, t.data, ("body.", "name", "data"));
+                        self.finish_record(None, Some(name));
                     }
-                    self.finish_record(None, None)
-                }
+                    None => {
+                        if !t.name_bad {
+                            self.request(
+                                "body.name".into(),
+                                "a v1 track request needs `name`".into(),
+                            );
+                        }
+                        self.finish_record(None, None)
+                    }
+                },
             },
             Body::Absent => {
                 self.request(
@@ -770,6 +792,8 @@ struct Op<'de> {
     name: Option<Cow<'de, str>>,
     name_bad: bool,
     identifiers: bool,
+    /// A merge's `primary` (1) and `secondary` (2), as far as seen.
+    sides: u8,
     data: Data<'de>,
 }
 
@@ -785,6 +809,7 @@ impl Op<'_> {
             name: None,
             name_bad: false,
             identifiers: false,
+            sides: 0,
             data: Data::Absent,
         }
     }
@@ -806,6 +831,8 @@ enum Key {
     Body,
     Data,
     AnonymousId,
+    Primary,
+    Secondary,
     Other,
 }
 
@@ -832,6 +859,8 @@ impl<'de> Deserialize<'de> for Key {
                     "body" => Key::Body,
                     "data" => Key::Data,
                     "anonymous_id" => Key::AnonymousId,
+                    "primary" => Key::Primary,
+                    "secondary" => Key::Secondary,
                     _ => Key::Other,
                 })
             }
@@ -1061,10 +1090,13 @@ fn is_ulid(s: &str) -> bool {
         })
 }
 
-/// `identifiers`: exactly one of `id` (the contract's), `email`, `phone`, `cio_id`.
+/// `identifiers` (or a merge's `primary`/`secondary`, the `field`): exactly one of `id`
+/// (the contract's) and the other `keys` (`email`, `phone`, `cio_id`).
 struct IdentSeed<'a, 'v> {
     w: &'a mut Worker<'v>,
     prefix: &'a str,
+    field: &'a str,
+    keys: &'static [IdentifierKey],
 }
 
 impl<'de> DeserializeSeed<'de> for IdentSeed<'_, '_> {
@@ -1082,14 +1114,15 @@ impl<'de> Visitor<'de> for IdentSeed<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let (mut id, mut email, mut phone, mut cio, mut n) = (false, false, false, false, 0);
-        let prefix = self.prefix;
+        let (prefix, field) = (self.prefix, self.field);
         while let Some(key) = map.next_key_seed(StrSeed)? {
             let key = key.unwrap_or_default();
             n += 1;
-            match &*key {
+            let known = IdentifierKey::parse(&key).filter(|k| self.keys.contains(k));
+            match known.map_or("", IdentifierKey::as_str) {
                 "id" => {
                     id = true;
-                    let path = || format!("{prefix}identifiers.id");
+                    let path = || format!("{prefix}{field}.id");
                     map.next_value_seed(ScalarSeed {
                         w: &mut *self.w,
                         kind: ScalarKind::PersonId,
@@ -1104,18 +1137,21 @@ impl<'de> Visitor<'de> for IdentSeed<'_, '_> {
                         _ => cio = true,
                     }
                 }
-                other => {
+                _ => {
                     map.next_value::<IgnoredAny>()?;
+                    let keys: Vec<&str> = self.keys.iter().map(|k| k.as_str()).collect();
+                    let (last, rest) = keys.split_last().unwrap_or((&"", &[]));
                     let m = format!(
-                        "unknown identifier `{}` (id, email, phone or cio_id)",
-                        Shown(other)
+                        "unknown identifier `{}` ({} or {last})",
+                        Shown(&key),
+                        rest.join(", ")
                     );
-                    self.w.request(format!("{prefix}identifiers"), m);
+                    self.w.request(format!("{prefix}{field}"), m);
                 }
             }
         }
         let name = &self.w.cx.v.identity.name;
-        let path = format!("{prefix}identifiers");
+        let path = format!("{prefix}{field}");
         if !id {
             let (code, message, hint) = if email {
                 (
@@ -1124,7 +1160,7 @@ impl<'de> Visitor<'de> for IdentSeed<'_, '_> {
                         "the person is identified by email; the contract identifies people by `{name}`"
                     ),
                     Some(format!(
-                        "send identifiers {{\"id\": <{name}>}} and email as an attribute"
+                        "send {field} {{\"id\": <{name}>}} and email as an attribute"
                     )),
                 )
             } else if phone {
@@ -1134,7 +1170,7 @@ impl<'de> Visitor<'de> for IdentSeed<'_, '_> {
                         "the person is identified by phone; the contract identifies people by `{name}`"
                     ),
                     Some(format!(
-                        "send identifiers {{\"id\": <{name}>}} and phone as an attribute"
+                        "send {field} {{\"id\": <{name}>}} and phone as an attribute"
                     )),
                 )
             } else if cio {
@@ -1148,7 +1184,7 @@ impl<'de> Visitor<'de> for IdentSeed<'_, '_> {
             } else {
                 (
                     codes::MISSING_IDENTIFIER,
-                    format!("no `id` in identifiers; the contract identifies people by `{name}`"),
+                    format!("no `id` in {field}; the contract identifies people by `{name}`"),
                     None,
                 )
             };
@@ -1190,8 +1226,8 @@ impl<'de> Visitor<'de> for IdentSeed<'_, '_> {
 
 impl IdentSeed<'_, '_> {
     fn not_object<E>(self, found: Wire<'_>) -> Result<(), E> {
-        let path = format!("{}identifiers", self.prefix);
-        let m = format!("`identifiers` must be an object; found {found}");
+        let path = format!("{}{}", self.prefix, self.field);
+        let m = format!("`{}` must be an object; found {found}", self.field);
         self.w.request(path, m);
         Ok(())
     }
@@ -1220,7 +1256,28 @@ fn op_field<'de, A: MapAccess<'de>>(
         }
         Key::Identifiers => {
             op.identifiers = true;
-            map.next_value_seed(IdentSeed { w, prefix })?;
+            let keys = IdentifierKey::V2;
+            let field = "identifiers";
+            map.next_value_seed(IdentSeed {
+                w,
+                prefix,
+                field,
+                keys,
+            })?;
+        }
+        Key::Primary | Key::Secondary => {
+            let (bit, field) = match key {
+                Key::Primary => (1, "primary"),
+                _ => (2, "secondary"),
+            };
+            op.sides |= bit;
+            let keys = IdentifierKey::MERGE;
+            map.next_value_seed(IdentSeed {
+                w,
+                prefix,
+                field,
+                keys,
+            })?;
         }
         Key::Timestamp => {
             let path = || format!("{prefix}timestamp");
@@ -1437,7 +1494,11 @@ enum Body<'de> {
 struct TrackBody<'de> {
     name: Option<Cow<'de, str>>,
     name_bad: bool,
+    /// `type`: `event` (the default), `page` or `screen`.
+    ty: Option<Cow<'de, str>>,
     data: Data<'de>,
+    /// What checking `data` as the event's found (dropped for a page or screen view).
+    data_found: std::ops::Range<usize>,
 }
 
 struct BodySeed<'a, 'v, 'r> {
@@ -1466,12 +1527,14 @@ impl<'de> DeserializeSeed<'de> for BodySeed<'_, '_, '_> {
                 w,
                 anonymous: matches!(self.route, Route::Anonymous),
             }),
-            Route::Entity => Ok(Body::Op(OpSeed { w, prefix: "body." }.deserialize(d)?)),
+            Route::Entity | Route::Merge => {
+                Ok(Body::Op(OpSeed { w, prefix: "body." }.deserialize(d)?))
+            }
             Route::Batch => {
                 d.deserialize_any(BatchBodySeed { w, len: self.len })?;
                 Ok(Body::Done)
             }
-            Route::Other(_) | Route::Invalid(_) => {
+            Route::Other(_) | Route::Unknown(..) => {
                 IgnoredAny::deserialize(d)?;
                 Ok(Body::Done)
             }
@@ -1495,7 +1558,9 @@ impl<'de> Visitor<'de> for TrackBodySeed<'_, '_> {
         let mut t = TrackBody {
             name: None,
             name_bad: false,
+            ty: None,
             data: Data::Absent,
+            data_found: 0..0,
         };
         while let Some(key) = map.next_key::<Key>()? {
             match key {
@@ -1503,8 +1568,11 @@ impl<'de> Visitor<'de> for TrackBodySeed<'_, '_> {
                     t.name = string_field(w, &mut map, || "body.name".into())?;
                     t.name_bad = t.name.is_none();
                 }
+                Key::Type => t.ty = string_field(w, &mut map, || "body.type".into())?,
                 Key::Data => {
+                    let start = w.cx.found.len();
                     let ready = match &t.name {
+                        _ if t.ty.as_deref().is_some_and(|ty| ty != "event") => Some(None),
                         Some(name) if !w.big_data => Some(w.cx.v.event(name).map(|e| e.data)),
                         _ => None,
                     };
@@ -1524,6 +1592,7 @@ impl<'de> Visitor<'de> for TrackBodySeed<'_, '_> {
                         }
                         None => Data::Raw(map.next_value::<&'de RawValue>()?),
                     };
+                    t.data_found = start..w.cx.found.len();
                 }
                 Key::Timestamp => {
                     let path = || "body.timestamp".to_owned();
