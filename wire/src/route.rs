@@ -447,6 +447,22 @@ pub fn request_path(target: &str) -> &str {
     path.strip_suffix('/').unwrap_or(path)
 }
 
+/// The route whose template `path` (as [`request_path`] gives it) misses by one literal
+/// segment (`/api/v1/customers/42/evnts` → `…/{identifier}/events`), for a "did you mean";
+/// the first in table order when several do.
+pub fn nearest(path: &str) -> Option<&'static Route> {
+    let segs: Vec<&str> = path.split('/').collect();
+    ROUTES.iter().find(|r| {
+        let t: Vec<&str> = r.template.split('/').collect();
+        t.len() == segs.len()
+            && t.iter()
+                .zip(&segs)
+                .filter(|(t, s)| !(t.starts_with('{') && !s.is_empty()) && t != s)
+                .count()
+                == 1
+    })
+}
+
 /// The decoded path parameters of a matched request (at most two).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Params<'a> {
@@ -667,5 +683,19 @@ mod tests {
             assert_eq!(Action::parse(a.as_str()), Some(a));
         }
         assert_eq!(Action::parse("track"), None);
+    }
+
+    #[test]
+    fn nearest_routes() {
+        let near = |p| nearest(p).map(|r| r.id);
+        assert_eq!(near("/api/v1/customers/42/evnts"), Some(RouteId::Track));
+        assert_eq!(near("/api/v1/customer/42"), Some(RouteId::Identify));
+        assert_eq!(near("/api/v2/entities"), Some(RouteId::Entity));
+        assert_eq!(
+            near("/api/v1/customers/42/events"),
+            None,
+            "a route is no miss"
+        );
+        assert_eq!(near("/totally/else/x/y/z"), None);
     }
 }

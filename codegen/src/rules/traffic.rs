@@ -22,6 +22,22 @@ invalid record (blank lines are not records). Customer.io would refuse the reque
 types the API documents (`type`, `action` and `name` are strings, `identifiers` and \
 `attributes` objects, ...).";
 
+    UnknownRoute, "unknown_route", FIXED,
+    "the method and path are a route of the Track API",
+    "Every request must call a route of Customer.io's Track API (v1 and v2, as its OpenAPI \
+document lists them: `PUT /api/v1/customers/{identifier}`, `POST /api/v1/customers/{identifier}/events`, \
+`POST /api/v2/batch`, ...). Customer.io answers any other method and path with 404, so the \
+data never arrives. A path one segment away from a route (`/evnts`, `/customer/`) is named \
+in the hint.";
+
+    UnknownOperation, "unknown_operation", FIXED,
+    "the operation's type and action are ones the Track API has",
+    "A v2 operation's `type` (`person`, `object`, `delivery`) and `action` (`identify`, \
+`event`, `page`, `screen`, `merge`, ... as the OpenAPI document lists them per type), and a \
+v1 track request's `type` (`event`, `page`, `screen`), must be ones Customer.io knows: it \
+refuses the others, so the data is lost (`\"action\": \"track\"` is Segment's spelling, not \
+Customer.io's).";
+
     LineTooLarge, "line_too_large", FIXED,
     "a line is not larger than the largest Track API request",
     "A line longer than 8 MiB is far over every Track API limit (a batch is at most 500,000 \

@@ -37,6 +37,8 @@ pub(crate) struct StringCheck {
     pub max_length: Option<u64>,
     /// Anchored: `^(?:pattern)$`.
     pub pattern: Option<Regex>,
+    /// The pattern as the contract writes it, for messages.
+    pub pattern_text: Option<Box<str>>,
     pub format: Option<StringFormat>,
 }
 
@@ -420,6 +422,7 @@ fn string(s: &ir::StringTy) -> Result<StringCheck, CompileError> {
         min_length: s.min_length,
         max_length: s.max_length,
         pattern,
+        pattern_text: s.pattern.as_deref().map(Into::into),
         format: s.format,
     })
 }

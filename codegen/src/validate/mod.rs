@@ -12,12 +12,17 @@
 //! - a v2 batch `{"batch":[op, ..]}`: every operation is a record (violations carry its
 //!   `index`);
 //! - a v1 request `{"method","path","body"}`: `PUT /api/v1/customers/{id}` (identify),
-//!   `POST /api/v1/customers/{id}/events` (track), `POST /api/v1/events` (anonymous
-//!   track); `POST /api/v2/entity` and `/api/v2/batch` wrapped the same way are read as
-//!   the v2 shapes. Other Track paths only have their identifier checked.
+//!   `POST /api/v1/customers/{id}/events` (track; `type` `page` and `screen` are views,
+//!   not events), `POST /api/v1/events` (anonymous track), `POST /api/v1/merge_customers`
+//!   (both people checked); `POST /api/v2/entity` and `/api/v2/batch` wrapped the same way
+//!   are read as the v2 shapes. Other routes of the Track API (`trackc_wire::route`) only
+//!   have their identifier checked (a `cio_…` one is Customer.io's own, and accepted); a
+//!   method and path that are no route is `unknown_route`.
 //!
 //! A line that is not JSON is one invalid record (`invalid_json`); blank lines are not
-//! records. `object` and `delivery` operations are outside the contract and pass.
+//! records. `object` and `delivery` operations are outside the contract and pass; a type
+//! or action the Track API does not have is `unknown_operation`. A person `merge` names
+//! its two people in `primary` and `secondary` (no `identifiers`).
 //!
 //! # Paths
 //! `path` is a JSON path into the event's data (v2 `attributes`, v1 `body.data`) or the
@@ -178,6 +183,8 @@ pub mod codes {
     pub const EVENT_DATA_TOO_LARGE: R = R::EventDataTooLarge;
     pub const OPERATION_TOO_LARGE: R = R::OperationTooLarge;
     pub const BATCH_TOO_LARGE: R = R::BatchTooLarge;
+    pub const UNKNOWN_ROUTE: R = R::UnknownRoute;
+    pub const UNKNOWN_OPERATION: R = R::UnknownOperation;
     pub const LINE_TOO_LARGE: R = R::LineTooLarge;
 }
 

@@ -471,7 +471,7 @@ fn v1_requests() {
         ("$.plan", codes::UNKNOWN_ATTRIBUTE, Some("identify"))
     );
     let v = one(&EXAMPLE, &track("/api/v1/customers/cus_12345678", "{}"));
-    assert_eq!((v.path.as_str(), v.code), ("path", codes::INVALID_REQUEST));
+    assert_eq!((v.path.as_str(), v.code), ("path", codes::UNKNOWN_ROUTE));
     let v = one(
         &EXAMPLE,
         &track("/api/v1/customers/cus_12345678/events", r#"{"data":{}}"#),
@@ -898,5 +898,194 @@ fn blank_lines_are_skipped_and_counted() {
         .unwrap();
         assert_eq!(s.records, 2);
         assert_eq!(lines, [5, 8]);
+    }
+}
+
+/// Issue 14's route findings: every route of the table is recognised, anything else is
+/// `unknown_route`; types and actions outside the table are `unknown_operation`.
+#[test]
+fn routes_come_from_the_track_api_table() {
+    let req = |m: &str, path: &str, body: &str| {
+        format!(r#"{{"method":"{m}","path":"{path}","body":{body}}}"#)
+    };
+    let unknown = [
+        req("POST", "/api/v1/customers/cus_12345678/evnts", "{}"),
+        req("PUT", "/api/v1/customer/cus_12345678", "{}"),
+        req("POST", "/api/v1/customers/cus_12345678", "{}"),
+        req("POST", "/not/track", "{}"),
+    ];
+    for line in &unknown {
+        let v = one(&EXAMPLE, line);
+        assert_eq!(
+            (v.path.as_str(), v.code),
+            ("path", codes::UNKNOWN_ROUTE),
+            "{line}"
+        );
+    }
+    let v = one(&EXAMPLE, &unknown[0]);
+    assert_eq!(
+        v.hint.as_deref(),
+        Some("did you mean POST /api/v1/customers/{identifier}/events?")
+    );
+    let v = one(&EXAMPLE, &unknown[2]);
+    assert!(v.message.contains("takes PUT or DELETE"), "{}", v.message);
+    // Real routes that used to be refused or skipped.
+    valid(
+        &EXAMPLE,
+        &req("POST", "/unsubscribe/dlv_123", r#"{"unsubscribe":true}"#),
+    );
+    valid(
+        &EXAMPLE,
+        &req("POST", "/api/v1/customers/cus_12345678/suppress", "null"),
+    );
+    valid(
+        &EXAMPLE,
+        &req(
+            "DELETE",
+            "/api/v1/customers/cus_12345678/devices/tok%2F1",
+            "null",
+        ),
+    );
+}
+
+#[test]
+fn cio_ids_in_the_path_are_customer_io_s_own() {
+    let put = |id: &str| {
+        format!(
+            r#"{{"method":"PUT","path":"/api/v1/customers/{id}","body":{{"email":"jane@example.com"}}}}"#
+        )
+    };
+    valid(&EXAMPLE, &put("cio_03000001"));
+    // Only its size is checked; other ids still follow the contract.
+    let v = one(&EXAMPLE, &put(&format!("cio_{}", "0".repeat(150))));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("path", codes::IDENTIFIER_TOO_LONG)
+    );
+    let v = one(&EXAMPLE, &put("42"));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("path", codes::IDENTIFIER_INVALID)
+    );
+    // The message shows the contract's pattern, not the compiled regex.
+    assert_eq!(
+        v.message,
+        r#"`customer_id` "42" does not match the pattern ^cus_[0-9a-z]{8,}$"#
+    );
+}
+
+#[test]
+fn v1_page_and_screen_views_are_judged_like_v2() {
+    let track = |body: &str| {
+        format!(
+            r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{body}}}"#
+        )
+    };
+    for body in [
+        r#"{"type":"page","name":"https://shop.example/serum","data":{"referrer":"x"}}"#,
+        // `type` after `data`: the data was first read as an event's.
+        r#"{"name":"site_visit","data":{"path":7},"type":"screen"}"#,
+    ] {
+        let (s, v) = EXAMPLE.validate_str(&track(body));
+        assert!(v.is_empty(), "{body}: {v:#?}");
+        assert_eq!(s.valid, 1);
+    }
+    let (_, v) = EXAMPLE.validate_str(&track(r#"{"type":"page","name":"/x"}"#));
+    assert!(v.is_empty(), "{v:#?}");
+    let v2 = r#"{"type":"person","identifiers":{"id":"cus_12345678"},"action":"page","name":"https://shop.example/serum","attributes":{"referrer":"x"}}"#;
+    valid(&EXAMPLE, v2);
+    let v = one(
+        &EXAMPLE,
+        &track(r#"{"type":"bogus","name":"site_visit","data":{"path":7}}"#),
+    );
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("body.type", codes::UNKNOWN_OPERATION)
+    );
+    // `"type":"event"` is an event.
+    let v = one(
+        &EXAMPLE,
+        &track(r#"{"type":"event","name":"site_visit","data":{"path":7}}"#),
+    );
+    assert_eq!((v.path.as_str(), v.code), ("$.path", codes::TYPE));
+}
+
+#[test]
+fn unknown_v2_types_and_actions() {
+    let op = |ty: &str, action: &str| {
+        format!(
+            r#"{{"type":"{ty}",{ID},"action":"{action}","name":"site_visit","attributes":{{"path":"/"}}}}"#
+        )
+    };
+    for (ty, action, path) in [
+        ("person", "evnt", "action"),
+        ("person", "track", "action"),
+        ("bogus", "event", "type"),
+        ("delivery", "identify", "action"),
+    ] {
+        let v = one(&EXAMPLE, &op(ty, action));
+        assert_eq!(
+            (v.path.as_str(), v.code),
+            (path, codes::UNKNOWN_OPERATION),
+            "{ty} {action}"
+        );
+    }
+    let v = one(&EXAMPLE, &op("person", "evnt"));
+    assert_eq!(v.hint.as_deref(), Some("did you mean `event`?"));
+    valid(&EXAMPLE, &op("person", "screen"));
+    valid(&EXAMPLE, &op("object", "delete"));
+}
+
+#[test]
+fn merges_follow_the_identity_rules() {
+    let v1 = |body: &str| {
+        format!(r#"{{"method":"POST","path":"/api/v1/merge_customers","body":{body}}}"#)
+    };
+    let v2 = |sides: &str| format!(r#"{{"type":"person","action":"merge",{sides}}}"#);
+    let ok = r#""primary":{"id":"cus_12345678"},"secondary":{"id":"cus_87654321"}"#;
+    valid(&EXAMPLE, &v1(&format!("{{{ok}}}")));
+    valid(&EXAMPLE, &v2(ok));
+    let cases = [
+        (
+            r#""primary":{"id":"jane@example.com"},"secondary":{"id":"cus_87654321"}"#,
+            "primary.id",
+            codes::IDENTIFIED_BY_EMAIL,
+        ),
+        (
+            r#""primary":{"id":"cus_12345678"},"secondary":{"id":"+14155550123"}"#,
+            "secondary.id",
+            codes::IDENTIFIER_INVALID,
+        ),
+        (
+            r#""primary":{"email":"jane@example.com"},"secondary":{"id":"cus_87654321"}"#,
+            "primary",
+            codes::IDENTIFIED_BY_EMAIL,
+        ),
+        (
+            r#""primary":{"phone":"+14155550123"},"secondary":{"id":"cus_87654321"}"#,
+            "primary",
+            codes::INVALID_REQUEST,
+        ),
+        (
+            r#""primary":{"id":"cus_12345678"}"#,
+            "secondary",
+            codes::INVALID_REQUEST,
+        ),
+    ];
+    for (sides, path, code) in cases {
+        let found: Vec<_> = codes_of(&EXAMPLE, &v1(&format!("{{{sides}}}")));
+        assert!(
+            found.contains(&(format!("body.{path}"), code)),
+            "v1 {sides}: {found:?}"
+        );
+        let found = codes_of(&EXAMPLE, &v2(sides));
+        assert!(
+            found.contains(&(path.to_owned(), code)),
+            "v2 {sides}: {found:?}"
+        );
+        assert!(
+            found.iter().all(|(p, _)| p != "identifiers"),
+            "a merge needs no identifiers: {found:?}"
+        );
     }
 }

@@ -254,7 +254,11 @@ impl NodeSeed<'_, '_, '_> {
                     self.cx.push(
                         self.path_text(),
                         codes::PATTERN,
-                        format!("{} does not match the pattern {}", Quoted(s), re.as_str()),
+                        format!(
+                            "{} does not match the pattern {}",
+                            Quoted(s),
+                            sc.pattern_text.as_deref().unwrap_or(re.as_str())
+                        ),
                         None,
                     );
                 }

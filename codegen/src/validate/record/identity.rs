@@ -6,6 +6,7 @@ use serde::de::{IgnoredAny, MapAccess};
 use super::scalar::{ScalarKind, ScalarSeed};
 use super::shape::{Shape, Shaped, StrSeed, Subject};
 use super::{IdKind, Quoted, Shown, Wire, Worker, codes, limits};
+use trackc_wire::IdentifierKey;
 
 impl Worker<'_> {
     /// The contract's id, from `identifiers.id` or a v1 path.
@@ -60,7 +61,7 @@ impl Worker<'_> {
                         sc.max_length.unwrap_or(0)
                     ))
                 } else if sc.pattern.as_ref().is_some_and(|re| !re.is_match(s)) {
-                    let re = sc.pattern.as_ref().map_or("", |r| r.as_str());
+                    let re = sc.pattern_text.as_deref().unwrap_or("");
                     Some(format!(
                         "`{name}` {} does not match the pattern {re}",
                         Quoted(s)
@@ -147,10 +148,13 @@ impl IdValue<'_> {
     }
 }
 
-/// `identifiers`: exactly one of `id` (the contract's), `email`, `phone`, `cio_id`.
+/// `identifiers` (or a merge's `primary`/`secondary`, the `field`): exactly one of `id`
+/// (the contract's) and the other `keys` (`email`, `phone`, `cio_id`).
 pub(super) struct IdentSeed<'a, 'v> {
     pub(super) w: &'a mut Worker<'v>,
     pub(super) prefix: &'a str,
+    pub(super) field: &'a str,
+    pub(super) keys: &'static [IdentifierKey],
 }
 
 impl<'de> Shape<'de> for IdentSeed<'_, '_> {
@@ -162,14 +166,15 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
 
     fn map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let (mut id, mut email, mut phone, mut cio, mut n) = (false, false, false, false, 0);
-        let prefix = self.prefix;
+        let (prefix, field) = (self.prefix, self.field);
         while let Some(key) = map.next_key_seed(Shaped(StrSeed))? {
             let key = key.unwrap_or_default();
             n += 1;
-            match &*key {
+            let known = IdentifierKey::parse(&key).filter(|k| self.keys.contains(k));
+            match known.map_or("", IdentifierKey::as_str) {
                 "id" => {
                     id = true;
-                    let path = || format!("{prefix}identifiers.id");
+                    let path = || format!("{prefix}{field}.id");
                     map.next_value_seed(Shaped(ScalarSeed {
                         w: &mut *self.w,
                         kind: ScalarKind::PersonId,
@@ -184,18 +189,21 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                         _ => cio = true,
                     }
                 }
-                other => {
+                _ => {
                     map.next_value::<IgnoredAny>()?;
+                    let keys: Vec<&str> = self.keys.iter().map(|k| k.as_str()).collect();
+                    let (last, rest) = keys.split_last().unwrap_or((&"", &[]));
                     let m = format!(
-                        "unknown identifier `{}` (id, email, phone or cio_id)",
-                        Shown(other)
+                        "unknown identifier `{}` ({} or {last})",
+                        Shown(&key),
+                        rest.join(", ")
                     );
-                    self.w.request(format!("{prefix}identifiers"), m);
+                    self.w.request(format!("{prefix}{field}"), m);
                 }
             }
         }
         let name = &self.w.cx.v.identity.name;
-        let path = format!("{prefix}identifiers");
+        let path = format!("{prefix}{field}");
         if !id {
             let (code, message, hint) = if email {
                 (
@@ -204,7 +212,7 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                         "the person is identified by email; the contract identifies people by `{name}`"
                     ),
                     Some(format!(
-                        "send identifiers {{\"id\": <{name}>}} and email as an attribute"
+                        "send {field} {{\"id\": <{name}>}} and email as an attribute"
                     )),
                 )
             } else if phone {
@@ -214,7 +222,7 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                         "the person is identified by phone; the contract identifies people by `{name}`"
                     ),
                     Some(format!(
-                        "send identifiers {{\"id\": <{name}>}} and phone as an attribute"
+                        "send {field} {{\"id\": <{name}>}} and phone as an attribute"
                     )),
                 )
             } else if cio {
@@ -228,7 +236,7 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
             } else {
                 (
                     codes::MISSING_IDENTIFIER,
-                    format!("no `id` in identifiers; the contract identifies people by `{name}`"),
+                    format!("no `id` in {field}; the contract identifies people by `{name}`"),
                     None,
                 )
             };
@@ -246,11 +254,11 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
 
     fn wrong(self, found: Wire<'_>) {
         let expected = self.expected();
-        let path = format!("{}identifiers", self.prefix);
+        let path = format!("{}{}", self.prefix, self.field);
         self.w.wrong_shape(
             path,
             codes::INVALID_REQUEST,
-            Subject::Field("identifiers"),
+            Subject::Field(self.field),
             expected,
             found,
         );

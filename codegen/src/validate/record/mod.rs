@@ -188,6 +188,8 @@ enum Key {
     Body,
     Data,
     AnonymousId,
+    Primary,
+    Secondary,
     Other,
 }
 
@@ -214,6 +216,8 @@ impl<'de> Deserialize<'de> for Key {
                     "body" => Key::Body,
                     "data" => Key::Data,
                     "anonymous_id" => Key::AnonymousId,
+                    "primary" => Key::Primary,
+                    "secondary" => Key::Secondary,
                     _ => Key::Other,
                 })
             }

@@ -7,11 +7,11 @@ use serde_json::value::RawValue;
 
 use super::event::{Data, data_value};
 use super::identity::IdValue;
-use crate::validate::routes::Route;
 use super::scalar::{ScalarKind, scalar_field};
 use super::shape::{Shape, Shaped, Subject, string_field};
 use super::v2::{Op, OpSeed, batch_value};
 use super::{Cow, Key, NodeSeed, Path, Wire, Worker, codes, fmt, with_raw};
+use crate::validate::routes::{self, Route, TrackType};
 
 /// A v1 request's fields, as far as they have been read.
 pub(super) struct V1<'de> {
@@ -59,13 +59,26 @@ impl Worker<'_> {
             b => b,
         };
         match route {
-            Route::Identify(id) => {
-                self.check_id(IdValue::Str(&id), "path".into());
-                self.finish_record(None, Some("identify"));
+            Route::Identify(ref id) | Route::Track(ref id) | Route::Other(Some(ref id)) => {
+                if let Some(id) = routes::path_person(&mut self.cx, id) {
+                    self.check_id(IdValue::Str(id), "path".into());
+                }
+                match route {
+                    Route::Identify(_) => self.finish_record(None, Some("identify")),
+                    _ => self.finish_track_body(body, matches!(route, Route::Track(_))),
+                }
             }
-            Route::Track(ref id) | Route::Other(Some(ref id)) => {
-                self.check_id(IdValue::Str(id), "path".into());
-                self.finish_track_body(body, matches!(route, Route::Track(_)));
+            Route::Merge => {
+                match body {
+                    Body::Op(op) if op.is_object() => {
+                        routes::merge_sides(&mut self.cx, "body.", op.sides())
+                    }
+                    _ => self.request(
+                        "body".into(),
+                        "POST /api/v1/merge_customers needs `{\"primary\": {..}, \"secondary\": {..}}` as its body".into(),
+                    ),
+                }
+                self.finish_record(None, Some("merge"))
             }
             Route::Anonymous => self.finish_track_body(body, true),
             Route::Other(None) => self.finish_record(None, None),
@@ -88,8 +101,8 @@ impl Worker<'_> {
                     self.finish_record(None, None)
                 }
             }
-            Route::Invalid(why) => {
-                self.request("path".into(), why);
+            Route::Unknown(why, hint) => {
+                routes::unknown_route(&mut self.cx, why, hint);
                 self.finish_record(None, None)
             }
         }
@@ -100,17 +113,25 @@ impl Worker<'_> {
             return self.finish_record(None, None);
         }
         match body {
-            Body::Track(t) => match t.name.as_deref() {
-                Some(name) => {
-                    self.finish_event(name, t.data, ("body.", "name", "data"));
-                    self.finish_record(None, Some(name));
-                }
-                None => {
-                    if !t.name_bad {
-                        self.request("body.name".into(), "a v1 track request needs `name`".into());
+            Body::Track(t) => match routes::track_type(&mut self.cx, t.ty.as_deref(), t.data_found)
+            {
+                TrackType::View(view) => self.finish_record(None, Some(view.as_str())),
+                TrackType::Unknown => self.finish_record(None, t.ty.as_deref()),
+                TrackType::Event => match t.name.as_deref() {
+                    Some(name) => {
+                        self.finish_event(name, t.data, ("body.", "name", "data"));
+                        self.finish_record(None, Some(name));
                     }
-                    self.finish_record(None, None)
-                }
+                    None => {
+                        if !t.name_bad {
+                            self.request(
+                                "body.name".into(),
+                                "a v1 track request needs `name`".into(),
+                            );
+                        }
+                        self.finish_record(None, None)
+                    }
+                },
             },
             Body::Absent => {
                 self.request(
@@ -137,7 +158,11 @@ pub(super) enum Body<'de> {
 pub(super) struct TrackBody<'de> {
     name: Option<Cow<'de, str>>,
     name_bad: bool,
+    /// `type`: `event` (the default), `page` or `screen`.
+    ty: Option<Cow<'de, str>>,
     data: Data<'de>,
+    /// What checking `data` as the event's found (dropped for a page or screen view).
+    data_found: std::ops::Range<usize>,
 }
 
 pub(super) struct BodySeed<'a, 'v, 'r> {
@@ -166,14 +191,14 @@ impl<'de> DeserializeSeed<'de> for BodySeed<'_, '_, '_> {
                 w,
                 anonymous: matches!(self.route, Route::Anonymous),
             })),
-            Route::Entity => Ok(Body::Op(
+            Route::Entity | Route::Merge => Ok(Body::Op(
                 Shaped(OpSeed { w, prefix: "body." }).deserialize(d)?,
             )),
             Route::Batch => {
                 d.deserialize_any(BatchBodySeed { w, len: self.len })?;
                 Ok(Body::Done)
             }
-            Route::Other(_) | Route::Invalid(_) => {
+            Route::Other(_) | Route::Unknown(..) => {
                 IgnoredAny::deserialize(d)?;
                 Ok(Body::Done)
             }
@@ -199,7 +224,9 @@ impl<'de> Shape<'de> for TrackBodySeed<'_, '_> {
         let mut t = TrackBody {
             name: None,
             name_bad: false,
+            ty: None,
             data: Data::Absent,
+            data_found: 0..0,
         };
         while let Some(key) = map.next_key::<Key>()? {
             match key {
@@ -207,12 +234,17 @@ impl<'de> Shape<'de> for TrackBodySeed<'_, '_> {
                     t.name = string_field(w, &mut map, || "body.name".into())?;
                     t.name_bad = t.name.is_none();
                 }
+                Key::Type => t.ty = string_field(w, &mut map, || "body.type".into())?,
                 Key::Data => {
+                    let start = w.cx.found.len();
                     let ready = match &t.name {
+                        // A page or screen view's data is not an event's.
+                        _ if t.ty.as_deref().is_some_and(|ty| ty != "event") => Some(None),
                         Some(name) if !w.big_data => Some(w.cx.v.event(name).map(|e| e.data)),
                         _ => None,
                     };
                     t.data = data_value(w, &mut map, ready)?;
+                    t.data_found = start..w.cx.found.len();
                 }
                 Key::Timestamp => {
                     scalar_field(w, &mut map, ScalarKind::Timestamp, &|| {

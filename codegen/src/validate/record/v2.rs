@@ -8,6 +8,9 @@ use super::identity::IdentSeed;
 use super::scalar::{ScalarKind, scalar_field};
 use super::shape::{Shape, Shaped, Subject, detached, string_field};
 use super::{Cow, Key, NodeSeed, Path, Quoted, Summary, Wire, Worker, codes, limits, with_raw};
+use crate::validate::routes;
+use trackc_wire::IdentifierKey;
+use trackc_wire::route::{Action, ObjectType};
 
 /// A v2 operation's fields, as far as they have been read.
 pub(super) struct Op<'de> {
@@ -21,10 +24,22 @@ pub(super) struct Op<'de> {
     name: Option<Cow<'de, str>>,
     name_bad: bool,
     identifiers: bool,
+    /// A merge's `primary` (1) and `secondary` (2), as far as seen.
+    sides: u8,
     data: Data<'de>,
 }
 
 impl Op<'_> {
+    /// Whether the body was an object (a merge's sides are read from it).
+    pub(super) fn is_object(&self) -> bool {
+        self.not_object.is_none()
+    }
+
+    /// A merge's `primary` (1) and `secondary` (2), as far as seen.
+    pub(super) fn sides(&self) -> u8 {
+        self.sides
+    }
+
     pub(super) fn new(start: usize) -> Self {
         Op {
             start,
@@ -36,6 +51,7 @@ impl Op<'_> {
             name: None,
             name_bad: false,
             identifiers: false,
+            sides: 0,
             data: Data::Absent,
         }
     }
@@ -72,33 +88,32 @@ impl Worker<'_> {
                 None,
             );
         }
-        match op.ty.as_deref() {
-            Some("person") => {}
-            Some("object" | "delivery") => {
-                // Outside the contract: only the size limit applies.
-                let sizes: Vec<_> = self
+        let kind = routes::operation(&mut self.cx, prefix, op.ty.as_deref(), op.action.as_deref());
+        match kind.ty {
+            Some(ObjectType::Person) => {}
+            Some(_) => {
+                // Outside the contract: only the size limit and the table apply.
+                let kept: Vec<_> = self
                     .cx
                     .found
                     .drain(start..)
-                    .filter(|f| f.code == codes::OPERATION_TOO_LARGE)
+                    .filter(|f| {
+                        f.code == codes::OPERATION_TOO_LARGE || f.code == codes::UNKNOWN_OPERATION
+                    })
                     .collect();
-                self.cx.found.extend(sizes);
+                self.cx.found.extend(kept);
                 return self.finish_record(index, op.action.as_deref());
             }
-            Some(other) => {
-                let m = format!(
-                    "unknown operation type {} (person, object or delivery)",
-                    Quoted(other)
-                );
-                self.request(format!("{prefix}type"), m);
-            }
-            None if op.ty_bad => {}
+            None if op.ty.is_some() || op.ty_bad => {}
             None => self.request(
                 format!("{prefix}type"),
                 "the operation has no `type`".into(),
             ),
         }
-        if !op.identifiers {
+        if kind.op.is_some_and(|o| o.action == Action::Merge) {
+            routes::merge_sides(&mut self.cx, prefix, op.sides);
+        }
+        if !op.identifiers && kind.op.is_none_or(|o| o.requires_identifiers) {
             self.cx.push(
                 format!("{prefix}identifiers"),
                 codes::MISSING_IDENTIFIER,
@@ -197,7 +212,25 @@ pub(super) fn op_field<'de, A: MapAccess<'de>>(
         }
         Key::Identifiers => {
             op.identifiers = true;
-            map.next_value_seed(Shaped(IdentSeed { w, prefix }))?;
+            map.next_value_seed(Shaped(IdentSeed {
+                w,
+                prefix,
+                field: "identifiers",
+                keys: IdentifierKey::V2,
+            }))?;
+        }
+        Key::Primary | Key::Secondary => {
+            let (bit, field) = match key {
+                Key::Primary => (1, "primary"),
+                _ => (2, "secondary"),
+            };
+            op.sides |= bit;
+            map.next_value_seed(Shaped(IdentSeed {
+                w,
+                prefix,
+                field,
+                keys: IdentifierKey::MERGE,
+            }))?;
         }
         Key::Timestamp => {
             scalar_field(w, map, ScalarKind::Timestamp, &|| {
