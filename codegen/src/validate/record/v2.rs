@@ -7,7 +7,7 @@ use super::event::{Data, data_value};
 use super::identity::IdentSeed;
 use super::scalar::{ScalarKind, scalar_field};
 use super::shape::{Shape, Shaped, Subject, detached, string_field};
-use super::{Cow, Key, NodeSeed, Path, Quoted, Summary, Wire, Worker, codes, limits, with_raw};
+use super::{Cow, Key, NodeSeed, Path, Summary, Wire, Worker, codes, limits, with_raw};
 use crate::validate::routes;
 use trackc_wire::IdentifierKey;
 use trackc_wire::route::{Action, ObjectType};
