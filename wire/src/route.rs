@@ -449,18 +449,50 @@ pub fn request_path(target: &str) -> &str {
 
 /// The route whose template `path` (as [`request_path`] gives it) misses by one literal
 /// segment (`/api/v1/customers/42/evnts` → `…/{identifier}/events`), for a "did you mean";
-/// the first in table order when several do.
+/// when several do, the one whose segment is spelt closest (`evnts` is nearer `events` than
+/// `devices`), then the first in table order.
 pub fn nearest(path: &str) -> Option<&'static Route> {
     let segs: Vec<&str> = path.split('/').collect();
-    ROUTES.iter().find(|r| {
+    let mut best: Option<(usize, &'static Route)> = None;
+    for r in ROUTES {
         let t: Vec<&str> = r.template.split('/').collect();
-        t.len() == segs.len()
-            && t.iter()
-                .zip(&segs)
-                .filter(|(t, s)| !(t.starts_with('{') && !s.is_empty()) && t != s)
-                .count()
-                == 1
-    })
+        if t.len() != segs.len() {
+            continue;
+        }
+        let mut misses = t
+            .iter()
+            .zip(&segs)
+            .filter(|(t, s)| !(t.starts_with('{') && !s.is_empty()) && t != s);
+        let (want, got) = match (misses.next(), misses.next()) {
+            // The path is a route: nothing to suggest.
+            (None, _) => return None,
+            (Some(miss), None) => miss,
+            _ => continue,
+        };
+        let d = spelling_distance(want, got);
+        if best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, r));
+        }
+    }
+    best.map(|(_, r)| r)
+}
+
+/// Edit distance between a template's literal segment and what was sent, capped: a sent
+/// segment is untrusted and may be megabytes long, so past 64 bytes it only counts as far.
+fn spelling_distance(want: &str, got: &str) -> usize {
+    const CAP: usize = 64;
+    let (a, b) = (want.as_bytes(), &got.as_bytes()[..got.len().min(CAP)]);
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let next = (diag + usize::from(x != y)).min(row[j] + 1).min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()] + got.len().saturating_sub(CAP)
 }
 
 /// The decoded path parameters of a matched request (at most two).

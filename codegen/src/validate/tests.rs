@@ -562,7 +562,7 @@ fn lines_that_are_not_json_or_not_requests() {
         &EXAMPLE,
         &format!(r#"{{"type":"persona",{ID},"action":"identify"}}"#),
     );
-    assert_eq!((v.path.as_str(), v.code), ("type", codes::INVALID_REQUEST));
+    assert_eq!((v.path.as_str(), v.code), ("type", codes::UNKNOWN_OPERATION));
     let v = one(
         &EXAMPLE,
         &format!(r#"{{"type":"person",{ID},"action":"event","name":7}}"#),
