@@ -7,6 +7,11 @@ use std::fmt;
 /// seconds, and 1973-03-03 in milliseconds), so `1700000000000` is refused as a timestamp.
 pub const MAX_TIMESTAMP_SECONDS: i64 = 99_999_999_999;
 
+/// A record whose `timestamp` is older than its reference time (the capture's, or `--now`)
+/// by more than this is a historical replay (a backfill), not a live event: SDKs and
+/// queues deliver live events within minutes.
+pub const REPLAY_AFTER_SECONDS: i64 = 3600;
+
 /// Whether `seconds` is too large (either sign) to be Unix seconds: almost certainly
 /// milliseconds sent by mistake (Customer.io's timestamp segments break on them).
 pub const fn looks_like_milliseconds(seconds: i128) -> bool {
@@ -93,8 +98,67 @@ pub fn parse_date(s: &str) -> Result<(u16, u8, u8), DateError> {
     Ok((year, month, day))
 }
 
+/// An RFC 3339 date-time (`2026-11-30T09:00:00.123Z`, `…+01:00`; what a JavaScript `Date`
+/// serialises to) as Unix seconds.
+pub fn parse_date_time(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut frac = 0.0;
+    if let Some(r) = rest.strip_prefix('.') {
+        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+        frac = format!("0.{}", &r[..digits]).parse().ok()?;
+        rest = &r[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" | "" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (h, m) = rest[1..].split_once(':')?;
+            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + hh * 3600 + mm * 60 + ss - offset) as f64 + frac)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn date_times_convert_to_unix_seconds() {
+        assert_eq!(parse_date_time("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(
+            parse_date_time("2026-11-30T10:00:00+01:00"),
+            Some(1_796_029_200.0)
+        );
+        assert_eq!(
+            parse_date_time("2026-11-30T09:00:00.5Z"),
+            Some(1_796_029_200.5)
+        );
+        assert_eq!(parse_date_time("2026-13-30T10:00:00Z"), None);
+        assert_eq!(parse_date_time("yesterday"), None);
+        assert_eq!(parse_date_time("2026-11-30T10:00:00+é"), None);
+    }
+
     use super::*;
 
     #[test]

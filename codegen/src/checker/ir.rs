@@ -20,6 +20,8 @@ pub struct Ir {
     pub workflows: Vec<Workflow>,
     /// Rule levels set by `lints:`.
     pub lints: BTreeMap<crate::rules::CheckRule, LintLevel>,
+    /// `lints:` levels of `trackc validate`'s rules about the contract's promises.
+    pub traffic_lints: BTreeMap<crate::rules::TrafficRule, LintLevel>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -39,6 +39,7 @@
 mod capture;
 mod compile;
 mod engine;
+mod promises;
 mod record;
 mod routes;
 mod value;
@@ -186,6 +187,10 @@ pub mod codes {
     pub const UNKNOWN_ROUTE: R = R::UnknownRoute;
     pub const UNKNOWN_OPERATION: R = R::UnknownOperation;
     pub const LINE_TOO_LARGE: R = R::LineTooLarge;
+    pub const MISSING_EVENT_ID: R = R::MissingEventId;
+    pub const DUPLICATE_IDEMPOTENCY_KEY: R = R::DuplicateIdempotencyKey;
+    pub const FORBIDDEN_BACKFILL: R = R::ForbiddenBackfill;
+    pub const MISPLACED_TIMESTAMP: R = R::MisplacedTimestamp;
 }
 
 /// One way a record breaks the contract.
@@ -202,10 +207,31 @@ pub struct Violation {
     pub path: String,
     /// The rule it breaks (its id in output).
     pub code: TrafficRule,
+    /// `warning` when the contract's `lints:` lowered the rule (the record stays valid);
+    /// left out for errors.
+    #[serde(skip_serializing_if = "ViolationLevel::is_error")]
+    pub level: ViolationLevel,
     pub message: String,
     /// How to fix it, when there is something specific to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+/// How a violation counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViolationLevel {
+    /// The record is invalid.
+    #[default]
+    Error,
+    /// Reported; the record stays valid (`lints: { rule: warn }`).
+    Warning,
+}
+
+impl ViolationLevel {
+    pub fn is_error(&self) -> bool {
+        *self == ViolationLevel::Error
+    }
 }
 
 /// Record counts of a run.
@@ -231,8 +257,35 @@ impl Validator {
         for (i, line) in ndjson.split('\n').enumerate() {
             w.check_line(i as u64 + 1, line.as_bytes());
         }
-        let summary = w.summary();
-        (summary, w.pending)
+        let mut summary = w.summary();
+        let mut out = w.pending;
+        let mut dups = promises::Duplicates::default();
+        let found: Vec<Violation> = std::mem::take(&mut w.keys)
+            .into_iter()
+            .filter_map(|u| self.duplicate(&mut dups, u, &mut summary))
+            .collect();
+        if !found.is_empty() {
+            out.extend(found);
+            out.sort_by_key(|v| (v.line, v.index));
+        }
+        (summary, out)
+    }
+
+    /// The duplicate-key violation of one key use, if any, with the counts it changes.
+    pub(crate) fn duplicate(
+        &self,
+        dups: &mut promises::Duplicates,
+        u: promises::KeyUse,
+        summary: &mut Summary,
+    ) -> Option<Violation> {
+        let level = self.level(codes::DUPLICATE_IDEMPOTENCY_KEY)?;
+        let valid = u.valid;
+        let v = dups.check(u, level)?;
+        if valid && level.is_error() {
+            summary.valid -= 1;
+            summary.invalid += 1;
+        }
+        Some(v)
     }
 
     /// Validate one line (numbered `line`) and return its violations and counts.

@@ -17,9 +17,14 @@ static FULL: LazyLock<Validator> = LazyLock::new(|| compile("../tests/fixtures/f
 
 const ID: &str = r#""identifiers":{"id":"cus_12345678"}"#;
 
+/// An event operation, with an event id (idempotent events need one: `missing_event_id`).
 fn op(name: &str, data: &str) -> String {
-    format!(r#"{{"type":"person",{ID},"action":"event","name":"{name}","attributes":{data}}}"#)
+    format!(
+        r#"{{"type":"person",{ID},"action":"event","id":"{EVENT_ID}","name":"{name}","attributes":{data}}}"#
+    )
 }
+
+const EVENT_ID: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
 fn identify(attrs: &str) -> String {
     format!(r#"{{"type":"person",{ID},"action":"identify","attributes":{attrs}}}"#)
@@ -416,7 +421,7 @@ fn field_order_does_not_change_the_verdict() {
         .replace("64.8", "\"64.8\"");
     let forward = op("order_completed", &data);
     let backward = format!(
-        r#"{{"attributes":{data},"name":"order_completed","action":"event",{ID},"type":"person"}}"#
+        r#"{{"attributes":{data},"name":"order_completed","action":"event",{ID},"id":"{EVENT_ID}","type":"person"}}"#
     );
     let (s1, v1) = EXAMPLE.validate_str(&forward);
     let (s2, v2) = EXAMPLE.validate_str(&backward);
@@ -424,10 +429,10 @@ fn field_order_does_not_change_the_verdict() {
     assert_eq!(v1, v2);
     // v1 with the body before the path.
     let a = format!(
-        r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"order_completed","data":{data}}}}}"#
+        r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"order_completed","id":"{EVENT_ID}","data":{data}}}}}"#
     );
     let b = format!(
-        r#"{{"body":{{"data":{data},"name":"order_completed"}},"path":"/api/v1/customers/cus_12345678/events","method":"POST"}}"#
+        r#"{{"body":{{"data":{data},"id":"{EVENT_ID}","name":"order_completed"}},"path":"/api/v1/customers/cus_12345678/events","method":"POST"}}"#
     );
     let (_, va) = EXAMPLE.validate_str(&a);
     let (_, vb) = EXAMPLE.validate_str(&b);
@@ -440,7 +445,7 @@ fn v1_requests() {
     let track =
         |path: &str, body: &str| format!(r#"{{"method":"POST","path":"{path}","body":{body}}}"#);
     let body = format!(
-        r#"{{"name":"order_completed","data":{},"timestamp":1717430400}}"#,
+        r#"{{"name":"order_completed","id":"{EVENT_ID}","data":{},"timestamp":1717430400}}"#,
         order("")
     );
     valid(
@@ -562,7 +567,10 @@ fn lines_that_are_not_json_or_not_requests() {
         &EXAMPLE,
         &format!(r#"{{"type":"persona",{ID},"action":"identify"}}"#),
     );
-    assert_eq!((v.path.as_str(), v.code), ("type", codes::UNKNOWN_OPERATION));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("type", codes::UNKNOWN_OPERATION)
+    );
     let v = one(
         &EXAMPLE,
         &format!(r#"{{"type":"person",{ID},"action":"event","name":7}}"#),
@@ -686,6 +694,7 @@ fn the_engine_keeps_line_order_on_every_core_and_reads_gzip() {
             chunk_bytes: 10_000,
             chunk_lines: 100,
             detail: Detail::First(usize::MAX),
+            now: None,
         };
         let mut got = Vec::new();
         let s = run(&EXAMPLE, input.as_bytes(), &opts, |r| {
@@ -781,6 +790,7 @@ fn past_the_first_n_violations_are_counted_the_same_on_every_core() {
                 chunk_bytes: 20_000,
                 chunk_lines: 7,
                 detail: Detail::First(n),
+                now: None,
             };
             let (mut kept, mut total, mut cut) = (Vec::new(), 0, false);
             let s = run(&EXAMPLE, input.as_bytes(), &opts, |r| {
@@ -820,6 +830,7 @@ fn per_group_detail_keeps_the_first_examples_and_exact_counts() {
             chunk_bytes: 20_000,
             chunk_lines: 5,
             detail: Detail::PerGroup(3),
+            now: None,
         };
         let mut got = ByGroup::default();
         run(&EXAMPLE, input.as_bytes(), &opts, |r| match r {
@@ -1086,6 +1097,226 @@ fn merges_follow_the_identity_rules() {
         assert!(
             found.iter().all(|(p, _)| p != "identifiers"),
             "a merge needs no identifiers: {found:?}"
+        );
+    }
+}
+
+/// Issue 14's traffic rules from the contract's promises, each with its case.
+mod promises {
+    use super::*;
+
+    fn order_line(id: &str, order_id: &str, extra: &str) -> String {
+        let data = order("").replace("ord_1", order_id);
+        format!(
+            r#"{{"type":"person",{ID},"action":"event"{id},"name":"order_completed","attributes":{data}{extra}}}"#
+        )
+    }
+
+    fn with_id(id: &str) -> String {
+        format!(r#","id":"{id}""#)
+    }
+
+    const OTHER_ID: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAW";
+
+    #[test]
+    fn an_idempotent_event_without_an_id_is_missing_event_id() {
+        let v = one(&EXAMPLE, &order_line("", "ord_1", ""));
+        assert_eq!((v.path.as_str(), v.code), ("id", codes::MISSING_EVENT_ID));
+        // Not idempotent: no id needed.
+        valid(
+            &EXAMPLE,
+            &format!(
+                r#"{{"type":"person",{ID},"action":"event","name":"site_visit","attributes":{{"path":"/"}}}}"#
+            ),
+        );
+        // v1 as well.
+        let v1 = format!(
+            r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"order_completed","data":{}}}}}"#,
+            order("")
+        );
+        assert_eq!(one(&EXAMPLE, &v1).path, "body.id");
+    }
+
+    #[test]
+    fn the_same_key_twice_is_a_duplicate_naming_the_first_line_and_the_revenue() {
+        let lines = [
+            order_line(&with_id(EVENT_ID), "ord_1", ""),
+            order_line(&with_id(EVENT_ID), "ord_2", ""),
+            // A retry that kept its id: Customer.io counts it once.
+            order_line(&with_id(EVENT_ID), "ord_1", ""),
+            // The same order under another id: counted twice.
+            order_line(&with_id(OTHER_ID), "ord_1", ""),
+        ]
+        .join("\n");
+        let (s, viol) = EXAMPLE.validate_str(&lines);
+        assert_eq!((s.records, s.valid, s.invalid), (4, 3, 1), "{viol:#?}");
+        assert_eq!(viol.len(), 1, "{viol:#?}");
+        let v = &viol[0];
+        assert_eq!(
+            (v.line, v.path.as_str(), v.code),
+            (4, "$.order_id", codes::DUPLICATE_IDEMPOTENCY_KEY)
+        );
+        assert!(
+            v.message.contains("already sent on line 1"),
+            "{}",
+            v.message
+        );
+        assert!(
+            v.message.contains("revenue 64.8 is counted twice"),
+            "{}",
+            v.message
+        );
+    }
+
+    #[test]
+    fn duplicates_are_found_across_chunks_and_threads_in_input_order() {
+        // 300 orders, every one sent twice 150 lines apart under new ids.
+        let mut lines = Vec::new();
+        for round in 0..2 {
+            for i in 0..150 {
+                let id = format!("01ARZ3NDEKTSV4RRFFQ69G{round}{i:03}");
+                lines.push(order_line(&with_id(&id), &format!("ord_{i}"), ""));
+            }
+        }
+        let text = lines.join("\n");
+        for jobs in [1, 3] {
+            let opts = Options {
+                jobs,
+                chunk_bytes: 4_000,
+                chunk_lines: 7,
+                detail: Detail::First(usize::MAX),
+                now: None,
+            };
+            let mut got = Vec::new();
+            let s = run(&EXAMPLE, text.as_bytes(), &opts, |r| {
+                if let Reported::Violation(v) = r {
+                    got.push(v);
+                }
+            })
+            .unwrap();
+            assert_eq!((s.records, s.invalid), (300, 150), "jobs {jobs}");
+            let lines: Vec<u64> = got.iter().map(|v| v.line).collect();
+            assert_eq!(lines, (151..=300).collect::<Vec<_>>(), "jobs {jobs}");
+            assert!(
+                got.iter()
+                    .all(|v| v.code == codes::DUPLICATE_IDEMPOTENCY_KEY)
+            );
+        }
+    }
+
+    #[test]
+    fn a_forbidden_backfill_is_judged_against_received_at_or_now() {
+        let ts = 1_796_029_200i64; // 2026-11-30T09:00:00Z
+        let v1 = |at: &str| {
+            format!(
+                r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"order_completed","id":"{EVENT_ID}","timestamp":{ts},"data":{}}}{at}}}"#,
+                order("")
+            )
+        };
+        // Sent live (received within the hour): fine.
+        valid(&EXAMPLE, &v1(&format!(r#","received_at":{}"#, ts + 120)));
+        // A day later: a replay of a forbidden event.
+        let v = one(
+            &EXAMPLE,
+            &v1(&format!(r#","received_at":{}.5"#, ts + 86_400)),
+        );
+        assert_eq!(
+            (v.path.as_str(), v.code),
+            ("body.timestamp", codes::FORBIDDEN_BACKFILL)
+        );
+        assert!(v.message.contains("1 d 0 h"), "{}", v.message);
+        assert!(v.message.contains("live journeys"), "{}", v.message);
+        // Without a reference time nothing is judged.
+        valid(&EXAMPLE, &v1(""));
+        // `--now` judges every line.
+        let mut w = record::Worker::new(&EXAMPLE, Detail::First(usize::MAX));
+        w.set_now(Some(ts + 10 * 86_400));
+        w.check_line(1, v1("").as_bytes());
+        assert_eq!(w.pending.len(), 1);
+        assert!(w.pending[0].message.contains("older than the 72 hours"));
+        // `backfill: allowed` events may be replayed.
+        let refund = format!(
+            r#"{{"type":"person",{ID},"action":"event","id":"{EVENT_ID}","timestamp":{ts},"name":"order_refunded","attributes":{{"refund_id":"re_1","order_id":"ord_1","amount":5.0}}}}"#
+        );
+        let mut w = record::Worker::new(&EXAMPLE, Detail::First(usize::MAX));
+        w.set_now(Some(ts + 10 * 86_400));
+        w.check_line(1, refund.as_bytes());
+        assert!(
+            w.pending
+                .iter()
+                .all(|v| v.code != codes::FORBIDDEN_BACKFILL),
+            "{:#?}",
+            w.pending
+        );
+    }
+
+    #[test]
+    fn a_timestamp_inside_the_data_is_misplaced_and_a_js_date_gets_a_hint() {
+        let v = one(
+            &EXAMPLE,
+            &op("order_completed", &order(r#","timestamp":1796029200"#)),
+        );
+        assert_eq!(
+            (v.path.as_str(), v.code),
+            ("$.timestamp", codes::MISPLACED_TIMESTAMP)
+        );
+        assert!(v.hint.unwrap().contains("beside the event's `name`"));
+        let js = format!(
+            r#"{{"type":"person",{ID},"action":"event","timestamp":"2026-11-30T09:00:00.000Z","name":"site_visit","attributes":{{"path":"/"}}}}"#
+        );
+        let v = one(&EXAMPLE, &js);
+        assert_eq!((v.path.as_str(), v.code), ("timestamp", codes::TYPE));
+        assert!(v.hint.unwrap().contains("send 1796029200"));
+    }
+
+    /// The example contract with `levels` added to its `lints:`.
+    fn with_lints(levels: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contract");
+        for e in std::fs::read_dir(&src).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+        }
+        let main = dir.path().join("contract.yaml");
+        let text = std::fs::read_to_string(&main).unwrap();
+        assert!(text.contains("\nlints:\n"));
+        std::fs::write(
+            &main,
+            text.replace("\nlints:\n", &format!("\nlints:\n{levels}")),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_contract_lowers_or_silences_its_promises() {
+        let dir = with_lints("  missing_event_id: warn\n  misplaced_timestamp: allow\n");
+        let checked = crate::check(dir.path()).unwrap();
+        let v = Validator::new(checked.valid_ir().expect("lowered levels are accepted")).unwrap();
+        let line = order_line("", "ord_1", "").replace(
+            r#""is_first_order":true"#,
+            r#""is_first_order":true,"timestamp":1"#,
+        );
+        let (s, viol) = v.validate_str(&line);
+        assert_eq!((s.valid, s.invalid), (1, 0), "{viol:#?}");
+        assert_eq!(viol.len(), 1);
+        assert_eq!(
+            (viol[0].code, viol[0].level),
+            (codes::MISSING_EVENT_ID, ViolationLevel::Warning)
+        );
+        let json = serde_json::to_string(&viol[0]).unwrap();
+        assert!(json.contains(r#""level":"warning""#), "{json}");
+    }
+
+    #[test]
+    fn a_fixed_traffic_rule_cannot_be_lowered() {
+        let dir = with_lints("  unknown_event: allow\n");
+        let checked = crate::check(dir.path()).unwrap();
+        assert!(checked.has_errors());
+        let out = checked.render(false);
+        assert!(
+            out.contains("traffic rule `unknown_event` cannot be changed"),
+            "{out}"
         );
     }
 }

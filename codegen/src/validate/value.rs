@@ -7,6 +7,8 @@ use std::fmt::{self, Display};
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use serde_json::value::RawValue;
+
 use super::compile::{EnumCheck, Node, NodeId, NumCheck, ObjectCheck, ObjectRole, Validator};
 use trackc_wire::time::{DateError, looks_like_milliseconds, parse_date};
 
@@ -27,6 +29,16 @@ pub(crate) struct Found {
 pub(crate) struct Ctx<'v> {
     pub v: &'v Validator,
     pub found: Vec<Found>,
+    /// What the current event's data said of its idempotency key and revenue.
+    pub captured: Captured,
+}
+
+/// The values of an event's watched properties ([`super::compile::Watch`]), as read.
+#[derive(Debug, Default)]
+pub(crate) struct Captured {
+    /// The idempotency key's value, as canonical JSON (`"ord_1"`, `42`).
+    pub key: Option<String>,
+    pub revenue: Option<f64>,
 }
 
 impl<'v> Ctx<'v> {
@@ -34,6 +46,7 @@ impl<'v> Ctx<'v> {
         Ctx {
             v,
             found: Vec::new(),
+            captured: Captured::default(),
         }
     }
 
@@ -342,6 +355,10 @@ impl NodeSeed<'_, '_, '_> {
         while let Some(key) = map.next_key_seed(KeySeed { obj })? {
             keys += 1;
             match key {
+                Key::Known(i) if obj.watch.key == Some(i) || obj.watch.revenue == Some(i) => {
+                    seen.set(i);
+                    self.watched(obj, i, map.next_value::<&RawValue>()?);
+                }
                 Key::Known(i) => {
                     seen.set(i);
                     let p = &obj.props[i];
@@ -405,6 +422,34 @@ impl NodeSeed<'_, '_, '_> {
         Ok(())
     }
 
+    /// A watched property of an event's data (its idempotency key, its revenue): checked
+    /// like any other, and its value kept for the promises across records.
+    #[cold]
+    fn watched(&mut self, obj: &ObjectCheck, i: usize, raw: &RawValue) {
+        let p = &obj.props[i];
+        let path = Path::Field(self.path, &p.name);
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        // The text was parsed once already: this cannot fail.
+        let _ = NodeSeed {
+            cx: &mut *self.cx,
+            node: p.node,
+            path: &path,
+            limit: None,
+        }
+        .deserialize(&mut de);
+        let value: Option<serde_json::Value> = serde_json::from_str(raw.get()).ok();
+        if obj.watch.key == Some(i) {
+            // Canonical, so that `"ord_1"` and `"ord\u005f1"` are one key; a key is a scalar.
+            self.cx.captured.key = value
+                .as_ref()
+                .filter(|v| !v.is_object() && !v.is_array() && !v.is_null())
+                .map(|v| bounds::clip(&v.to_string(), bounds::NAME_CHARS).into_owned());
+        }
+        if obj.watch.revenue == Some(i) {
+            self.cx.captured.revenue = value.as_ref().and_then(serde_json::Value::as_f64);
+        }
+    }
+
     #[cold]
     fn unknown_key(&mut self, obj: &ObjectCheck, name: &str) {
         let v = self.cx.v;
@@ -432,6 +477,20 @@ impl NodeSeed<'_, '_, '_> {
                     codes::UNKNOWN_ATTRIBUTE,
                     format!("attribute `{}` is not in the contract", Shown(name)),
                     hint,
+                );
+            }
+            ObjectRole::Data if name == "timestamp" && matches!(self.path, Path::Root) => {
+                self.cx.push(
+                    path,
+                    codes::MISPLACED_TIMESTAMP,
+                    "`timestamp` is inside the event's data: Customer.io reads it as an ordinary \
+                     property and stamps the event with the time it arrives"
+                        .into(),
+                    Some(
+                        "move `timestamp` up beside the event's `name` (v2: in the operation; \
+                         v1: in the body), as Unix seconds"
+                            .into(),
+                    ),
                 );
             }
             ObjectRole::Data => {

@@ -67,6 +67,17 @@ pub(crate) struct Worker<'v> {
     sizes: bool,
     /// The line is longer than event data may be: keep data raw to measure it.
     big_data: bool,
+    /// The last envelope `timestamp` read (taken by the operation that read it).
+    pub(super) timestamp: Option<i128>,
+    /// The reference time of replays: `--now`, else the line's `received_at`.
+    now: Option<i64>,
+    received_at: Option<i64>,
+    /// The last envelope event `id` read, hashed (taken by the operation that read it).
+    pub(super) event_id: Option<u64>,
+    /// The current record's idempotency key: (event, key, revenue, key path, id hash).
+    pub(super) key_use: Option<(Box<str>, String, Option<f64>, Box<str>, Option<u64>)>,
+    /// The idempotency keys of this chunk's valid and invalid records, in order.
+    pub keys: Vec<super::promises::KeyUse>,
 }
 
 impl<'v> Worker<'v> {
@@ -89,7 +100,24 @@ impl<'v> Worker<'v> {
             line_no: 0,
             sizes: false,
             big_data: false,
+            timestamp: None,
+            now: None,
+            received_at: None,
+            event_id: None,
+            key_use: None,
+            keys: Vec::new(),
         }
+    }
+
+    /// Judge replays against this time (Unix seconds) rather than each line's
+    /// `received_at` (`--now`).
+    pub fn set_now(&mut self, now: Option<i64>) {
+        self.now = now;
+    }
+
+    /// The time a record's `timestamp` is judged against, if any is known.
+    pub(super) fn reference_time(&self) -> Option<i128> {
+        self.now.or(self.received_at).map(i128::from)
     }
 
     /// A line over [`limits::LINE_BYTES`], skipped by the reader: one invalid record.
@@ -115,6 +143,7 @@ impl<'v> Worker<'v> {
             return;
         }
         self.line_no = line;
+        self.received_at = None;
         self.sizes = text.len() > limits::OPERATION_BYTES;
         self.big_data = text.len() > limits::EVENT_DATA_BYTES;
         self.cx.found.clear();
@@ -188,6 +217,7 @@ enum Key {
     Body,
     Data,
     AnonymousId,
+    ReceivedAt,
     Primary,
     Secondary,
     Other,
@@ -216,6 +246,7 @@ impl<'de> Deserialize<'de> for Key {
                     "body" => Key::Body,
                     "data" => Key::Data,
                     "anonymous_id" => Key::AnonymousId,
+                    "received_at" => Key::ReceivedAt,
                     "primary" => Key::Primary,
                     "secondary" => Key::Secondary,
                     _ => Key::Other,
@@ -252,6 +283,12 @@ impl<'de> Shape<'de> for LineSeed<'_, '_> {
         let (mut is_v1, mut is_batch) = (false, false);
         while let Some(key) = map.next_key::<Key>()? {
             match key {
+                Key::ReceivedAt => {
+                    // When the capture saw the request (Unix seconds): the reference for
+                    // replays. Not part of the request; anything else is ignored.
+                    let at: Option<f64> = map.next_value::<serde_json::Value>()?.as_f64();
+                    w.received_at = at.filter(|t| t.is_finite()).map(|t| t.floor() as i64);
+                }
                 Key::Batch => {
                     is_batch = true;
                     batch_value(w, &mut map, "", self.len)?;

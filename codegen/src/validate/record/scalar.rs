@@ -37,6 +37,7 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
     fn int(self, n: i128) {
         match self.kind {
             ScalarKind::Timestamp => {
+                self.w.timestamp = Some(n);
                 if trackc_wire::time::looks_like_milliseconds(n) {
                     self.w.cx.push(
                         (self.path)(),
@@ -54,6 +55,8 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
     fn str(self, s: &str) {
         match self.kind {
             ScalarKind::EventId => {
+                use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+                self.w.event_id = Some(BuildHasherDefault::<DefaultHasher>::default().hash_one(s));
                 if !is_ulid(s) {
                     self.w.cx.push(
                         (self.path)(),
@@ -78,7 +81,23 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
                     );
                 }
             }
-            ScalarKind::Timestamp => self.wrong(Wire::Str(s)),
+            ScalarKind::Timestamp => match trackc_wire::time::parse_date_time(s) {
+                // What a JavaScript `Date` (or Python's `isoformat()`) turns into in JSON.
+                Some(seconds) => self.w.cx.push(
+                    (self.path)(),
+                    codes::TYPE,
+                    format!(
+                        "timestamp {} is a date-time string; Track API timestamps are Unix seconds",
+                        Quoted(s)
+                    ),
+                    Some(format!(
+                        "send {} (a JavaScript `Date` arrives as this text: send \
+                         `Math.floor(date.getTime() / 1000)`; Python: `int(dt.timestamp())`)",
+                        seconds.floor() as i64
+                    )),
+                ),
+                None => self.wrong(Wire::Str(s)),
+            },
         }
     }
     #[cold]

@@ -1,6 +1,8 @@
 //! A worker's accounting: records and invalid records, and the violations of each
 //! (event, code) group kept in detail or counted.
 
+use super::super::ViolationLevel;
+use super::super::promises::KeyUse;
 use super::{Detail, EventGroup, Omitted, Summary, Violation, Worker, bounds};
 use crate::rules::TrafficRule;
 
@@ -115,20 +117,41 @@ impl Worker<'_> {
         i
     }
 
-    /// Close one record: its findings become violations.
+    /// Close one record: its findings become violations (at the contract's level for
+    /// each rule: silenced ones dropped, warnings leaving the record valid).
     pub(super) fn finish_record(&mut self, index: Option<u32>, event: Option<&str>) {
         self.records += 1;
-        if self.cx.found.is_empty() {
-            return;
+        self.cx.captured = Default::default();
+        let mut valid = true;
+        if !self.cx.found.is_empty() {
+            // Through a spare vector, so that neither loses its capacity.
+            let mut found = std::mem::take(&mut self.spare);
+            std::mem::swap(&mut found, &mut self.cx.found);
+            let v = self.cx.v;
+            for f in found.drain(..) {
+                let Some(level) = v.level(f.code) else {
+                    continue;
+                };
+                valid &= !level.is_error();
+                self.report(index, event, f.path, f.code, level, f.message, f.hint);
+            }
+            self.spare = found;
+            if !valid {
+                self.invalid += 1;
+            }
         }
-        self.invalid += 1;
-        // Through a spare vector, so that neither loses its capacity.
-        let mut found = std::mem::take(&mut self.spare);
-        std::mem::swap(&mut found, &mut self.cx.found);
-        for f in found.drain(..) {
-            self.report(index, event, f.path, f.code, f.message, f.hint);
+        if let Some((event, key, revenue, path, id)) = self.key_use.take() {
+            self.keys.push(KeyUse {
+                line: self.line_no,
+                index,
+                event,
+                path,
+                key,
+                id,
+                revenue,
+                valid,
+            });
         }
-        self.spare = found;
     }
 
     /// One violation: kept in detail (cut to [`bounds`]) or counted in its group.
@@ -139,6 +162,7 @@ impl Worker<'_> {
         event: Option<&str>,
         mut path: String,
         code: TrafficRule,
+        level: ViolationLevel,
         mut message: String,
         mut hint: Option<String>,
     ) {
@@ -171,6 +195,7 @@ impl Worker<'_> {
             event,
             path,
             code,
+            level,
             message,
             hint,
         });

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::event::{Data, data_value};
+use super::event::{Data, Envelope, data_value};
 use super::identity::IdValue;
 use super::scalar::{ScalarKind, scalar_field};
 use super::shape::{Shape, Shaped, Subject, string_field};
@@ -119,7 +119,7 @@ impl Worker<'_> {
                 TrackType::Unknown => self.finish_record(None, t.ty.as_deref()),
                 TrackType::Event => match t.name.as_deref() {
                     Some(name) => {
-                        self.finish_event(name, t.data, ("body.", "name", "data"));
+                        self.finish_event(name, t.data, t.env, ("body.", "name", "data"));
                         self.finish_record(None, Some(name));
                     }
                     None => {
@@ -160,6 +160,8 @@ pub(super) struct TrackBody<'de> {
     name_bad: bool,
     /// `type`: `event` (the default), `page` or `screen`.
     ty: Option<Cow<'de, str>>,
+    /// The event's own `id` and `timestamp`.
+    env: Envelope,
     data: Data<'de>,
     /// What checking `data` as the event's found (dropped for a page or screen view).
     data_found: std::ops::Range<usize>,
@@ -225,6 +227,7 @@ impl<'de> Shape<'de> for TrackBodySeed<'_, '_> {
             name: None,
             name_bad: false,
             ty: None,
+            env: Envelope::default(),
             data: Data::Absent,
             data_found: 0..0,
         };
@@ -247,12 +250,17 @@ impl<'de> Shape<'de> for TrackBodySeed<'_, '_> {
                     t.data_found = start..w.cx.found.len();
                 }
                 Key::Timestamp => {
+                    w.timestamp = None;
                     scalar_field(w, &mut map, ScalarKind::Timestamp, &|| {
                         "body.timestamp".to_owned()
                     })?;
+                    t.env.timestamp = w.timestamp.take();
                 }
                 Key::Id => {
+                    t.env.has_id = true;
+                    w.event_id = None;
                     scalar_field(w, &mut map, ScalarKind::EventId, &|| "body.id".to_owned())?;
+                    t.env.id = w.event_id.take();
                 }
                 Key::AnonymousId if self.anonymous => {
                     scalar_field(w, &mut map, ScalarKind::AnonymousId, &|| {

@@ -3,12 +3,12 @@
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess};
 use serde_json::value::RawValue;
 
-use super::event::{Data, data_value};
+use super::event::{Data, Envelope, data_value};
 use super::identity::IdentSeed;
 use super::scalar::{ScalarKind, scalar_field};
 use super::shape::{Shape, Shaped, Subject, detached, string_field};
 use super::{Cow, Key, NodeSeed, Path, Summary, Wire, Worker, codes, limits, with_raw};
-use crate::validate::routes;
+use crate::validate::{ViolationLevel, routes};
 use trackc_wire::IdentifierKey;
 use trackc_wire::route::{Action, ObjectType};
 
@@ -24,6 +24,8 @@ pub(super) struct Op<'de> {
     name: Option<Cow<'de, str>>,
     name_bad: bool,
     identifiers: bool,
+    /// The event's own `id` and `timestamp`.
+    env: Envelope,
     /// A merge's `primary` (1) and `secondary` (2), as far as seen.
     sides: u8,
     data: Data<'de>,
@@ -51,6 +53,7 @@ impl Op<'_> {
             name: None,
             name_bad: false,
             identifiers: false,
+            env: Envelope::default(),
             sides: 0,
             data: Data::Absent,
         }
@@ -127,7 +130,7 @@ impl Worker<'_> {
         let label = match op.action.as_deref() {
             Some("event") => match &op.name {
                 Some(name) => {
-                    self.finish_event(name, op.data, (prefix, "name", "attributes"));
+                    self.finish_event(name, op.data, op.env, (prefix, "name", "attributes"));
                     Some(&**name)
                 }
                 None => {
@@ -180,6 +183,7 @@ impl Worker<'_> {
             None,
             path.to_owned(),
             codes::BATCH_TOO_LARGE,
+            ViolationLevel::Error,
             format!(
                 "batch is {len} bytes; Customer.io accepts at most {} per batch (every operation in it is refused)",
                 limits::BATCH_BYTES
@@ -233,12 +237,17 @@ pub(super) fn op_field<'de, A: MapAccess<'de>>(
             }))?;
         }
         Key::Timestamp => {
+            w.timestamp = None;
             scalar_field(w, map, ScalarKind::Timestamp, &|| {
                 format!("{prefix}timestamp")
             })?;
+            op.env.timestamp = w.timestamp.take();
         }
         Key::Id => {
+            op.env.has_id = true;
+            w.event_id = None;
             scalar_field(w, map, ScalarKind::EventId, &|| format!("{prefix}id"))?;
+            op.env.id = w.event_id.take();
         }
         Key::Attributes => {
             let v = w.cx.v;
