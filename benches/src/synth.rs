@@ -853,10 +853,11 @@ impl<'a> Traffic<'a> {
             } else {
                 out.push_str(&q(&e.name));
             }
-            out.push_str(",\"timestamp\":");
+            let (data, id) = self.event_data(e, brk);
+            let _ = write!(out, ",\"id\":\"{id}\",\"timestamp\":");
             self.timestamp(out, matches!(brk, Break::MillisTimestamp));
             out.push_str(",\"attributes\":");
-            self.object(out, &e.properties, brk, 0);
+            out.push_str(&data);
         }
         out.push('}');
     }
@@ -894,12 +895,41 @@ impl<'a> Traffic<'a> {
             } else {
                 out.push_str(&q(&e.name));
             }
-            out.push_str(",\"timestamp\":");
+            let (data, id) = self.event_data(e, brk);
+            let _ = write!(out, ",\"id\":\"{id}\",\"timestamp\":");
             self.timestamp(out, matches!(brk, Break::MillisTimestamp));
             out.push_str(",\"data\":");
-            self.object(out, &e.properties, brk, 0);
+            out.push_str(&data);
             out.push_str("}}");
         }
+    }
+
+    /// An event's data and its event id (a ULID): derived from the idempotency key's value
+    /// when the event has one, as trackc's client does (a resend is the same event, so
+    /// a repeated key is no duplicate), else random.
+    fn event_data(&mut self, e: &trackc_codegen::ir::Event, brk: Break) -> (String, String) {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let mut data = String::new();
+        self.object(&mut data, &e.properties, brk, 0);
+        let key = e.idempotency_property().and_then(|p| {
+            let v: serde_json::Value = serde_json::from_str(&data).ok()?;
+            v.get(&p.name).map(|k| format!("{}:{k}", e.name))
+        });
+        let bits = match key {
+            Some(k) => {
+                let h = BuildHasherDefault::<DefaultHasher>::default();
+                (u128::from(h.hash_one((1u8, &k))) << 64) | u128::from(h.hash_one((2u8, &k)))
+            }
+            None => {
+                (u128::from(self.rng.below(u64::MAX)) << 64) | u128::from(self.rng.below(u64::MAX))
+            }
+        };
+        const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        // 26 characters of 5 bits from the top: the first carries 3 bits (0-7).
+        let id = (0..26)
+            .map(|i| CROCKFORD[((bits >> (125 - 5 * i)) & 31) as usize] as char)
+            .collect();
+        (data, id)
     }
 
     fn attributes(&mut self, out: &mut String, brk: Break) {
