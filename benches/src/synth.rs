@@ -846,18 +846,8 @@ impl<'a> Traffic<'a> {
             out.push_str(",\"attributes\":");
             self.attributes(out, brk);
         } else {
-            out.push_str("\"action\":\"event\",\"name\":");
-            let e = *self.rng.pick(&self.events);
-            if matches!(brk, Break::UnknownEvent) {
-                let _ = write!(out, "\"{}_typo\"", e.name);
-            } else {
-                out.push_str(&q(&e.name));
-            }
-            let (data, id) = self.event_data(e, brk);
-            let _ = write!(out, ",\"id\":\"{id}\",\"timestamp\":");
-            self.timestamp(out, matches!(brk, Break::MillisTimestamp));
-            out.push_str(",\"attributes\":");
-            out.push_str(&data);
+            out.push_str("\"action\":\"event\",");
+            self.track_call(out, brk, "attributes");
         }
         out.push('}');
     }
@@ -885,23 +875,29 @@ impl<'a> Traffic<'a> {
             self.timestamp(out, false);
             out.push_str("}}");
         } else {
-            let e = *self.rng.pick(&self.events);
             let _ = write!(
                 out,
-                "{{\"method\":\"POST\",\"path\":\"/api/v1/customers/{id}/events\",\"body\":{{\"name\":"
+                "{{\"method\":\"POST\",\"path\":\"/api/v1/customers/{id}/events\",\"body\":{{"
             );
-            if matches!(brk, Break::UnknownEvent) {
-                let _ = write!(out, "\"{}_typo\"", e.name);
-            } else {
-                out.push_str(&q(&e.name));
-            }
-            let (data, id) = self.event_data(e, brk);
-            let _ = write!(out, ",\"id\":\"{id}\",\"timestamp\":");
-            self.timestamp(out, matches!(brk, Break::MillisTimestamp));
-            out.push_str(",\"data\":");
-            out.push_str(&data);
+            self.track_call(out, brk, "data");
             out.push_str("}}");
         }
+    }
+
+    /// A track call from its name on (v2 operation, v1 body):
+    /// `"name":…,"id":…,"timestamp":…,"<data_key>":{…}`.
+    fn track_call(&mut self, out: &mut String, brk: Break, data_key: &str) {
+        let e = *self.rng.pick(&self.events);
+        out.push_str("\"name\":");
+        if matches!(brk, Break::UnknownEvent) {
+            let _ = write!(out, "\"{}_typo\"", e.name);
+        } else {
+            out.push_str(&q(&e.name));
+        }
+        let (data, id) = self.event_data(e, brk);
+        let _ = write!(out, ",\"id\":\"{id}\",\"timestamp\":");
+        self.timestamp(out, matches!(brk, Break::MillisTimestamp));
+        let _ = write!(out, ",\"{data_key}\":{data}");
     }
 
     /// An event's data and its event id (a ULID): derived from the idempotency key's value
