@@ -119,6 +119,8 @@ fn an_order_validates() {
         .args(["test", "--quiet"])
         .current_dir(shop.join("events"))
         .env("CARGO_TARGET_DIR", &target)
+        // No debug info: the build is what is tested, and CI has two cores.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
         .env("CARGO_NET_GIT_FETCH_WITH_CLI", "true"));
     let generated = std::fs::read_dir(target.join("debug/build"))
         .unwrap()
@@ -148,6 +150,7 @@ fn an_order_validates() {
         .args(["--debug", "--quiet", "--root"])
         .arg(&bin_root)
         .env("CARGO_TARGET_DIR", &target)
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
         .env("CARGO_NET_GIT_FETCH_WITH_CLI", "true"));
     let trackc = bin_root.join("bin/trackc");
     let out = run(Command::new(&trackc)
