@@ -8,6 +8,7 @@ mod emulator;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use emulator::events::d2c_event;
 use emulator::{DEVIATIONS, Emulator, Fault, FaultCtx};
 use serde_json::{Value, json};
 use trackc::client::{Error, Identifier, RetryPolicy};
@@ -55,36 +56,19 @@ struct ProductViewed {
     padding: String,
 }
 
-impl trackc::Event for ProductViewed {
-    const CONTRACT: &'static str = "d2c";
-    const NAME: &'static str = "product_viewed";
-    const BACKFILL: Backfill = Backfill::Allowed;
-    const TRIGGERS: &'static [&'static str] = &[];
-    fn idempotency_key(&self) -> Option<IdempotencyKey<'_>> {
-        None
-    }
-    fn validate(&self) -> Result<(), Violations> {
-        Ok(())
-    }
-}
+d2c_event!(ProductViewed, "product_viewed", Allowed, []);
 
 #[derive(serde::Serialize)]
 struct CheckoutStarted {
     cart_id: String,
 }
 
-impl trackc::Event for CheckoutStarted {
-    const CONTRACT: &'static str = "d2c";
-    const NAME: &'static str = "checkout_started";
-    const BACKFILL: Backfill = Backfill::Forbidden;
-    const TRIGGERS: &'static [&'static str] = &["cart_recovery"];
-    fn idempotency_key(&self) -> Option<IdempotencyKey<'_>> {
-        None
-    }
-    fn validate(&self) -> Result<(), Violations> {
-        Ok(())
-    }
-}
+d2c_event!(
+    CheckoutStarted,
+    "checkout_started",
+    Forbidden,
+    ["cart_recovery"]
+);
 
 #[derive(serde::Serialize, Default)]
 struct Profile {

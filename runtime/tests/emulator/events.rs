@@ -1,6 +1,31 @@
-//! The event the client's fault and outbox tests (and the outbox bench) send in bulk.
+//! The event the client's fault and outbox tests (and the outbox bench) send in bulk, and
+//! [`d2c_event!`] for the hand-written events of the emulator's `d2c` contract.
 
-use trackc::{Backfill, IdempotencyKey, Violations};
+/// `trackc::Event` for a hand-written event of the `d2c` contract (these tests do not use
+/// the derive), without constraints: `d2c_event!(Type, "name", Allowed, ["workflow"])`,
+/// and `key: |e| ...` for an idempotency key.
+macro_rules! d2c_event {
+    ($ty:ident, $name:literal, $backfill:ident, [$($trigger:literal),*]) => {
+        d2c_event!($ty, $name, $backfill, [$($trigger),*], key: |_e| None);
+    };
+    ($ty:ident, $name:literal, $backfill:ident, [$($trigger:literal),*], key: |$e:ident| $key:expr) => {
+        impl trackc::Event for $ty {
+            const CONTRACT: &'static str = "d2c";
+            const NAME: &'static str = $name;
+            const BACKFILL: trackc::Backfill = trackc::Backfill::$backfill;
+            const TRIGGERS: &'static [&'static str] = &[$($trigger),*];
+            fn idempotency_key(&self) -> Option<trackc::IdempotencyKey<'_>> {
+                let $e = self;
+                $key
+            }
+            fn validate(&self) -> Result<(), trackc::Violations> {
+                Ok(())
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use d2c_event;
 
 /// A product view: no idempotency key, so each preparation gets a random id; `seq` tells
 /// events apart, to check exactly-once delivery and per-person order.
@@ -19,15 +44,4 @@ impl ProductViewed {
     }
 }
 
-impl trackc::Event for ProductViewed {
-    const CONTRACT: &'static str = "d2c";
-    const NAME: &'static str = "product_viewed";
-    const BACKFILL: Backfill = Backfill::Allowed;
-    const TRIGGERS: &'static [&'static str] = &[];
-    fn idempotency_key(&self) -> Option<IdempotencyKey<'_>> {
-        None
-    }
-    fn validate(&self) -> Result<(), Violations> {
-        Ok(())
-    }
-}
+d2c_event!(ProductViewed, "product_viewed", Allowed, []);
