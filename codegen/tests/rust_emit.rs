@@ -25,29 +25,27 @@ fn rust_full_fixture() {
 }
 
 /// `TRACKC_TIME_CONTRACT=DIR cargo test --release -p trackc-codegen --test rust_emit -- --ignored --nocapture`:
-/// the text emitter, and syn + prettyplease laying its text out again (the oracle of
-/// tests/rust_text.rs), best of 3 each.
+/// the text emitter and the token oracle it replaced, best of 3 each.
 #[test]
 #[ignore]
 fn time_generate() {
     let dir = std::env::var("TRACKC_TIME_CONTRACT").unwrap_or_else(|_| "../contract".into());
     let checked = trackc_codegen::check(Path::new(&dir)).unwrap();
     let ir = checked.valid_ir().expect("valid contract");
-    let best = |f: &dyn Fn() -> String| {
+    let best = |f: fn(&trackc_codegen::ir::Ir) -> String| {
         (0..3)
             .map(|_| {
                 let start = std::time::Instant::now();
-                let out = f();
+                let out = f(ir);
                 (start.elapsed(), out.len())
             })
             .min()
             .unwrap()
     };
-    let generated = trackc_codegen::emit::rust::generate(ir);
-    let (text, bytes) = best(&|| trackc_codegen::emit::rust::generate(ir));
-    let (pretty, _) = best(&|| prettyplease::unparse(&syn::parse_file(&generated).unwrap()));
+    let (text, bytes) = best(trackc_codegen::emit::rust::generate);
+    let (tokens, _) = best(trackc_codegen::emit::rust_tokens::generate);
     eprintln!(
-        "{dir}: {} events, {bytes} bytes of Rust: text {text:?}, syn + prettyplease {pretty:?}",
+        "{dir}: {} events, {bytes} bytes of Rust: text {text:?}, tokens + prettyplease {tokens:?}",
         ir.events.len(),
     );
 }

@@ -47,11 +47,11 @@
 //! Otherwise `None`.
 //!
 //! # How it is written
-//! As text, directly, laid out as prettyplease lays it out: prettyplease is the test
-//! oracle (`tests/rust_text.rs` requires the text to be a fixpoint of syn + prettyplease
-//! on the example contract, the fixtures, the benchmark's synthetic contracts and random
-//! hostile contracts). ~60× faster at 1,000 events than building tokens with `quote!` and
-//! formatting them, and a build-dependency on trackc-codegen needs neither prettyplease
+//! As text, directly: the same bytes as building the module as a token stream with
+//! `quote!`, parsing it with syn and formatting it with prettyplease (`rust_tokens`, kept
+//! as the test oracle under the `testing` feature; `tests/rust_text.rs` compares the two
+//! on the example contract, the fixtures and random hostile contracts). ~60× faster at
+//! 1,000 events, and a build-dependency on trackc-codegen no longer needs prettyplease,
 //! nor syn with its `full` feature.
 //!
 //! The output has a handful of fixed shapes, so prettyplease's line breaking is written
@@ -66,6 +66,8 @@
 //!   `return`);
 //! - `#[doc = "x"]` is printed `///x` (trailing spaces dropped), or as a block comment or
 //!   left an attribute when `x` has a line break.
+//!
+//! A change to what is generated is made here and in the oracle (`rust_tokens.rs`), together.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,7 +109,7 @@ pub fn doc_lines(text: &str) -> Vec<String> {
 
 /// The doc line listing an enum value's aliases: the value as code, the aliases as
 /// quoted strings, as literal text.
-fn alias_line(value: &str, aliases: &[String]) -> String {
+pub(super) fn alias_line(value: &str, aliases: &[String]) -> String {
     let list = aliases
         .iter()
         .map(|a| format!("{a:?}"))
@@ -122,12 +124,12 @@ fn alias_line(value: &str, aliases: &[String]) -> String {
 
 /// A `#[deprecated]` note: rustdoc renders it as Markdown, so it is one line of
 /// literal text.
-fn deprecation_note(note: &str) -> String {
+pub(super) fn deprecation_note(note: &str) -> String {
     crate::escape::markdown::md_line(note)
 }
 
 /// The `// contract: NAME VERSION` line under the header.
-fn contract_comment(ir: &Ir) -> String {
+pub(super) fn contract_comment(ir: &Ir) -> String {
     format!(
         "// {}\n// contract: {} {}\n\n",
         super::HEADER,
@@ -189,7 +191,7 @@ fn unraw(s: &str) -> &str {
 
 /// (object type, property index) pairs held in a `Box`: an object that contains itself
 /// through them.
-fn boxed_properties(ir: &Ir) -> BTreeSet<(u32, usize)> {
+pub(super) fn boxed_properties(ir: &Ir) -> BTreeSet<(u32, usize)> {
     let direct_object = |ty: &Ty| match ir.underlying(ty) {
         Ty::Ref(id) if matches!(ir.ty(*id).kind, TypeKind::Object(_)) => Some(*id),
         _ => None,

@@ -18,7 +18,10 @@ impl Worker<'_> {
                 self.cx.push(
                     path,
                     codes::IDENTIFIED_BY_EMAIL,
-                    format!("the person is identified by an email address; the contract identifies people by `{name}`"),
+                    format!(
+                        "the person is identified by an email address ({}); the contract identifies people by `{name}`",
+                        Quoted(s)
+                    ),
                     Some(format!("send `{name}` as the identifier and email as an attribute")),
                 );
                 return;
@@ -166,6 +169,8 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
 
     fn map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let (mut id, mut email, mut phone, mut cio, mut n) = (false, false, false, false, 0);
+        // What was sent as email and phone, for the message.
+        let (mut sent_email, mut sent_phone) = (String::new(), String::new());
         let (prefix, field) = (self.prefix, self.field);
         while let Some(key) = map.next_key_seed(Shaped(StrSeed))? {
             let key = key.unwrap_or_default();
@@ -182,10 +187,15 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                     }))?;
                 }
                 "email" | "phone" | "cio_id" => {
-                    map.next_value::<IgnoredAny>()?;
+                    // Kept to be shown: the message names the offending value.
+                    let value: serde_json::Value = map.next_value()?;
+                    let shown = match value.as_str() {
+                        Some(s) => Quoted(s).to_string(),
+                        None => Quoted(&value.to_string()).to_string(),
+                    };
                     match &*key {
-                        "email" => email = true,
-                        "phone" => phone = true,
+                        "email" => (email, sent_email) = (true, shown),
+                        "phone" => (phone, sent_phone) = (true, shown),
                         _ => cio = true,
                     }
                 }
@@ -209,7 +219,7 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                 (
                     codes::IDENTIFIED_BY_EMAIL,
                     format!(
-                        "the person is identified by email; the contract identifies people by `{name}`"
+                        "the person is identified by email {sent_email}; the contract identifies people by `{name}`"
                     ),
                     Some(format!(
                         "send {field} {{\"id\": <{name}>}} and email as an attribute"
@@ -219,7 +229,7 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                 (
                     codes::IDENTIFIED_BY_PHONE,
                     format!(
-                        "the person is identified by phone; the contract identifies people by `{name}`"
+                        "the person is identified by phone {sent_phone}; the contract identifies people by `{name}`"
                     ),
                     Some(format!(
                         "send {field} {{\"id\": <{name}>}} and phone as an attribute"
