@@ -19,7 +19,7 @@ impl Worker<'_> {
                     path,
                     codes::IDENTIFIED_BY_EMAIL,
                     format!(
-                        "the person is identified by an email address ({}); the contract identifies people by `{name}`",
+                        "the contract identifies people by `{name}`, but the path names the person by an email address, {}",
                         Quoted(s)
                     ),
                     Some(format!("send `{name}` as the identifier and email as an attribute")),
@@ -219,7 +219,7 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                 (
                     codes::IDENTIFIED_BY_EMAIL,
                     format!(
-                        "the person is identified by email {sent_email}; the contract identifies people by `{name}`"
+                        "the contract identifies people by `{name}`, but the person is identified by email {sent_email}"
                     ),
                     Some(format!(
                         "send {field} {{\"id\": <{name}>}} and email as an attribute"
@@ -229,7 +229,7 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                 (
                     codes::IDENTIFIED_BY_PHONE,
                     format!(
-                        "the person is identified by phone {sent_phone}; the contract identifies people by `{name}`"
+                        "the contract identifies people by `{name}`, but the person is identified by phone {sent_phone}"
                     ),
                     Some(format!(
                         "send {field} {{\"id\": <{name}>}} and phone as an attribute"
