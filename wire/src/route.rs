@@ -462,7 +462,7 @@ pub fn nearest(path: &str) -> Option<&'static Route> {
         let mut misses = t
             .iter()
             .zip(&segs)
-            .filter(|(t, s)| !(t.starts_with('{') && !s.is_empty()) && t != s);
+            .filter(|(t, s)| (s.is_empty() || !t.starts_with('{')) && t != s);
         let (want, got) = match (misses.next(), misses.next()) {
             // The path is a route: nothing to suggest.
             (None, _) => return None,

@@ -31,10 +31,13 @@ pub struct KeyUse {
     pub valid: bool,
 }
 
+/// (event, key) → where it was first used: (line, batch index, event id hash).
+type FirstUses = HashMap<(Box<str>, String), (u64, Option<u32>, Option<u64>)>;
+
 /// The first use of every key seen so far.
 #[derive(Default)]
 pub(crate) struct Duplicates {
-    first: HashMap<(Box<str>, String), (u64, Option<u32>, Option<u64>)>,
+    first: FirstUses,
 }
 
 impl Duplicates {

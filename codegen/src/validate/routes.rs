@@ -127,8 +127,7 @@ pub(super) fn track_type(
         Some((_, Some(view))) => TrackType::View(view),
         Some((other, None)) => {
             let names = EventType::ALL.map(EventType::as_str);
-            let hint =
-                did_you_mean(other, names.into_iter()).map(|m| format!("did you mean `{m}`?"));
+            let hint = did_you_mean(other, names).map(|m| format!("did you mean `{m}`?"));
             cx.found.drain(data_found);
             cx.push(
                 "body.type".into(),

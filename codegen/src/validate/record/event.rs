@@ -4,6 +4,7 @@ use serde::de::{IgnoredAny, MapAccess};
 use serde_json::value::RawValue;
 
 use super::super::compile::{EventCheck, Node};
+use super::super::promises::KeyUse;
 use super::bounds;
 use super::{NodeId, NodeSeed, Path, Worker, codes, did_you_mean, limits, with_raw};
 
@@ -128,7 +129,16 @@ impl Worker<'_> {
                     _ => None,
                 };
                 let path = path.unwrap_or_default().into_boxed_str();
-                self.key_use = Some((name.into(), key, captured.revenue, path, env.id));
+                self.key_use = Some(KeyUse {
+                    line: 0,
+                    index: None,
+                    event: name.into(),
+                    path,
+                    key,
+                    id: env.id,
+                    revenue: captured.revenue,
+                    valid: true,
+                });
             }
         }
         if ev.backfill_forbidden

@@ -74,8 +74,9 @@ pub(crate) struct Worker<'v> {
     received_at: Option<i64>,
     /// The last envelope event `id` read, hashed (taken by the operation that read it).
     pub(super) event_id: Option<u64>,
-    /// The current record's idempotency key: (event, key, revenue, key path, id hash).
-    pub(super) key_use: Option<(Box<str>, String, Option<f64>, Box<str>, Option<u64>)>,
+    /// The current record's idempotency key (its line, index and validity are set when
+    /// the record closes).
+    pub(super) key_use: Option<super::promises::KeyUse>,
     /// The idempotency keys of this chunk's valid and invalid records, in order.
     pub keys: Vec<super::promises::KeyUse>,
 }

@@ -133,23 +133,19 @@ impl Worker<'_> {
                     continue;
                 };
                 valid &= !level.is_error();
-                self.report(index, event, f.path, f.code, level, f.message, f.hint);
+                self.report(index, event, f.path, (f.code, level), f.message, f.hint);
             }
             self.spare = found;
             if !valid {
                 self.invalid += 1;
             }
         }
-        if let Some((event, key, revenue, path, id)) = self.key_use.take() {
+        if let Some(u) = self.key_use.take() {
             self.keys.push(KeyUse {
                 line: self.line_no,
                 index,
-                event,
-                path,
-                key,
-                id,
-                revenue,
                 valid,
+                ..u
             });
         }
     }
@@ -161,8 +157,7 @@ impl Worker<'_> {
         index: Option<u32>,
         event: Option<&str>,
         mut path: String,
-        code: TrafficRule,
-        level: ViolationLevel,
+        (code, level): (TrafficRule, ViolationLevel),
         mut message: String,
         mut hint: Option<String>,
     ) {

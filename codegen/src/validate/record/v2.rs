@@ -182,8 +182,7 @@ impl Worker<'_> {
             None,
             None,
             path.to_owned(),
-            codes::BATCH_TOO_LARGE,
-            ViolationLevel::Error,
+            (codes::BATCH_TOO_LARGE, ViolationLevel::Error),
             format!(
                 "batch is {len} bytes; Customer.io accepts at most {} per batch (every operation in it is refused)",
                 limits::BATCH_BYTES
