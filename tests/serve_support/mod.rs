@@ -1,0 +1,251 @@
+//! Running `trackc serve` for the tests: start it on port 0, read the port from its first
+//! line, talk HTTP/1.1 to it over a plain socket (one request per connection), and kill it
+//! when the test ends.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+pub const CONTRACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/contract");
+
+/// A running `trackc serve`, killed on drop.
+pub struct Server {
+    pub child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    /// The first line on stdout.
+    pub first_line: String,
+    pub stdout: BufReader<ChildStdout>,
+}
+
+impl Server {
+    /// `trackc serve CONTRACT --listen 127.0.0.1:0 ARGS`.
+    pub fn start(args: &[&str]) -> Server {
+        Server::start_with(args, &[])
+    }
+
+    pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackc"));
+        cmd.args(["serve", CONTRACT, "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("TRACKC_SITE_ID")
+            .env_remove("TRACKC_API_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("trackc runs");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first_line = String::new();
+        stdout.read_line(&mut first_line).expect("first line");
+        let first_line = first_line.trim_end().to_owned();
+        let addr = first_line
+            .strip_prefix("listening on http://")
+            .or_else(|| first_line.strip_prefix("listening on https://"))
+            .unwrap_or_else(|| {
+                let mut err = String::new();
+                let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut err));
+                panic!("first line {first_line:?}; stderr: {err}")
+            })
+            .to_owned();
+        Server {
+            child,
+            addr,
+            first_line,
+            stdout,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        request(&self.addr, "GET", path, &[], b"")
+    }
+
+    pub fn post(&self, path: &str, body: &str) -> Reply {
+        request(&self.addr, "POST", path, &[], body.as_bytes())
+    }
+
+    pub fn put(&self, path: &str, body: &str) -> Reply {
+        request(&self.addr, "PUT", path, &[], body.as_bytes())
+    }
+
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        request(&self.addr, method, path, headers, body)
+    }
+
+    pub fn summary(&self) -> serde_json::Value {
+        self.get("/_trackc/summary").json()
+    }
+
+    /// The NDJSON lines of `/_trackc/requests?QUERY`.
+    pub fn requests(&self, query: &str) -> Vec<serde_json::Value> {
+        let r = self.get(&format!("/_trackc/requests?{query}"));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect()
+    }
+
+    /// Stop it (SIGTERM) and wait: the exit code.
+    pub fn stop(mut self) -> Option<i32> {
+        // SAFETY: plain kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        for _ in 0..100 {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {} {}", self.status, self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One request on a new connection (`Connection: close`), the whole answer read.
+pub fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).expect("write head");
+    // The server may answer (413) before reading all of a large body.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    parse(&raw)
+}
+
+fn parse(raw: &[u8]) -> Reply {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].strip_prefix("\r\n").unwrap_or(&rest[n..]);
+    }
+    out
+}
+
+/// `Authorization: Basic` for `user:password`.
+pub fn basic(user: &str, password: &str) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let input = format!("{user}:{password}");
+    let mut out = String::from("Basic ");
+    for c in input.as_bytes().chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The example contract's valid order, as a v2 operation.
+pub fn order(order_id: &str) -> String {
+    format!(
+        r#"{{"type":"person","identifiers":{{"id":"cus_8f2k1m0q"}},"action":"event","name":"order_completed","timestamp":1717430400,"attributes":{{"order_id":"{order_id}","revenue":64.8,"currency":"USD","items":[{{"sku":"SKN-SERUM-30ML","product_name":"Daily Vitamin C Serum","quantity":1,"unit_price":32.4,"category":"skincare"}}],"is_first_order":true}}}}"#
+    )
+}
+
+/// An order breaking the contract: a lowercase currency (`enum`).
+pub fn bad_order(order_id: &str) -> String {
+    order(order_id).replace("\"USD\"", "\"usd\"")
+}
+
+/// A folder removed at drop.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
