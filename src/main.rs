@@ -90,8 +90,14 @@ enum Command {
         /// stdin; gunzipped when the name ends in `.gz`).
         #[arg(num_args = 1..=2, required = true, value_name = "[DIR] FILE")]
         paths: Vec<PathBuf>,
+        /// human, json, markdown (a pull-request comment), junit (JUnit XML for test
+        /// reports) or sarif (SARIF 2.1.0 for code scanning).
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: cmd::validate::ReportFormat,
+        /// What FILE holds: trackc's NDJSON lines, a HAR file, or a mitmproxy flow dump.
+        /// `auto`: `*.har` is HAR; otherwise the first line tells a dump from NDJSON.
+        #[arg(long, value_enum, default_value_t)]
+        input: cmd::validate::Input,
         #[arg(long, value_enum, default_value_t)]
         color: Color,
         /// Worker threads (0: every core; at most 256, and never more than chunks of
@@ -226,17 +232,21 @@ fn main() -> ExitCode {
         Command::Validate {
             paths,
             format,
+            input,
             color,
             jobs,
             max_violations,
         } => cmd::validate::run(cmd::validate::Args {
             paths: &paths,
             format,
+            input,
             color,
             jobs: jobs.into(),
             max_violations: max_violations.into(),
         }),
-        Command::Explain { id, format } => cmd::explain::run(id.as_deref(), format),
+        Command::Explain { id, format } => {
+            cmd::explain::run(cmd::explain::Scope::All, id.as_deref(), format)
+        }
         Command::Schema { format } => cmd::schema::run(format),
         Command::Serve(a) => cmd::serve::run(cmd::serve::Args {
             dir: &a.dir,
@@ -258,9 +268,11 @@ fn main() -> ExitCode {
             color,
             explain,
         } => match (explain, old, new) {
-            (Some(id), _, _) => {
-                cmd::diff::explain(Some(id.as_str()).filter(|s| !s.is_empty()), format)
-            }
+            (Some(id), _, _) => cmd::explain::run(
+                cmd::explain::Scope::Diff,
+                Some(id.as_str()).filter(|s| !s.is_empty()),
+                format,
+            ),
             (None, Some(old), Some(new)) => cmd::diff::run(&old, &new, format, color),
             _ => cmd::usage_error(format, "`trackc diff` takes OLD and NEW"),
         },

@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 use trackc_codegen::ast::LintLevel;
-use trackc_codegen::rules::RULES;
+use trackc_codegen::rules::{AnyRule, Family};
 
 fn trackc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_trackc"))
@@ -13,34 +13,41 @@ fn trackc(args: &[&str]) -> Output {
         .expect("run trackc")
 }
 
+fn level(l: LintLevel) -> &'static str {
+    match l {
+        LintLevel::Allow => "allow",
+        LintLevel::Warn => "warn",
+        LintLevel::Deny => "deny",
+    }
+}
+
 #[test]
 fn every_rule_explains() {
-    for r in RULES {
-        let out = trackc(&["explain", r.id]);
+    for r in AnyRule::all() {
+        let out = trackc(&["explain", r.id()]);
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "explain {}", r.id);
-        assert!(stdout.starts_with(r.id), "{stdout}");
-        let level = match r.default {
-            LintLevel::Allow => "allow",
-            LintLevel::Warn => "warn",
-            LintLevel::Deny => "deny",
+        assert_eq!(out.status.code(), Some(0), "explain {}", r.id());
+        assert!(stdout.starts_with(r.id()), "{stdout}");
+        assert!(stdout.contains(r.summary()), "{}", r.id());
+        assert!(stdout.contains(r.explanation()), "{}", r.id());
+        let class = match r {
+            AnyRule::Check(c) => c.class(),
+            AnyRule::Traffic(t) => t.class(),
+            AnyRule::Diff(d) => {
+                let needs = format!("needs a {} bump", d.class().bump.as_str());
+                assert!(stdout.contains(&needs), "{stdout}");
+                continue;
+            }
         };
         assert!(
-            stdout.contains(&format!("({level} by default")),
+            stdout.contains(&format!("{} by default", level(class.default))),
             "{}: {stdout}",
-            r.id
-        );
-        assert!(stdout.contains(r.summary), "{}", r.id);
-        assert!(stdout.contains(r.explanation), "{}", r.id);
-        assert!(
-            !r.explanation.trim().is_empty() && !r.summary.trim().is_empty(),
-            "{} has no explanation",
-            r.id
+            r.id()
         );
         // Overridable rules show how to override them; the others say they cannot be.
-        if r.overridable {
+        if class.overridable {
             assert!(
-                stdout.contains(&format!("lints:\n      {}: allow", r.id)),
+                stdout.contains(&format!("lints:\n      {}: allow", r.id())),
                 "{stdout}"
             );
         } else {
@@ -51,15 +58,29 @@ fn every_rule_explains() {
 
 #[test]
 fn every_rule_explains_as_json() {
-    for r in RULES {
-        let out = trackc(&["explain", r.id, "--format", "json"]);
+    for r in AnyRule::all() {
+        let out = trackc(&["explain", r.id(), "--format", "json"]);
         assert_eq!(out.status.code(), Some(0));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-        let rules = v["rules"].as_array().expect("rules");
-        assert_eq!(rules.len(), 1);
-        assert_eq!(rules[0]["id"], r.id);
-        assert_eq!(rules[0]["explanation"], r.explanation);
-        assert_eq!(rules[0]["overridable"], r.overridable);
+        // One list per family, the rule in its own.
+        let key = match r.family() {
+            Family::Check => "rules",
+            Family::Diff => "diff_rules",
+            Family::Traffic => "traffic_rules",
+        };
+        for list in ["rules", "diff_rules", "traffic_rules"] {
+            let n = v[list].as_array().expect(list).len();
+            assert_eq!(n, usize::from(list == key), "{}: {v}", r.id());
+        }
+        let rule = &v[key][0];
+        assert_eq!(rule["id"], r.id());
+        assert_eq!(rule["summary"], r.summary());
+        assert_eq!(rule["explanation"], r.explanation());
+        match r {
+            AnyRule::Check(c) => assert_eq!(rule["overridable"], c.class().overridable),
+            AnyRule::Traffic(t) => assert_eq!(rule["default"], level(t.class().default)),
+            AnyRule::Diff(d) => assert_eq!(rule["bump"], d.class().bump.as_str()),
+        }
     }
 }
 
@@ -68,32 +89,17 @@ fn explain_without_an_id_lists_every_rule() {
     let out = trackc(&["explain"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    // Two sections (checker rules, then diff rules), each a heading, a blank line and one
-    // rule a line.
+    // A section per family (checker, diff, traffic rules), each a heading, a blank line
+    // and one rule a line.
     let listed: Vec<&str> = stdout
         .lines()
         .filter(|l| !l.is_empty() && !l.ends_with(':'))
         .map(|l| l.split_whitespace().next().unwrap_or_default())
         .collect();
-    let ids: Vec<&str> = RULES
-        .iter()
-        .map(|r| r.id)
-        .chain(trackc_codegen::diff::rules::DIFF_RULES.iter().map(|r| r.id))
-        .collect();
+    let ids: Vec<&str> = AnyRule::all().map(AnyRule::id).collect();
     assert_eq!(listed, ids);
-}
-
-#[test]
-fn diff_rules_explain_too() {
-    for r in trackc_codegen::diff::rules::DIFF_RULES {
-        let out = trackc(&["explain", r.id]);
-        assert_eq!(out.status.code(), Some(0), "{}", r.id);
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains(r.explanation),
-            "{}",
-            r.id
-        );
-    }
+    let headings = stdout.lines().filter(|l| l.ends_with(':')).count();
+    assert_eq!(headings, Family::ALL.len(), "{stdout}");
 }
 
 #[test]

@@ -5,6 +5,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+/// HAR files, mitmproxy dumps and the CI report formats (one test binary with this one).
+#[path = "validate/captures.rs"]
+mod captures;
+
 const TRAFFIC: &str = "tests/fixtures/validate/traffic.ndjson";
 const VALID: &str = "tests/fixtures/validate/valid.ndjson";
 

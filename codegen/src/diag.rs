@@ -1,5 +1,6 @@
 //! Diagnostics: what the checker says, where, and how to fix it.
 
+use crate::rules::CheckRule;
 use crate::source::{FileId, SourceMap, Span};
 
 /// How bad a diagnostic is, after `lints:` overrides.
@@ -29,8 +30,8 @@ pub struct Label {
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// The stable rule id (`trackc explain ID`).
-    pub code: &'static str,
+    /// The rule (its id is the stable `code`: `trackc explain ID`).
+    pub code: CheckRule,
     pub message: String,
     /// The offending token.
     pub primary: Label,
@@ -41,7 +42,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(code: CheckRule, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -79,9 +80,9 @@ impl Diagnostic {
         self
     }
 
-    /// Sort key: file, position, then code, so output is stable.
+    /// Sort key: file, position, then code (by id), so output is stable.
     fn key(&self) -> (Span, &'static str, &str) {
-        (self.primary.span, self.code, &self.message)
+        (self.primary.span, self.code.id(), &self.message)
     }
 }
 
@@ -125,7 +126,7 @@ pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
         let mut report = vec![
             level
                 .primary_title(diag.message.as_str())
-                .id(diag.code)
+                .id(diag.code.id())
                 .element(annotate_snippets::Origin::path(primary_file.name.as_str())),
         ];
         if let Some(help) = &diag.help {
@@ -187,7 +188,7 @@ pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
     }
     let mut group = level
         .primary_title(diag.message.as_str())
-        .id(diag.code)
+        .id(diag.code.id())
         .element(primary);
     for s in other_files {
         group = group.element(s);
@@ -249,7 +250,7 @@ pub fn to_json(sources: &SourceMap, diags: &[Diagnostic]) -> serde_json::Value {
                 .collect();
             let mut v = serde_json::json!({
                 "severity": d.severity.as_str(),
-                "code": d.code,
+                "code": d.code.id(),
                 "message": d.message,
                 "file": file,
                 "line": line,

@@ -19,7 +19,7 @@ pub struct Ir {
     pub segments: Vec<Segment>,
     pub workflows: Vec<Workflow>,
     /// Rule levels set by `lints:`.
-    pub lints: BTreeMap<String, LintLevel>,
+    pub lints: BTreeMap<crate::rules::CheckRule, LintLevel>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -259,7 +259,7 @@ impl Filter {
 }
 
 /// An operator and its operand (checked against the compared type).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     Equals(serde_json::Value),
     NotEquals(serde_json::Value),

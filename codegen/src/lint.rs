@@ -7,7 +7,7 @@ use crate::ast::LintLevel;
 use crate::diag::{Diagnostic, Severity};
 use crate::ir::*;
 use crate::naming;
-use crate::rules;
+use crate::rules::CheckRule;
 
 /// Customer.io's documented Track API limits.
 pub mod limits {
@@ -30,13 +30,12 @@ pub fn lint(ir: &Ir, diags: &mut Vec<Diagnostic>) {
 
 /// Set each diagnostic's severity from its rule's level (default or `lints:`), and drop
 /// those set to `allow`.
-pub fn apply_levels(diags: &mut Vec<Diagnostic>, overrides: &BTreeMap<String, LintLevel>) {
+pub fn apply_levels(diags: &mut Vec<Diagnostic>, overrides: &BTreeMap<CheckRule, LintLevel>) {
     diags.retain_mut(|d| {
-        let rule = rules::get(d.code);
-        let default = rule.map_or(LintLevel::Deny, |r| r.default);
-        let level = match rule {
-            Some(r) if r.overridable => overrides.get(r.id).copied().unwrap_or(default),
-            _ => default,
+        let class = d.code.class();
+        let level = match overrides.get(&d.code) {
+            Some(&level) if class.overridable => level,
+            _ => class.default,
         };
         d.severity = match level {
             LintLevel::Allow => return false,
@@ -54,7 +53,7 @@ fn naming_convention(ir: &Ir, diags: &mut Vec<Diagnostic>) {
             let fixed = naming::unraw(&fixed).trim_start_matches('_').to_owned();
             diags.push(
                 Diagnostic::new(
-                    "naming-convention",
+                    CheckRule::NamingConvention,
                     span,
                     format!("{what} `{name}` is not snake_case"),
                 )
@@ -88,7 +87,7 @@ fn naming_convention(ir: &Ir, diags: &mut Vec<Diagnostic>) {
         if t.origin == TypeOrigin::Named && !naming::is_pascal_case(&t.name) {
             pascal.push(
                 Diagnostic::new(
-                    "naming-convention",
+                    CheckRule::NamingConvention,
                     t.span,
                     format!("type `{}` is not PascalCase", t.name),
                 )
@@ -117,7 +116,7 @@ fn identity(ir: &Ir, diags: &mut Vec<Diagnostic>) {
         });
     let format_contact = matches!(ir.underlying(&ir.identity.id_type), Ty::String(s) if matches!(s.format, Some(StringFormat::Email | StringFormat::E164)));
     if contact_attr.is_some() || looks_contact || format_contact {
-        let mut d = Diagnostic::new("identity-is-contact", ir.identity.span, format!("the identity `{id}` is an email or phone number"))
+        let mut d = Diagnostic::new(CheckRule::IdentityIsContact, ir.identity.span, format!("the identity `{id}` is an email or phone number"))
             .label("people are identified by a stable internal id")
             .help("identify by `customer_id` (or your own stable id) and send email and phone as attributes");
         if let Some(a) = contact_attr {
@@ -137,7 +136,7 @@ fn events(ir: &Ir, diags: &mut Vec<Diagnostic>) {
         if e.name.len() > limits::EVENT_NAME_BYTES {
             diags.push(
                 Diagnostic::new(
-                    "customerio-limit",
+                    CheckRule::CustomerioLimit,
                     e.span,
                     format!(
                         "event name is {} bytes; Customer.io allows {}",
@@ -154,7 +153,7 @@ fn events(ir: &Ir, diags: &mut Vec<Diagnostic>) {
         {
             diags.push(
                 Diagnostic::new(
-                    "revenue-without-idempotency-key",
+                    CheckRule::RevenueWithoutIdempotencyKey,
                     e.span,
                     format!(
                         "event `{}` carries revenue but has no `idempotency_key`",
@@ -185,7 +184,7 @@ fn events(ir: &Ir, diags: &mut Vec<Diagnostic>) {
             if !has_items {
                 diags.push(
                     Diagnostic::new(
-                        "missing-items",
+                        CheckRule::MissingItems,
                         e.span,
                         format!("cart/order event `{}` has no array of items", e.name),
                     )
@@ -210,7 +209,7 @@ fn pii(ir: &Ir, props: &[Property], diags: &mut Vec<Diagnostic>) {
         if (contact_format || contact_name) && !p.pii {
             diags.push(
                 Diagnostic::new(
-                    "pii-unmarked",
+                    CheckRule::PiiUnmarked,
                     p.span,
                     format!("`{}` holds contact data but is not marked `pii`", p.name),
                 )
@@ -235,7 +234,7 @@ fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
                 });
             diags.push(
                 Diagnostic::new(
-                    "revenue-workflow-without-exit",
+                    CheckRule::RevenueWorkflowWithoutExit,
                     w.span,
                     format!("revenue workflow `{}` has no exit condition", w.name),
                 )
@@ -273,7 +272,7 @@ fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
                 };
                 diags.push(
                     Diagnostic::new(
-                        "channel-without-consent",
+                        CheckRule::ChannelWithoutConsent,
                         w.span,
                         format!(
                             "workflow `{}` sends {} without requiring {} consent",
@@ -292,7 +291,7 @@ fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
             if e.backfill == BackfillPolicy::Allowed {
                 diags.push(
                     Diagnostic::new(
-                        "backfill-trigger",
+                        CheckRule::BackfillTrigger,
                         w.span,
                         format!(
                             "workflow `{}` is triggered by `{}`, which may be backfilled",
@@ -310,7 +309,7 @@ fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
             if let Some(dep) = &e.deprecated {
                 diags.push(
                     Diagnostic::new(
-                        "deprecated-reference",
+                        CheckRule::DeprecatedReference,
                         w.span,
                         format!(
                             "workflow `{}` is triggered by deprecated event `{}`",
@@ -330,7 +329,7 @@ fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
                 if let Some(dep) = &e.deprecated {
                     diags.push(
                         Diagnostic::new(
-                            "deprecated-reference",
+                            CheckRule::DeprecatedReference,
                             *span,
                             format!("segment `{}` reads deprecated event `{}`", s.name, e.name),
                         )
@@ -365,7 +364,7 @@ fn attributes(ir: &Ir, diags: &mut Vec<Diagnostic>) {
         let a = &ir.attributes[limits::ATTRIBUTES_PER_CALL];
         diags.push(
             Diagnostic::new(
-                "customerio-limit",
+                CheckRule::CustomerioLimit,
                 a.span,
                 format!(
                     "{} attributes; Customer.io takes at most {} in one identify call",
@@ -381,7 +380,7 @@ fn attributes(ir: &Ir, diags: &mut Vec<Diagnostic>) {
         if a.name.len() > limits::ATTRIBUTE_NAME_BYTES {
             diags.push(
                 Diagnostic::new(
-                    "customerio-limit",
+                    CheckRule::CustomerioLimit,
                     a.span,
                     format!(
                         "attribute name is {} bytes; Customer.io allows {}",
@@ -401,7 +400,7 @@ fn attributes(ir: &Ir, diags: &mut Vec<Diagnostic>) {
         if !scalar {
             diags.push(
                 Diagnostic::new(
-                    "non-scalar-attribute",
+                    CheckRule::NonScalarAttribute,
                     a.ty_span,
                     format!("attribute `{}` is {}", a.name, ir.describe(&a.ty)),
                 )
@@ -412,7 +411,7 @@ fn attributes(ir: &Ir, diags: &mut Vec<Diagnostic>) {
         if a.consent.is_some() && !matches!(under, Ty::Boolean) {
             diags.push(
                 Diagnostic::new(
-                    "consent-not-boolean",
+                    CheckRule::ConsentNotBoolean,
                     a.ty_span,
                     format!(
                         "consent attribute `{}` is {}, not boolean",
@@ -443,7 +442,7 @@ fn inconsistent_properties(ir: &Ir, diags: &mut Vec<Diagnostic>) {
                     if a != b && shape(&fp.ty) != shape(&p.ty) {
                         diags.push(
                             Diagnostic::new(
-                                "inconsistent-property",
+                                CheckRule::InconsistentProperty,
                                 p.ty_span,
                                 format!(
                                     "`{}` is {b} in `{}` but {a} in `{}`",
@@ -524,7 +523,7 @@ fn duplicate_inline_enums(ir: &Ir, diags: &mut Vec<Diagnostic>) {
             places.push(format!("{} more", group.len() - NAMED));
         }
         let mut d = Diagnostic::new(
-            "duplicate-inline-enum",
+            CheckRule::DuplicateInlineEnum,
             first.span,
             format!(
                 "the same inline enum ({} value{}) is written in {} places: {}",
@@ -574,7 +573,7 @@ fn examples(ir: &Ir, diags: &mut Vec<Diagnostic>) {
                 if !fits(ir, &p.ty, ex) {
                     diags.push(
                         Diagnostic::new(
-                            "invalid-example",
+                            CheckRule::InvalidExample,
                             p.span,
                             format!("example {ex} of `{}` is not {}", p.name, ir.describe(&p.ty)),
                         )
@@ -618,7 +617,7 @@ fn unused_segments(ir: &Ir, diags: &mut Vec<Diagnostic>) {
     for (s, u) in ir.segments.iter().zip(used) {
         if !u {
             diags.push(
-                Diagnostic::new("unused-segment", s.span, format!("segment `{}` is not used by any workflow or segment", s.name))
+                Diagnostic::new(CheckRule::UnusedSegment, s.span, format!("segment `{}` is not used by any workflow or segment", s.name))
                     .label("unused")
                     .help("use it as an audience, trigger or condition, or remove it; `lints: { unused-segment: allow }` if it is used in Customer.io directly"),
             );

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ast::*;
 use crate::diag::{Diagnostic, HintBudget, did_you_mean_help_within};
+use crate::rules::CheckRule;
 use crate::source::{FileId, Refusal, SourceFile, SourceMap, Sp, Span};
 use crate::yaml::budget::MAX_FILE_BYTES;
 use crate::yaml::{self, Node};
@@ -316,7 +317,7 @@ fn refused(id: FileId, why: &Refusal) -> Diagnostic {
             "trackc reads only regular files inside the contract folder: remove it or rename it to something other than `.yaml`".to_owned(),
         ),
     };
-    Diagnostic::new("yaml-syntax", Span::file_start(id), msg).help(help)
+    Diagnostic::new(CheckRule::YamlSyntax, Span::file_start(id), msg).help(help)
 }
 
 fn display_name(p: &Path) -> String {
@@ -336,7 +337,7 @@ pub fn load(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Contract {
         match yaml::parse(id, file) {
             Err(d) => diags.push(d),
             Ok(None) => diags.push(
-                Diagnostic::new("yaml-syntax", Span::file_start(id), "file is empty")
+                Diagnostic::new(CheckRule::YamlSyntax, Span::file_start(id), "file is empty")
                     .label("no YAML document here")
                     .help("add a section (`events:`, `segments:`, ...) or remove the file"),
             ),
@@ -421,7 +422,8 @@ const TYPEDEF_KEYS: &[&str] = &["description", "deprecated"];
 
 impl Reader<'_> {
     fn err(&mut self, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
-        self.diags.push(Diagnostic::new("invalid-value", span, msg));
+        self.diags
+            .push(Diagnostic::new(CheckRule::InvalidValue, span, msg));
         self.diags.last_mut().expect("just pushed")
     }
 
@@ -459,7 +461,7 @@ impl Reader<'_> {
                 continue;
             }
             let mut d = Diagnostic::new(
-                "unknown-key",
+                CheckRule::UnknownKey,
                 k.span,
                 format!("unknown key `{}` in {context}", k.value),
             )
@@ -629,7 +631,7 @@ impl Reader<'_> {
                 if let Some(prev) = slot {
                     self.diags.push(
                         Diagnostic::new(
-                            "duplicate-definition",
+                            CheckRule::DuplicateDefinition,
                             k.span,
                             format!("`{key}` is set twice"),
                         )
@@ -647,7 +649,7 @@ impl Reader<'_> {
             if let Some(prev) = &c.identity {
                 self.diags.push(
                     Diagnostic::new(
-                        "duplicate-definition",
+                        CheckRule::DuplicateDefinition,
                         k.span,
                         "`identity` is defined twice",
                     )
@@ -848,8 +850,12 @@ impl Reader<'_> {
     ) -> Option<Sp<TypeExpr>> {
         let span = m.span;
         let Some((tk, tv)) = m.take("type") else {
-            let mut d = Diagnostic::new("invalid-value", span, format!("{context} needs a `type`"))
-                .label("no `type` key in this map");
+            let mut d = Diagnostic::new(
+                CheckRule::InvalidValue,
+                span,
+                format!("{context} needs a `type`"),
+            )
+            .label("no `type` key in this map");
             d = if m.has("properties") {
                 d.help("add `type: object`")
             } else if m.has("values") {
@@ -1179,7 +1185,7 @@ impl Reader<'_> {
                 let i = *i;
                 self.diags.push(
                     Diagnostic::new(
-                        "invalid-duration",
+                        CheckRule::InvalidDuration,
                         span,
                         format!("duration `{i}` has no unit"),
                     )
@@ -1194,7 +1200,7 @@ impl Reader<'_> {
                 let raw = self.raw(span).to_owned();
                 self.diags.push(
                     Diagnostic::new(
-                        "invalid-duration",
+                        CheckRule::InvalidDuration,
                         span,
                         format!("`{raw}` is not a duration"),
                     )
@@ -1228,7 +1234,7 @@ impl Reader<'_> {
             _ => {
                 self.diags.push(
                     Diagnostic::new(
-                        "invalid-duration",
+                        CheckRule::InvalidDuration,
                         span,
                         format!("`{text}` is not a duration"),
                     )
@@ -1390,7 +1396,7 @@ impl Reader<'_> {
             }
             [] => {
                 let d = Diagnostic::new(
-                    "invalid-value",
+                    CheckRule::InvalidValue,
                     span,
                     "a condition needs `event:`, `attribute:` or `segment:`",
                 );

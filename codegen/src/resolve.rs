@@ -9,6 +9,7 @@ use crate::ast::{self, Named, TypeExpr};
 use crate::diag::{Diagnostic, HintBudget, did_you_mean_help_within};
 use crate::ir::*;
 use crate::naming;
+use crate::rules::{AnyRule, CheckRule};
 use crate::source::{Sp, Span};
 use crate::yaml::Node;
 
@@ -55,7 +56,7 @@ fn unique_sorted<'c, T>(
         if let Some(first) = seen.get(e.0.value.as_str()) {
             diags.push(
                 Diagnostic::new(
-                    "duplicate-definition",
+                    CheckRule::DuplicateDefinition,
                     e.0.span,
                     format!("{what} `{}` is defined twice", e.0.value),
                 )
@@ -110,7 +111,7 @@ impl Resolver<'_> {
                 None => {
                     self.push(
                         Diagnostic::new(
-                            "invalid-version",
+                            CheckRule::InvalidVersion,
                             v.span,
                             format!("`{}` is not a semver version", v.value),
                         )
@@ -221,14 +222,14 @@ impl Resolver<'_> {
     fn missing(&mut self, key: &str, help: &str) {
         // A file that did not parse may well hold the section: its `yaml-syntax` error is
         // the one to fix, and "missing" would be noise (or wrong).
-        if self.diags.iter().any(|d| d.code == "yaml-syntax") {
+        if self.diags.iter().any(|d| d.code == CheckRule::YamlSyntax) {
             return;
         }
         // Without a better place, point at the start of the first file.
         let span = Span::file_start(crate::source::FileId(0));
         self.push(
             Diagnostic::new(
-                "missing-section",
+                CheckRule::MissingSection,
                 span,
                 format!("the contract has no `{key}`"),
             )
@@ -254,7 +255,7 @@ impl Resolver<'_> {
                     _ => {
                         self.push(
                             Diagnostic::new(
-                                "invalid-value",
+                                CheckRule::InvalidValue,
                                 t.span,
                                 "`id_type` must be a string or an integer",
                             )
@@ -365,7 +366,7 @@ impl Resolver<'_> {
                     });
                     self.push(
                         Diagnostic::new(
-                            "unknown-type",
+                            CheckRule::UnknownType,
                             name.span,
                             format!("unknown type `{}`", name.value),
                         )
@@ -390,7 +391,7 @@ impl Resolver<'_> {
         {
             self.push(
                 Diagnostic::new(
-                    "invalid-bounds",
+                    CheckRule::InvalidBounds,
                     hi.span,
                     format!(
                         "`{hi_name}` {} is less than `{lo_name}` {}",
@@ -430,7 +431,7 @@ impl Resolver<'_> {
                 if let Some(first) = spellings.get(s.value.as_str()) {
                     self.push(
                         Diagnostic::new(
-                            "duplicate-definition",
+                            CheckRule::DuplicateDefinition,
                             s.span,
                             format!("`{}` appears twice in enum `{owner}`", s.value),
                         )
@@ -450,7 +451,7 @@ impl Resolver<'_> {
             if let Some((first, other)) = idents.get(&rust_name) {
                 self.push(
                     Diagnostic::new(
-                        "identifier-collision",
+                        CheckRule::IdentifierCollision,
                         v.value.span,
                         format!("enum values `{}` and `{other}` of `{owner}` both become the Rust variant `{rust_name}`", v.value.value),
                     )
@@ -521,7 +522,7 @@ impl Resolver<'_> {
         for p in props {
             if let Some(first) = seen.get(p.rust_name.as_str()) {
                 let d = Diagnostic::new(
-                    "identifier-collision",
+                    CheckRule::IdentifierCollision,
                     p.span,
                     format!(
                         "properties `{}` and `{}` of {owner} both become the Rust field `{}`",
@@ -556,7 +557,7 @@ impl Resolver<'_> {
             if rust == ATTRIBUTES_STRUCT {
                 self.push(
                     Diagnostic::new(
-                        "identifier-collision",
+                        CheckRule::IdentifierCollision,
                         span,
                         format!(
                             "{what} becomes `{rust}`, the name of the generated identify struct"
@@ -570,7 +571,7 @@ impl Resolver<'_> {
             if let Some((first, first_what)) = seen.get(&rust) {
                 self.push(
                     Diagnostic::new(
-                        "identifier-collision",
+                        CheckRule::IdentifierCollision,
                         span,
                         format!("{what} and {first_what} both become the Rust type `{rust}`"),
                     )
@@ -631,7 +632,7 @@ impl Resolver<'_> {
         for (from, to) in found {
             let (f, t) = (&self.types[from], &self.types[to]);
             let d = Diagnostic::new(
-                "type-cycle",
+                CheckRule::TypeCycle,
                 f.span,
                 format!(
                     "type `{}` contains `{}`, which contains it again",
@@ -671,7 +672,7 @@ impl Resolver<'_> {
                         };
                         self.push(
                             Diagnostic::new(
-                                "invalid-idempotency-key",
+                                CheckRule::InvalidIdempotencyKey,
                                 k.span,
                                 format!("idempotency key `{}` {why}", k.value),
                             )
@@ -694,7 +695,7 @@ impl Resolver<'_> {
                     });
                     self.push(
                         Diagnostic::new(
-                            "unknown-property",
+                            CheckRule::UnknownProperty,
                             k.span,
                             format!(
                                 "idempotency key `{}` is not a property of `{}`",
@@ -781,7 +782,7 @@ impl Resolver<'_> {
                     .unwrap_or_else(|| "declare it under `attributes:`".into());
                     self.push(
                         Diagnostic::new(
-                            "unknown-attribute",
+                            CheckRule::UnknownAttribute,
                             attribute.span,
                             format!("unknown attribute `{}`", attribute.value),
                         )
@@ -820,7 +821,7 @@ impl Resolver<'_> {
                 .unwrap_or_else(|| "declare it under `events:`".into());
                 self.push(
                     Diagnostic::new(
-                        "unknown-event",
+                        CheckRule::UnknownEvent,
                         name.span,
                         format!("unknown event `{}`", name.value),
                     )
@@ -844,7 +845,7 @@ impl Resolver<'_> {
                 .unwrap_or_else(|| "declare it under `segments:`".into());
                 self.push(
                     Diagnostic::new(
-                        "unknown-segment",
+                        CheckRule::UnknownSegment,
                         name.span,
                         format!("unknown segment `{}`", name.value),
                     )
@@ -953,9 +954,13 @@ impl Resolver<'_> {
                     }
                 });
         self.push(
-            Diagnostic::new("unknown-property", path.span, format!("`{part}` {why}"))
-                .label("in this path")
-                .help(help),
+            Diagnostic::new(
+                CheckRule::UnknownProperty,
+                path.span,
+                format!("`{part}` {why}"),
+            )
+            .label("in this path")
+            .help(help),
         );
         None
     }
@@ -967,7 +972,7 @@ impl Resolver<'_> {
         let mismatch = |r: &mut Self, why: String, help: &str| {
             r.push(
                 Diagnostic::new(
-                    "operator-type-mismatch",
+                    CheckRule::OperatorTypeMismatch,
                     op.span,
                     format!("`{}` {why}", op.value.name()),
                 )
@@ -1074,7 +1079,7 @@ impl Resolver<'_> {
         let under = self.underlying_local(ty).clone();
         let bad = |r: &mut Self, expected: String| {
             let d = Diagnostic::new(
-                "operator-type-mismatch",
+                CheckRule::OperatorTypeMismatch,
                 v.span,
                 format!("{} does not fit {what}", r.show(&v.value)),
             )
@@ -1106,7 +1111,7 @@ impl Resolver<'_> {
                 let enum_name = self.types[id.0 as usize].name.clone();
                 let d = if let Some(canon) = e.values.iter().find(|x| x.aliases.contains(&text)) {
                     Diagnostic::new(
-                        "invalid-enum-value",
+                        CheckRule::InvalidEnumValue,
                         v.span,
                         format!("`{text}` is an alias of `{}` in `{enum_name}`", canon.value),
                     )
@@ -1132,7 +1137,7 @@ impl Resolver<'_> {
                         )
                     });
                     Diagnostic::new(
-                        "invalid-enum-value",
+                        CheckRule::InvalidEnumValue,
                         v.span,
                         format!("`{text}` is not a value of `{enum_name}`"),
                     )
@@ -1194,7 +1199,7 @@ impl Resolver<'_> {
             if let Some((cycle, span)) = found {
                 let names: Vec<&str> = cycle.iter().map(|&i| segments[i].name.as_str()).collect();
                 let mut d = Diagnostic::new(
-                    "segment-cycle",
+                    CheckRule::SegmentCycle,
                     span,
                     format!(
                         "segments form a cycle: {} → {}",
@@ -1231,7 +1236,7 @@ impl Resolver<'_> {
         if w.trigger.is_none() {
             self.push(
                 Diagnostic::new(
-                    "invalid-value",
+                    CheckRule::InvalidValue,
                     name.span,
                     format!("workflow `{}` has no `trigger`", name.value),
                 )
@@ -1259,44 +1264,63 @@ impl Resolver<'_> {
         }
     }
 
-    fn lints(&mut self, c: &ast::Contract) -> BTreeMap<String, LintLevel> {
+    /// The `lints:` levels, by rule. An id is read from text here only: one that names no
+    /// check rule is a diagnostic, never a silent default.
+    fn lints(&mut self, c: &ast::Contract) -> BTreeMap<CheckRule, LintLevel> {
         let mut out = BTreeMap::new();
         for (id, level) in &c.lints {
-            match crate::rules::get(&id.value) {
-                None => {
+            let rule = match (CheckRule::from_id(&id.value), AnyRule::find(&id.value)) {
+                (Some(rule), _) => rule,
+                // Another command's rule: `lints:` would silently do nothing.
+                (None, Some(other)) => {
+                    self.push(
+                        Diagnostic::new(
+                            CheckRule::UnknownLint,
+                            id.span,
+                            format!(
+                                "`{}` is a `{}` rule, not a `trackc check` rule",
+                                id.value,
+                                other.family().command()
+                            ),
+                        )
+                        .label("not a check rule")
+                        .help("`lints:` sets the levels of `trackc check`'s rules (`trackc explain` lists them)"),
+                    );
+                    continue;
+                }
+                (None, None) => {
                     let help = did_you_mean_help_within(
                         &mut self.hints,
                         &id.value,
-                        crate::rules::RULES.iter().map(|r| r.id),
+                        CheckRule::ALL.iter().map(|r| r.id()),
                     )
                     .unwrap_or_else(|| "`trackc explain` lists every rule".into());
                     self.push(
                         Diagnostic::new(
-                            "unknown-lint",
+                            CheckRule::UnknownLint,
                             id.span,
                             format!("unknown rule `{}`", id.value),
                         )
                         .label("no such rule")
                         .help(help),
                     );
+                    continue;
                 }
-                Some(rule) if !rule.overridable && level.value != LintLevel::Deny => {
-                    self.push(
-                        Diagnostic::new(
-                            "unknown-lint",
-                            level.span,
-                            format!("rule `{}` cannot be lowered", rule.id),
-                        )
-                        .label("always an error")
-                        .help(format!(
-                            "`{}` guards the contract's meaning; fix the contract instead",
-                            rule.id
-                        )),
-                    );
-                }
-                Some(_) => {
-                    out.insert(id.value.clone(), level.value);
-                }
+            };
+            if !rule.class().overridable && level.value != LintLevel::Deny {
+                self.push(
+                    Diagnostic::new(
+                        CheckRule::UnknownLint,
+                        level.span,
+                        format!("rule `{rule}` cannot be lowered"),
+                    )
+                    .label("always an error")
+                    .help(format!(
+                        "`{rule}` guards the contract's meaning; fix the contract instead"
+                    )),
+                );
+            } else {
+                out.insert(rule, level.value);
             }
         }
         out
@@ -1316,8 +1340,9 @@ struct Scope<'a> {
 /// that JavaScript validators cannot compile.
 fn pattern_problem(p: &Sp<String>) -> Option<Diagnostic> {
     let anchored = format!("^(?:{})$", p.value);
-    let invalid =
-        |why: String| Diagnostic::new("invalid-pattern", p.span, why).label("does not compile");
+    let invalid = |why: String| {
+        Diagnostic::new(CheckRule::InvalidPattern, p.span, why).label("does not compile")
+    };
     if let Err(e) = regex::Regex::new(&anchored) {
         let msg = e.to_string();
         let last = msg.lines().last().unwrap_or("invalid").trim();

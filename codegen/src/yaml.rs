@@ -8,6 +8,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Spanned, Tagged};
 
 use crate::diag::Diagnostic;
+use crate::rules::CheckRule;
 use crate::source::{FileId, SourceFile, Sp, Span};
 
 /// The budgets a single contract file is parsed under. Generous for real contracts
@@ -213,7 +214,7 @@ fn find_tab_indent(file_id: FileId, text: &str) -> Option<Diagnostic> {
             let at = (offset + i) as u32;
             return Some(
                 Diagnostic::new(
-                    "yaml-syntax",
+                    CheckRule::YamlSyntax,
                     Span::new(file_id, at, at + 1),
                     "tab character in indentation",
                 )
@@ -239,7 +240,7 @@ fn syntax_error(file_id: FileId, file: &SourceFile, e: &serde_saphyr::Error) -> 
         _ => Span::file_start(file_id),
     };
     let (message, help) = humanize(&plain_message(e));
-    let d = Diagnostic::new("yaml-syntax", span, message);
+    let d = Diagnostic::new(CheckRule::YamlSyntax, span, message);
     match help {
         Some(h) => d.help(h),
         None => d,
@@ -362,7 +363,7 @@ fn refuse_tag(
         .strip_prefix("tag:yaml.org,2002:")
         .map_or_else(|| tag.to_owned(), |t| format!("!!{t}"));
     Diagnostic::new(
-        "yaml-syntax",
+        CheckRule::YamlSyntax,
         span,
         format!("YAML tag `{written}` is not allowed in a contract"),
     )

@@ -72,9 +72,11 @@ fn run(files: Vec<(String, String)>) -> Result<(), TestCaseError> {
     let human = checked.render(false);
     let _ = checked.render(true);
     let json = trackc_codegen::diag::to_json(&checked.sources, &checked.diagnostics);
-    // Every diagnostic has a known rule id and a location inside its file.
+    // Every diagnostic's code is its rule's registered id (codes are typed: the id is
+    // looked up back from the JSON text, as a reader of the output would).
     for d in &checked.diagnostics {
-        prop_assert!(trackc_codegen::rules::get(d.code).is_some(), "{}", d.code);
+        let id = d.code.id();
+        prop_assert_eq!(trackc_codegen::rules::CheckRule::from_id(id), Some(d.code));
     }
     prop_assert_eq!(
         json["diagnostics"].as_array().map(Vec::len),

@@ -47,7 +47,7 @@ fn hostile_names_collide_or_compile() {
                 .iter()
                 .filter(|d| {
                     d.severity == trackc_codegen::diag::Severity::Error
-                        && d.code != "identifier-collision"
+                        && d.code.id() != "identifier-collision"
                 })
                 .collect();
             assert!(

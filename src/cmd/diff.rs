@@ -1,7 +1,7 @@
 use std::io::IsTerminal;
 
 use trackc_codegen::diag;
-use trackc_codegen::diff::{self, DIFF_RULES, Sources, input};
+use trackc_codegen::diff::{self, Sources, input};
 use trackc_codegen::escape::markdown::{self as md, Context};
 use trackc_codegen::escape::terminal;
 
@@ -93,75 +93,4 @@ fn invalid(
         }
     }
     exit::FAILED
-}
-
-/// `trackc diff --explain [ID]`: the diff rules.
-pub fn explain(id: Option<&str>, format: Format) -> u8 {
-    let rules: Vec<&diff::DiffRule> = match id {
-        None => DIFF_RULES.iter().collect(),
-        Some(id) => match diff::rules::get(id) {
-            Some(r) => vec![r],
-            None => {
-                let hint = diag::did_you_mean_help(id, DIFF_RULES.iter().map(|r| r.id))
-                    .map(|h| format!("; {h}"))
-                    .unwrap_or_default();
-                return usage_error(
-                    format,
-                    &format!("no diff rule `{id}`{hint} (`trackc diff --explain` lists them)"),
-                );
-            }
-        },
-    };
-    match format {
-        Format::Json => {
-            let items: Vec<_> = rules
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "id": r.id,
-                        "breaks": r.breaks.as_str(),
-                        "bump": r.bump.as_str(),
-                        "summary": r.summary,
-                        "explanation": r.explanation,
-                    })
-                })
-                .collect();
-            let breaks: serde_json::Map<_, _> = diff::Breaks::ALL
-                .iter()
-                .map(|b| (b.as_str().to_owned(), b.meaning().into()))
-                .collect();
-            print_json(&serde_json::json!({ "rules": items, "breaks": breaks }));
-        }
-        _ if id.is_none() => {
-            let width = DIFF_RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            // The BREAKS column's words, defined once above the table.
-            for b in diff::Breaks::ALL {
-                println!("breaks {:9}  {}", b.as_str(), b.meaning());
-            }
-            println!();
-            for r in rules {
-                println!(
-                    "{:width$}  {:5}  {:9}  {}",
-                    r.id,
-                    r.bump.as_str(),
-                    r.breaks.as_str(),
-                    r.summary
-                );
-            }
-        }
-        _ => {
-            for r in rules {
-                println!(
-                    "{} (needs a {} bump; breaks {})\n",
-                    r.id,
-                    r.bump.as_str(),
-                    r.breaks.as_str()
-                );
-                println!("breaks {}: {}\n", r.breaks.as_str(), r.breaks.meaning());
-                println!("{}\n", r.summary);
-                println!("{}", r.explanation);
-            }
-        }
-    }
-    exit::OK
 }

@@ -31,6 +31,7 @@
 //! around the operation (the contract describes data, not the envelope); `null` is *not*
 //! accepted for an optional property (absent is how a property is left out).
 
+mod capture;
 mod compile;
 mod engine;
 mod record;
@@ -43,6 +44,8 @@ pub(crate) use value::check_date;
 /// generated types check.
 use crate::emit::formats;
 
+pub use crate::rules::TrafficRule;
+pub use capture::{InputKind, MAX_HAR_BYTES, Skipped, read as read_capture};
 pub use compile::{CompileError, Validator};
 pub use engine::{MAX_JOBS, Options, open_input, run};
 
@@ -128,7 +131,7 @@ impl EventGroup {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Omitted {
     pub event: EventGroup,
-    pub code: &'static str,
+    pub code: TrafficRule,
     pub count: u64,
 }
 
@@ -159,49 +162,46 @@ pub mod limits {
     pub const LINE_BYTES: usize = 8 << 20;
 }
 
-/// The stable violation codes (`code` in the output).
+/// The traffic rules by the names the checks use (`codes::TYPE`). Each one's id (the
+/// violation's `code`), level and explanation are declared in [`crate::rules::traffic`].
 pub mod codes {
-    /// The line is not JSON.
-    pub const INVALID_JSON: &str = "invalid_json";
-    /// JSON, but not a Track API request (shape, envelope field types, method/path).
-    pub const INVALID_REQUEST: &str = "invalid_request";
-    pub const UNKNOWN_EVENT: &str = "unknown_event";
-    pub const UNKNOWN_PROPERTY: &str = "unknown_property";
-    pub const UNKNOWN_ATTRIBUTE: &str = "unknown_attribute";
-    pub const MISSING_PROPERTY: &str = "missing_property";
-    /// The JSON type does not fit (`"12.5"` for a number, `1.0` for an integer, `null`).
-    pub const TYPE: &str = "type";
-    pub const MINIMUM: &str = "minimum";
-    pub const MAXIMUM: &str = "maximum";
-    pub const MIN_LENGTH: &str = "min_length";
-    pub const MAX_LENGTH: &str = "max_length";
-    pub const PATTERN: &str = "pattern";
-    pub const FORMAT: &str = "format";
-    pub const DATE: &str = "date";
-    pub const MIN_ITEMS: &str = "min_items";
-    pub const MAX_ITEMS: &str = "max_items";
-    pub const ENUM: &str = "enum";
-    /// A known alias of an enum value was sent instead of the value.
-    pub const ENUM_ALIAS: &str = "enum_alias";
-    pub const TIMESTAMP_SECONDS: &str = "timestamp_seconds";
-    /// An event `id` that is not a ULID (Customer.io deduplicates on it).
-    pub const EVENT_ID: &str = "event_id";
-    pub const MISSING_IDENTIFIER: &str = "missing_identifier";
-    pub const IDENTIFIED_BY_EMAIL: &str = "identified_by_email";
-    pub const IDENTIFIED_BY_PHONE: &str = "identified_by_phone";
-    pub const MULTIPLE_IDENTIFIERS: &str = "multiple_identifiers";
-    pub const IDENTIFIER_TYPE: &str = "identifier_type";
-    pub const IDENTIFIER_INVALID: &str = "identifier_invalid";
-    pub const IDENTIFIER_TOO_LONG: &str = "identifier_too_long";
-    pub const EVENT_NAME_TOO_LONG: &str = "event_name_too_long";
-    pub const ATTRIBUTE_NAME_TOO_LONG: &str = "attribute_name_too_long";
-    pub const ATTRIBUTE_VALUE_TOO_LONG: &str = "attribute_value_too_long";
-    pub const TOO_MANY_ATTRIBUTES: &str = "too_many_attributes";
-    pub const EVENT_DATA_TOO_LARGE: &str = "event_data_too_large";
-    pub const OPERATION_TOO_LARGE: &str = "operation_too_large";
-    pub const BATCH_TOO_LARGE: &str = "batch_too_large";
-    /// A line over [`super::limits::LINE_BYTES`]; not parsed.
-    pub const LINE_TOO_LARGE: &str = "line_too_large";
+    use crate::rules::TrafficRule as R;
+
+    pub const INVALID_JSON: R = R::InvalidJson;
+    pub const INVALID_REQUEST: R = R::InvalidRequest;
+    pub const UNKNOWN_EVENT: R = R::UnknownEvent;
+    pub const UNKNOWN_PROPERTY: R = R::UnknownProperty;
+    pub const UNKNOWN_ATTRIBUTE: R = R::UnknownAttribute;
+    pub const MISSING_PROPERTY: R = R::MissingProperty;
+    pub const TYPE: R = R::Type;
+    pub const MINIMUM: R = R::Minimum;
+    pub const MAXIMUM: R = R::Maximum;
+    pub const MIN_LENGTH: R = R::MinLength;
+    pub const MAX_LENGTH: R = R::MaxLength;
+    pub const PATTERN: R = R::Pattern;
+    pub const FORMAT: R = R::Format;
+    pub const DATE: R = R::Date;
+    pub const MIN_ITEMS: R = R::MinItems;
+    pub const MAX_ITEMS: R = R::MaxItems;
+    pub const ENUM: R = R::Enum;
+    pub const ENUM_ALIAS: R = R::EnumAlias;
+    pub const TIMESTAMP_SECONDS: R = R::TimestampSeconds;
+    pub const EVENT_ID: R = R::EventId;
+    pub const MISSING_IDENTIFIER: R = R::MissingIdentifier;
+    pub const IDENTIFIED_BY_EMAIL: R = R::IdentifiedByEmail;
+    pub const IDENTIFIED_BY_PHONE: R = R::IdentifiedByPhone;
+    pub const MULTIPLE_IDENTIFIERS: R = R::MultipleIdentifiers;
+    pub const IDENTIFIER_TYPE: R = R::IdentifierType;
+    pub const IDENTIFIER_INVALID: R = R::IdentifierInvalid;
+    pub const IDENTIFIER_TOO_LONG: R = R::IdentifierTooLong;
+    pub const EVENT_NAME_TOO_LONG: R = R::EventNameTooLong;
+    pub const ATTRIBUTE_NAME_TOO_LONG: R = R::AttributeNameTooLong;
+    pub const ATTRIBUTE_VALUE_TOO_LONG: R = R::AttributeValueTooLong;
+    pub const TOO_MANY_ATTRIBUTES: R = R::TooManyAttributes;
+    pub const EVENT_DATA_TOO_LARGE: R = R::EventDataTooLarge;
+    pub const OPERATION_TOO_LARGE: R = R::OperationTooLarge;
+    pub const BATCH_TOO_LARGE: R = R::BatchTooLarge;
+    pub const LINE_TOO_LARGE: R = R::LineTooLarge;
 }
 
 /// One way a record breaks the contract.
@@ -216,8 +216,8 @@ pub struct Violation {
     pub event: Option<String>,
     /// See the module docs: `$.items[2].category`, or a request field.
     pub path: String,
-    /// One of [`codes`].
-    pub code: &'static str,
+    /// The rule it breaks (its id in output).
+    pub code: TrafficRule,
     pub message: String,
     /// How to fix it, when there is something specific to say.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -18,7 +18,9 @@ use serde_json::value::RawValue;
 
 use super::compile::{IdKind, Validator};
 use super::value::{Ctx, NodeSeed, Path, Quoted, Shown, Wire};
-use super::{Detail, EventGroup, Omitted, Summary, Violation, bounds, codes, formats, limits};
+use super::{
+    Detail, EventGroup, Omitted, Summary, TrafficRule, Violation, bounds, codes, formats, limits,
+};
 use crate::diag::did_you_mean;
 
 /// How many violations of one (event, code) group a chunk kept and counted.
@@ -28,10 +30,10 @@ struct Tally {
     omitted: u64,
 }
 
-type GroupKey = (EventGroup, &'static str);
+type GroupKey = (EventGroup, TrafficRule);
 
 /// Whether a violation of `code` in a record of `event` belongs to the group `key`.
-fn same_group(key: &GroupKey, event: Option<&str>, code: &'static str) -> bool {
+fn same_group(key: &GroupKey, event: Option<&str>, code: TrafficRule) -> bool {
     key.1 == code
         && match (&key.0, event) {
             (EventGroup::Named(k), Some(ev)) => k.as_str() == bounds::clip(ev, bounds::NAME_CHARS),
@@ -214,7 +216,7 @@ impl<'v> Worker<'v> {
     }
 
     /// The group of a violation of `code` in a record of `event`.
-    fn group(&mut self, event: Option<&str>, code: &'static str) -> usize {
+    fn group(&mut self, event: Option<&str>, code: TrafficRule) -> usize {
         if let Some(i) = self.last
             && same_group(&self.groups[i].0, event, code)
         {
@@ -275,7 +277,7 @@ impl<'v> Worker<'v> {
         index: Option<u32>,
         event: Option<&str>,
         mut path: String,
-        code: &'static str,
+        code: TrafficRule,
         mut message: String,
         mut hint: Option<String>,
     ) {

@@ -34,7 +34,7 @@ fn order(extra: &str) -> String {
 }
 
 /// `(path, code)` of every violation.
-fn codes_of(v: &Validator, ndjson: &str) -> Vec<(String, &'static str)> {
+fn codes_of(v: &Validator, ndjson: &str) -> Vec<(String, TrafficRule)> {
     let (_, viol) = v.validate_str(ndjson);
     viol.into_iter().map(|v| (v.path, v.code)).collect()
 }
@@ -284,6 +284,23 @@ fn dates_patterns_open_objects_and_nested_arrays() {
     );
     let bad_sku = data.replace("SERUM-30ML", "serum");
     assert!(codes_of(&FULL, &line(&bad_sku)).contains(&("$.lines[0].sku".into(), codes::PATTERN)));
+    // Upper bounds: a value over `maximum`, an array over `max_items`.
+    let tags = format!("[{}]", ["\"t\""; 11].join(","));
+    let over = data
+        .replace(r#""quantity":1"#, r#""quantity":100"#)
+        .replace(
+            r#""fulfilment":"warehouse""#,
+            &format!(r#""fulfilment":"warehouse","tags":{tags}"#),
+        );
+    let found = codes_of(&FULL, &line(&over));
+    assert!(
+        found.contains(&("$.lines[0].quantity".into(), codes::MAXIMUM)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("$.lines[0].tags".into(), codes::MAX_ITEMS)),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -783,7 +800,7 @@ fn past_the_first_n_violations_are_counted_the_same_on_every_core() {
 }
 
 /// (event, code) → (count, first examples).
-type ByGroup = std::collections::BTreeMap<(Option<String>, &'static str), (u64, Vec<Violation>)>;
+type ByGroup = std::collections::BTreeMap<(Option<String>, TrafficRule), (u64, Vec<Violation>)>;
 
 #[test]
 fn per_group_detail_keeps_the_first_examples_and_exact_counts() {

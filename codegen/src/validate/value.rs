@@ -8,7 +8,7 @@ use std::fmt::{self, Display};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::compile::{EnumCheck, Node, NodeId, NumCheck, ObjectCheck, ObjectRole, Validator};
-use super::{codes, formats, limits};
+use super::{TrafficRule, codes, formats, limits};
 use crate::diag::did_you_mean;
 
 /// One problem found in the current record, before the record layer adds the line,
@@ -16,7 +16,7 @@ use crate::diag::did_you_mean;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Found {
     pub path: String,
-    pub code: &'static str,
+    pub code: TrafficRule,
     pub message: String,
     pub hint: Option<String>,
 }
@@ -36,13 +36,7 @@ impl<'v> Ctx<'v> {
     }
 
     #[cold]
-    pub fn push(
-        &mut self,
-        path: String,
-        code: &'static str,
-        message: String,
-        hint: Option<String>,
-    ) {
+    pub fn push(&mut self, path: String, code: TrafficRule, message: String, hint: Option<String>) {
         self.found.push(Found {
             path,
             code,

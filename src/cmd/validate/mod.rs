@@ -1,7 +1,12 @@
 //! `trackc validate [DIR] FILE`: check captured Track API traffic against the contract.
 //!
+//! Input: trackc's NDJSON lines, a HAR file or a mitmproxy flow dump (`--input`, or told
+//! by the name and first line; [`validate::read_capture`]).
+//!
 //! Human output (stdout): violations grouped by event and code, with exact counts and the
-//! first few examples of each, then the totals. `--format json`: one document listing the
+//! first few examples of each, then the totals ([`human`]); `--format markdown` the same
+//! as a pull-request comment; `--format junit` / `sarif` for CI test reports and code
+//! scanning ([`ci`]). `--format json`: one document listing the
 //! first `--max-violations` violations in input order, streamed as they are found, the
 //! counts last: `{"violations": [{"line", "event", "path", "code", "message", "index"?,
 //! "hint"?}, ..], "truncated"?: true, "total_violations"?: N, "records", "valid",
@@ -13,31 +18,60 @@
 //! Everything taken from the traffic is escaped for the terminal in human output
 //! ([`terminal::escape`]) and for JSON in JSON output ([`json::to_writer`]).
 
-use std::collections::BTreeMap;
+mod ci;
+mod human;
+
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use clap::ValueEnum;
 use trackc_codegen::diag;
 use trackc_codegen::escape::{json as safe_json, terminal};
-use trackc_codegen::validate::{
-    self, Detail, EventGroup, Options, Reported, Summary, Validator, Violation,
-};
+use trackc_codegen::validate::{self, Detail, InputKind, Options, Reported, Summary, Validator};
 
 use super::{print_json, usage_error};
 use crate::{Color, Format, exit};
 
-/// Examples shown per (event, code) group in human output.
+/// Examples shown per (event, code) group in human and Markdown output.
 const EXAMPLES: usize = 3;
-/// Distinct groups kept in human output; later ones are folded into one per code.
-const MAX_GROUPS: usize = 1000;
-/// The group of violations whose record names no event.
-const NO_EVENT: &str = "(no event)";
-const OTHER_EVENTS: &str = "(other events)";
+
+/// `--format` of `validate`: the shared three, and the two CI report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Human,
+    Json,
+    Markdown,
+    Junit,
+    Sarif,
+}
+
+impl ReportFormat {
+    /// How usage errors and the contract's diagnostics are shown: JSON for `json`, on
+    /// stderr as text for the others (a report file never holds an error instead).
+    fn base(self) -> Format {
+        match self {
+            ReportFormat::Json => Format::Json,
+            _ => Format::Human,
+        }
+    }
+}
+
+/// `--input`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Input {
+    #[default]
+    Auto,
+    Ndjson,
+    Har,
+    Mitmproxy,
+}
 
 pub struct Args<'a> {
     /// `[DIR] FILE`: one or two positionals.
     pub paths: &'a [PathBuf],
-    pub format: Format,
+    pub format: ReportFormat,
+    pub input: Input,
     pub color: Color,
     pub jobs: usize,
     /// `--format json` lists at most this many violations.
@@ -45,7 +79,8 @@ pub struct Args<'a> {
 }
 
 pub fn run(args: Args<'_>) -> u8 {
-    let format = args.format;
+    let report = args.format;
+    let format = report.base();
     let (dir, file) = match args.paths {
         [file] => (Path::new("contract"), file.as_path()),
         [dir, file] => (dir.as_path(), file.as_path()),
@@ -55,7 +90,15 @@ pub fn run(args: Args<'_>) -> u8 {
         Ok(v) => v,
         Err(code) => return code,
     };
-    let input = match validate::open_input(file) {
+    let kind = match args.input {
+        Input::Auto => None,
+        Input::Ndjson => Some(InputKind::Ndjson),
+        Input::Har => Some(InputKind::Har),
+        Input::Mitmproxy => Some(InputKind::Mitmproxy),
+    };
+    let opened =
+        validate::open_input(file).and_then(|input| validate::read_capture(file, kind, input));
+    let (input, skipped) = match opened {
         Ok(r) => r,
         Err(e) => return usage_error(format, &format!("cannot read {}: {e}", file.display())),
     };
@@ -63,14 +106,25 @@ pub fn run(args: Args<'_>) -> u8 {
         jobs: args.jobs,
         ..Options::default()
     };
-    let result = match format {
-        Format::Json => {
+    let result = match report {
+        ReportFormat::Json => {
             opts.detail = Detail::First(args.max_violations);
-            json(&validator, input, &opts)
+            json(&validator, input, &opts, &skipped)
         }
-        _ => {
+        ReportFormat::Human | ReportFormat::Markdown => {
             opts.detail = Detail::PerGroup(EXAMPLES);
-            human(&validator, input, &opts)
+            let markdown = report == ReportFormat::Markdown;
+            human::report(&validator, input, &opts, &skipped, file, markdown)
+        }
+        ReportFormat::Junit | ReportFormat::Sarif => {
+            opts.detail = Detail::First(args.max_violations);
+            ci::report(
+                &validator,
+                input,
+                &opts,
+                file,
+                report == ReportFormat::Sarif,
+            )
         }
     };
     match result {
@@ -122,7 +176,12 @@ pub fn load(dir: &Path, format: Format, color: Color) -> Result<Validator, u8> {
     })
 }
 
-fn json(v: &Validator, input: impl io::BufRead + Send, opts: &Options) -> io::Result<Summary> {
+fn json(
+    v: &Validator,
+    input: impl io::BufRead + Send,
+    opts: &Options,
+    skipped: &validate::Skipped,
+) -> io::Result<Summary> {
     let Detail::First(max) = opts.detail else {
         unreachable!("JSON lists the first violations")
     };
@@ -183,126 +242,15 @@ fn json(v: &Validator, input: impl io::BufRead + Send, opts: &Options) -> io::Re
             ",\n  \"truncated\": true,\n  \"total_violations\": {total}"
         )?;
     }
-    writeln!(
+    write!(
         out,
-        ",\n  \"records\": {},\n  \"valid\": {},\n  \"invalid\": {}\n}}",
+        ",\n  \"records\": {},\n  \"valid\": {},\n  \"invalid\": {}",
         summary.records, summary.valid, summary.invalid
     )?;
+    if skipped.count() > 0 {
+        write!(out, ",\n  \"skipped\": {}", skipped.count())?;
+    }
+    writeln!(out, "\n}}")?;
     out.flush()?;
     Ok(summary)
-}
-
-/// An event's groups: code → violations.
-type EventGroups = (EventGroup, Vec<(&'static str, Group)>);
-
-#[derive(Default)]
-struct Group {
-    count: u64,
-    examples: Vec<Violation>,
-}
-
-/// (event, code) → group, at most [`MAX_GROUPS`] named events; named events sort first,
-/// then the folded ones, then the records that name none.
-#[derive(Default)]
-struct Groups {
-    map: BTreeMap<(EventGroup, &'static str), Group>,
-    total: u64,
-}
-
-impl Groups {
-    fn get(&mut self, event: EventGroup, code: &'static str) -> &mut Group {
-        let mut key = (event, code);
-        if !self.map.contains_key(&key) && self.map.len() >= MAX_GROUPS {
-            key.0 = EventGroup::Others;
-        }
-        self.map.entry(key).or_default()
-    }
-
-    fn add(&mut self, item: Reported) {
-        match item {
-            Reported::Violation(violation) => {
-                self.total += 1;
-                let g = self.get(EventGroup::of(violation.event.as_deref()), violation.code);
-                g.count += 1;
-                if g.examples.len() < EXAMPLES {
-                    g.examples.push(violation);
-                }
-            }
-            Reported::Omitted(o) => {
-                self.total += o.count;
-                self.get(o.event, o.code).count += o.count;
-            }
-        }
-    }
-}
-
-fn human(v: &Validator, input: impl io::BufRead + Send, opts: &Options) -> io::Result<Summary> {
-    let mut groups = Groups::default();
-    let summary = validate::run(v, input, opts, |item| groups.add(item))?;
-    if summary.records == 0 {
-        return Ok(summary);
-    }
-    let total = groups.total;
-    let mut out = BufWriter::new(io::stdout().lock());
-    // Events in key order; codes by count, then name.
-    let mut by_event: Vec<EventGroups> = Vec::new();
-    for ((event, code), g) in groups.map {
-        match by_event.last_mut() {
-            Some((e, codes)) if *e == event => codes.push((code, g)),
-            _ => by_event.push((event, vec![(code, g)])),
-        }
-    }
-    // Traffic text is shown, never obeyed by the terminal.
-    let esc = |s: &str| terminal::escape(s).into_owned();
-    for (event, mut codes) in by_event {
-        codes.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
-        let n: u64 = codes.iter().map(|(_, g)| g.count).sum();
-        let name = match &event {
-            EventGroup::Named(e) => esc(e),
-            EventGroup::Others => OTHER_EVENTS.to_owned(),
-            EventGroup::None => NO_EVENT.to_owned(),
-        };
-        writeln!(out, "{name} ({n} {})", plural(n, "violation"))?;
-        for (code, g) in codes {
-            writeln!(out, "  {code} × {}", g.count)?;
-            for e in &g.examples {
-                let at = match e.index {
-                    Some(i) => format!("line {} [{i}]", e.line),
-                    None => format!("line {}", e.line),
-                };
-                let path = if e.path.is_empty() {
-                    String::new()
-                } else {
-                    format!("{}: ", esc(&e.path))
-                };
-                writeln!(out, "    {at}: {path}{}", esc(&e.message))?;
-                if let Some(h) = &e.hint {
-                    writeln!(out, "      hint: {}", esc(h))?;
-                }
-            }
-            if g.count > g.examples.len() as u64 {
-                writeln!(out, "    … and {} more", g.count - g.examples.len() as u64)?;
-            }
-        }
-        writeln!(out)?;
-    }
-    writeln!(
-        out,
-        "{} {}: {} valid, {} invalid ({total} {})",
-        summary.records,
-        plural(summary.records, "record"),
-        summary.valid,
-        summary.invalid,
-        plural(total, "violation")
-    )?;
-    out.flush()?;
-    Ok(summary)
-}
-
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        word.to_owned()
-    } else {
-        format!("{word}s")
-    }
 }
