@@ -66,7 +66,7 @@ fn every_track_route_is_answered_like_customerio_and_recorded() {
     assert_eq!(sum["by_event"]["identify"]["total"], 1);
     assert_eq!(sum["by_event"]["site_visit"]["valid"], 1);
     assert_eq!(sum["by_event"]["delete_device"]["total"], 1);
-    assert_eq!(sum["by_rule"], json!({"enum": 1}));
+    assert_eq!(sum["by_rule"], json!({"format": 1}));
 
     let lines = s.requests("");
     assert_eq!(lines.len(), 6);
@@ -81,7 +81,7 @@ fn every_track_route_is_answered_like_customerio_and_recorded() {
     let bad = &lines[3]["verdict"];
     assert_eq!(bad["valid"], false);
     assert_eq!(bad["violations"][0]["index"], 1);
-    assert_eq!(bad["violations"][0]["code"], "enum");
+    assert_eq!(bad["violations"][0]["code"], "format");
     assert_eq!(bad["violations"][0]["path"], "$.currency");
     assert_eq!(bad["violations"][0]["event"], "order_completed");
 }
@@ -158,7 +158,7 @@ fn enforce_answers_customerio_errors_and_records_rejections() {
     let e = &r.json()["errors"][0];
     assert_eq!(
         (&e["reason"], &e["field"]),
-        (&json!("enum"), &json!("$.currency"))
+        (&json!("format"), &json!("$.currency"))
     );
     assert!(e["message"].as_str().unwrap().contains("usd"), "{e}");
 
@@ -181,7 +181,7 @@ fn enforce_answers_customerio_errors_and_records_rejections() {
     let errors = r.json()["errors"].clone();
     assert_eq!(errors.as_array().unwrap().len(), 1, "{errors}");
     assert_eq!(errors[0]["batch_index"], 1);
-    assert_eq!(errors[0]["reason"], "enum");
+    assert_eq!(errors[0]["reason"], "format");
 
     let statuses: Vec<_> = s
         .requests("")
@@ -629,7 +629,7 @@ fn forward_relays_with_the_callers_credentials() {
     assert_eq!((r.status, r.json()), (200, json!({})));
     let r = post(&down, &auth, &bad_order("ord_2"));
     assert_eq!(r.status, 400, "the upstream refused it: {}", r.body);
-    assert_eq!(r.json()["errors"][0]["reason"], "enum");
+    assert_eq!(r.json()["errors"][0]["reason"], "format");
     let r = post(&down, &basic("site1", "wrong"), &order("ord_3"));
     assert_eq!(r.status, 401);
     let statuses: Vec<_> = down

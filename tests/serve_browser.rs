@@ -73,7 +73,7 @@ fn the_page_shows_counts_grouped_violations_and_filters() {
     let violations = section(&page, "violations");
     // Grouped by rule and event, the offending value marked in the request.
     assert!(
-        violations.contains("<code>enum</code> in <code>order_completed</code>"),
+        violations.contains("<code>format</code> in <code>order_completed</code>"),
         "{violations}"
     );
     assert!(violations.contains("<mark>\"usd\"</mark>"), "{violations}");
@@ -88,7 +88,7 @@ fn the_page_shows_counts_grouped_violations_and_filters() {
 
     let recent = section(&page, "recent");
     assert_eq!(recent.matches("<tr>").count(), 5, "header + 4: {recent}");
-    assert!(recent.contains("invalid: enum"));
+    assert!(recent.contains("invalid: format"));
 
     // The filter: only the requests naming site_visit, and the script keeps it.
     let filtered = dom(&format!("{url}?q=site_visit"));

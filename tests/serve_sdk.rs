@@ -51,7 +51,7 @@ fn start() -> (Server, String) {
 }
 
 /// The verdicts both clients' traffic must get: three calls valid, one order invalid
-/// (`currency: "usd"`, rule `enum`).
+/// (`currency: "usd"`, rule `format`).
 fn assert_verdicts(s: &Server) {
     let sum = s.summary();
     assert_eq!(
@@ -65,7 +65,7 @@ fn assert_verdicts(s: &Server) {
     );
     assert_eq!(sum["by_event"]["identify"]["valid"], 1);
     assert_eq!(sum["by_event"]["site_visit"]["valid"], 1);
-    assert_eq!(sum["by_rule"], json!({"enum": 1}));
+    assert_eq!(sum["by_rule"], json!({"format": 1}));
     let m = s
         .post(
             "/_trackc/match",

@@ -43,7 +43,7 @@ pub fn violation_json(v: &Violation) -> Value {
     }
     o.insert("event".into(), v.event.clone().into());
     o.insert("path".into(), v.path.clone().into());
-    o.insert("code".into(), v.code.into());
+    o.insert("code".into(), v.code.id().into());
     o.insert("message".into(), v.message.clone().into());
     if let Some(h) = &v.hint {
         o.insert("hint".into(), h.clone().into());

@@ -53,7 +53,7 @@ pub struct OpRow {
 /// One violation, for the per-rule counts.
 #[derive(Clone, Debug)]
 pub struct RuleRow {
-    pub code: &'static str,
+    pub code: trackc_codegen::rules::TrafficRule,
 }
 
 #[derive(Debug)]
@@ -284,7 +284,7 @@ fn insert_all(conn: &mut Connection, jobs: &[Pending]) -> rusqlite::Result<Vec<i
                 ])?;
             }
             for v in &r.rules {
-                rule.execute(params![id, v.code])?;
+                rule.execute(params![id, v.code.id()])?;
             }
             ids.push(id);
         }

@@ -236,7 +236,7 @@ pub fn order(order_id: &str) -> String {
     )
 }
 
-/// An order breaking the contract: a lowercase currency (`enum`).
+/// An order breaking the contract: a lowercase currency (rule `format`: ISO 4217 codes are upper case).
 pub fn bad_order(order_id: &str) -> String {
     order(order_id).replace("\"USD\"", "\"usd\"")
 }
