@@ -587,18 +587,16 @@ fn usage_errors_exit_2_with_json_documents() {
 
 #[test]
 fn tls_names_its_certificate() {
-    let mut s = Server::start(&["--tls"]);
+    let s = Server::start(&["--tls"]);
     assert!(s.first_line.starts_with("listening on https://127.0.0.1:"));
-    let mut second = String::new();
-    use std::io::BufRead;
-    s.stdout.read_line(&mut second).unwrap();
-    let path = second
-        .trim_end()
-        .strip_prefix("certificate: ")
-        .expect(&second);
+    let path = s.certificate.as_deref().expect("the certificate line");
     let pem = std::fs::read_to_string(path).unwrap();
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
     assert!(!pem.contains("PRIVATE KEY"));
+    // A client trusting that file alone talks to it.
+    let r = s.post("/api/v2/entity", &order("ord_1"));
+    assert_eq!((r.status, r.json()), (200, json!({})));
+    assert_eq!(s.summary()["requests"]["total"], 1);
 }
 
 #[test]

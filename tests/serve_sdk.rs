@@ -1,8 +1,10 @@
 //! Customer.io's official clients against `trackc serve --tls`: `customerio` (PyPI) and
-//! `customerio-node` (npm), installed by this test into target/tmp/sdk (once), each
-//! sending valid and invalid calls of the example contract; the summary and the recorded
-//! verdicts are asserted. Ignored by plain `cargo test` (needs python3, npm and the
-//! registries); `.ci/run` runs it with `--ignored`.
+//! `customerio-node` (npm), pinned in tests/serve_support/sdk/ (requirements.txt,
+//! package.json and its lock) and installed by this test into target/tmp/sdk (again only
+//! when those files change), each sending valid and invalid calls of the example
+//! contract; the summary and the recorded verdicts are asserted. Ignored by plain
+//! `cargo test` (needs python3, npm and the registries); `.ci/run` runs it with
+//! `--ignored`.
 //!
 //! Both clients speak HTTPS only: the certificate trackc names on stdout is trusted
 //! through `REQUESTS_CA_BUNDLE` (Python) and the request defaults' `ca` (Node, whose
@@ -10,20 +12,36 @@
 
 mod serve_support;
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::json;
 use serve_support::Server;
 
-const PYTHON_CLIENT: &str = "customerio==3.2.0";
-const NODE_CLIENT: &str = "customerio-node@4.4.0";
+/// The pinned clients: the project's own files, never a version named here.
+const PINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/serve_support/sdk");
 
-fn sdk_dir() -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sdk");
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// `target/tmp/sdk/NAME`, holding what `install` installed from `pins` (the files are
+/// copied there last, as the stamp of a finished install): installed again when a pin
+/// changed or an install was cut short.
+fn installed(name: &str, pins: &[&str], install: impl FnOnce(&Path)) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("sdk")
+        .join(name);
+    let stamp = dir.join("installed");
+    let fresh = pins
+        .iter()
+        .all(|f| std::fs::read(Path::new(PINS).join(f)).ok() == std::fs::read(stamp.join(f)).ok());
+    if !fresh {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        install(&dir);
+        std::fs::create_dir_all(&stamp).unwrap();
+        for f in pins {
+            std::fs::copy(Path::new(PINS).join(f), stamp.join(f)).unwrap();
+        }
+    }
+    dir
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -39,14 +57,8 @@ fn run(cmd: &mut Command) -> String {
 
 /// `trackc serve --tls` with credentials, and its certificate's path.
 fn start() -> (Server, String) {
-    let mut s = Server::start(&["--tls", "--site-id", "site_1", "--api-key", "key_1"]);
-    let mut second = String::new();
-    s.stdout.read_line(&mut second).unwrap();
-    let cert = second
-        .trim_end()
-        .strip_prefix("certificate: ")
-        .expect("the certificate line")
-        .to_owned();
+    let s = Server::start(&["--tls", "--site-id", "site_1", "--api-key", "key_1"]);
+    let cert = s.certificate.clone().expect("the certificate line");
     (s, cert)
 }
 
@@ -97,8 +109,7 @@ const ITEMS: &str = r#"[{"sku": "SKN-SERUM-30ML", "product_name": "Daily Vitamin
 #[test]
 #[ignore = "installs customerio from PyPI; run by .ci/run"]
 fn python_client_over_https() {
-    let dir = sdk_dir().join("py");
-    if !dir.join("customerio").is_dir() {
+    let dir = installed("py", &["requirements.txt"], |dir| {
         run(Command::new("python3")
             .args([
                 "-m",
@@ -106,11 +117,15 @@ fn python_client_over_https() {
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
+                "--no-input",
+                "--no-deps",
                 "--target",
             ])
-            .arg(&dir)
-            .arg(PYTHON_CLIENT));
-    }
+            .arg(dir.join("site"))
+            .arg("--requirement")
+            .arg(Path::new(PINS).join("requirements.txt")));
+    })
+    .join("site");
     let (s, cert) = start();
     let port = s.addr.rsplit(':').next().unwrap().to_owned();
     let script = format!(
@@ -142,13 +157,14 @@ except Exception as e:
 #[test]
 #[ignore = "installs customerio-node from npm; run by .ci/run"]
 fn node_client_over_https() {
-    let dir = sdk_dir().join("node");
-    if !dir.join("node_modules/customerio-node").is_dir() {
+    let dir = installed("node", &["package.json", "package-lock.json"], |dir| {
+        for f in ["package.json", "package-lock.json"] {
+            std::fs::copy(Path::new(PINS).join(f), dir.join(f)).unwrap();
+        }
         run(Command::new("npm")
-            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .arg(NODE_CLIENT));
-    }
+            .args(["ci", "--silent", "--no-audit", "--no-fund"])
+            .current_dir(dir));
+    });
     let (s, cert) = start();
     let port = s.addr.rsplit(':').next().unwrap().to_owned();
     let script = format!(

@@ -1,13 +1,17 @@
 //! Running `trackc serve` for the tests: start it on port 0, read the port from its first
-//! line, talk HTTP/1.1 to it over a plain socket (one request per connection), and kill it
-//! when the test ends.
+//! line, talk HTTP/1.1 to it over a plain socket (one request per connection; TLS trusting
+//! the certificate it names when started with `--tls`), and kill it when the test ends.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
+
+use base64::Engine as _;
+use tokio_rustls::rustls;
 
 pub const CONTRACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/contract");
 
@@ -18,6 +22,10 @@ pub struct Server {
     pub addr: String,
     /// The first line on stdout.
     pub first_line: String,
+    /// With `--tls`: the certificate file named on the second line, and a client
+    /// configuration trusting it.
+    pub certificate: Option<String>,
+    tls: Option<Arc<rustls::ClientConfig>>,
     pub stdout: BufReader<ChildStdout>,
 }
 
@@ -44,6 +52,7 @@ impl Server {
         let mut first_line = String::new();
         stdout.read_line(&mut first_line).expect("first line");
         let first_line = first_line.trim_end().to_owned();
+        let https = first_line.starts_with("listening on https://");
         let addr = first_line
             .strip_prefix("listening on http://")
             .or_else(|| first_line.strip_prefix("listening on https://"))
@@ -53,28 +62,58 @@ impl Server {
                 panic!("first line {first_line:?}; stderr: {err}")
             })
             .to_owned();
+        let (certificate, tls) = if https {
+            let mut second = String::new();
+            stdout.read_line(&mut second).expect("second line");
+            let path = second
+                .trim_end()
+                .strip_prefix("certificate: ")
+                .unwrap_or_else(|| panic!("second line {second:?}"))
+                .to_owned();
+            let tls = trusting(&path);
+            (Some(path), Some(tls))
+        } else {
+            (None, None)
+        };
         Server {
             child,
             addr,
             first_line,
+            certificate,
+            tls,
             stdout,
         }
     }
 
     pub fn get(&self, path: &str) -> Reply {
-        request(&self.addr, "GET", path, &[], b"")
+        self.send("GET", path, &[], b"")
     }
 
     pub fn post(&self, path: &str, body: &str) -> Reply {
-        request(&self.addr, "POST", path, &[], body.as_bytes())
+        self.send("POST", path, &[], body.as_bytes())
     }
 
     pub fn put(&self, path: &str, body: &str) -> Reply {
-        request(&self.addr, "PUT", path, &[], body.as_bytes())
+        self.send("PUT", path, &[], body.as_bytes())
     }
 
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-        request(&self.addr, method, path, headers, body)
+        match &self.tls {
+            None => request(&self.addr, method, path, headers, body),
+            Some(config) => {
+                let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+                let tls = rustls::ClientConnection::new(config.clone(), name).expect("TLS");
+                let tcp = TcpStream::connect(&self.addr).expect("connect");
+                exchange(
+                    rustls::StreamOwned::new(tls, tcp),
+                    &self.addr,
+                    method,
+                    path,
+                    headers,
+                    body,
+                )
+            }
+        }
     }
 
     pub fn summary(&self) -> serde_json::Value {
@@ -144,8 +183,40 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Reply {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    exchange(
+        TcpStream::connect(addr).expect("connect"),
+        addr,
+        method,
+        path,
+        headers,
+        body,
+    )
+}
+
+/// A client configuration trusting only the certificate in the PEM file `path`.
+fn trusting(path: &str) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(path).expect("a PEM certificate"))
+        .expect("a usable certificate");
+    Arc::new(
+        rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+/// Write one request on `s`, read the answer to the end.
+fn exchange<S: Read + Write + Timeout>(
+    mut s: S,
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    s.limit_reads(Duration::from_secs(30));
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -164,8 +235,26 @@ pub fn request(
     // The server may answer (413) before reading all of a large body.
     let _ = s.write_all(body);
     let mut raw = Vec::new();
+    // A TLS peer that closes without `close_notify` is an error after the answer was read.
     let _ = s.read_to_end(&mut raw);
     parse(&raw)
+}
+
+/// A socket's read timeout, under TLS or not.
+trait Timeout {
+    fn limit_reads(&self, d: Duration);
+}
+
+impl Timeout for TcpStream {
+    fn limit_reads(&self, d: Duration) {
+        self.set_read_timeout(Some(d)).unwrap();
+    }
+}
+
+impl Timeout for rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+    fn limit_reads(&self, d: Duration) {
+        self.sock.limit_reads(d);
+    }
 }
 
 fn parse(raw: &[u8]) -> Reply {
@@ -211,22 +300,8 @@ fn dechunk(mut s: &str) -> String {
 
 /// `Authorization: Basic` for `user:password`.
 pub fn basic(user: &str, password: &str) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let input = format!("{user}:{password}");
-    let mut out = String::from("Basic ");
-    for c in input.as_bytes().chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {token}")
 }
 
 /// The example contract's valid order, as a v2 operation.
