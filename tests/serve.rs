@@ -597,6 +597,10 @@ fn tls_names_its_certificate() {
     let r = s.post("/api/v2/entity", &order("ord_1"));
     assert_eq!((r.status, r.json()), (200, json!({})));
     assert_eq!(s.summary()["requests"]["total"], 1);
+    // Stopped, it removes the certificate it made.
+    let path = path.to_owned();
+    assert_eq!(s.stop(), Some(0));
+    assert!(!std::path::Path::new(&path).exists(), "{path}");
 }
 
 #[test]

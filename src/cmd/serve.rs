@@ -124,7 +124,7 @@ pub fn run(args: Args<'_>) -> u8 {
         auth,
         forward,
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         match tokio::net::TcpListener::from_std(listener) {
             Ok(l) => {
                 serve::serve(l, state, tls.map(|t| t.acceptor)).await;
@@ -132,5 +132,10 @@ pub fn run(args: Args<'_>) -> u8 {
             }
             Err(e) => usage_error(format, &format!("cannot listen on {addr}: {e}")),
         }
-    })
+    });
+    // The certificate is of no use once we stop: its file and the folder made for it go.
+    if let Some(c) = certificate {
+        serve::tls::remove(&c);
+    }
+    code
 }

@@ -45,6 +45,15 @@ pub fn make(dir: &Path, host: &str) -> Result<Tls, String> {
     })
 }
 
+/// Remove the certificate `make` wrote and its folder (not recursively: only what we
+/// made, and only if nothing else was put there).
+pub fn remove(certificate: &Path) {
+    let _ = std::fs::remove_file(certificate);
+    if let Some(folder) = certificate.parent() {
+        let _ = std::fs::remove_dir(folder);
+    }
+}
+
 /// A folder of our own under `dir` (never one someone else prepared).
 fn new_folder(dir: &Path) -> Result<PathBuf, String> {
     let pid = std::process::id();
