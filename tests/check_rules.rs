@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use trackc_codegen::ast::LintLevel;
+use trackc_codegen::ir::LintLevel;
 use trackc_codegen::rules::CheckRule;
 
 fn root() -> &'static Path {

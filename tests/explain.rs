@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use trackc_codegen::ast::LintLevel;
+use trackc_codegen::ir::LintLevel;
 use trackc_codegen::rules::{AnyRule, Family};
 
 fn trackc(args: &[&str]) -> Output {

@@ -56,7 +56,7 @@ impl Default for Builder {
 #[derive(Debug)]
 pub enum BuildError {
     /// The contract could not be read (missing folder, no YAML files, IO error).
-    Load(crate::load::LoadError),
+    Load(crate::front::load::LoadError),
     /// The contract has errors: the rendered diagnostics.
     Contract(String),
     /// `OUT_DIR` is not set and no `out_dir` was given.
@@ -145,7 +145,7 @@ impl Builder {
         if self.rerun_if_changed {
             directive(directives, "rerun-if-changed", &root)?;
         }
-        let sources = crate::load::read_sources(&root).map_err(BuildError::Load)?;
+        let sources = crate::front::load::read_sources(&root).map_err(BuildError::Load)?;
         if self.rerun_if_changed {
             for p in sources.paths() {
                 directive(directives, "rerun-if-changed", p)?;

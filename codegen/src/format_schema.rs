@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings, json_schema};
 
-use crate::ast::BUILTIN_TYPES as BUILTIN;
+use crate::front::ast::BUILTIN_TYPES as BUILTIN;
 
 /// One file of a trackc event contract. A contract is a folder of such files, merged in
 /// path order; `contract`, `version` and `identity` are set in exactly one of them.

@@ -1,27 +1,46 @@
 //! trackc-codegen: load → resolve → lint → emit / diff / validate.
 
-pub mod ast;
-pub mod build;
-pub mod diag;
+// The stages, in pipeline order. Each folder is one stage; only what the CLI, the derive
+// macros, build scripts and the tests use is public (re-exported below).
+
+/// One analysis of the IR (segment graph, who reads what, conditions written once).
+mod analysis;
+/// The checked IR, its diagnostics and the lints that check it.
+mod checker;
+/// `trackc diff`: what breaks whom between two versions of a contract.
+#[cfg(feature = "diff")]
 pub mod diff;
+/// Back ends: the Rust emitter (always), JSON Schemas (`json-schema`), the Markdown catalog
+/// (`catalog`).
 pub mod emit;
+/// The JSON Schema of the contract format itself (`trackc schema`).
+#[cfg(feature = "schema")]
+pub mod format_schema;
+/// Front end: contract files → YAML with spans → AST → one resolved IR.
+mod front;
+/// `trackc validate`: captured Track traffic (NDJSON) checked against the contract.
+#[cfg(feature = "validate")]
+pub mod validate;
+
+mod build;
+/// Untrusted text made safe for where it is written.
 pub mod escape;
-pub mod ir;
-pub mod lint;
-pub mod load;
-pub mod naming;
-pub mod resolve;
 pub mod rules;
-pub mod similarity;
-pub mod source;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod validate;
-pub mod yaml;
-
-use std::path::Path;
 
 pub use build::{BuildError, Builder};
+/// The IR every back end reads, and the diagnostics of a check.
+pub use checker::{diag, ir};
+/// Source files and spans; Rust names for contract names (the derive macros use both).
+pub use front::{naming, source};
+
+/// Reading a contract from disk (what [`check`] does before checking).
+pub mod load {
+    pub use crate::front::load::{LoadError, read_sources};
+}
+
+use std::path::Path;
 
 /// A checked contract: its files, the IR (when it resolved), and every diagnostic.
 pub struct Checked {
@@ -60,21 +79,21 @@ impl Checked {
 }
 
 /// Load, resolve and lint the contract at `path` (a folder or one file).
-pub fn check(path: &Path) -> Result<Checked, load::LoadError> {
-    let sources = load::read_sources(path)?;
+pub fn check(path: &Path) -> Result<Checked, front::load::LoadError> {
+    let sources = front::load::read_sources(path)?;
     Ok(check_sources(sources))
 }
 
 /// As [`check`], for sources already in memory.
 pub fn check_sources(sources: source::SourceMap) -> Checked {
     let mut diagnostics = Vec::new();
-    let ast = load::load(&sources, &mut diagnostics);
-    let ir = resolve::resolve(&ast, &mut diagnostics);
+    let ast = front::load::load(&sources, &mut diagnostics);
+    let ir = front::resolve::resolve(&ast, &mut diagnostics);
     if let Some(ir) = &ir {
-        lint::lint(ir, &mut diagnostics);
+        checker::lint::lint(ir, &mut diagnostics);
     }
     let overrides = ir.as_ref().map(|i| i.lints.clone()).unwrap_or_default();
-    lint::apply_levels(&mut diagnostics, &overrides);
+    checker::lint::apply_levels(&mut diagnostics, &overrides);
     diag::sort(&mut diagnostics);
     Checked {
         sources,
@@ -82,5 +101,3 @@ pub fn check_sources(sources: source::SourceMap) -> Checked {
         diagnostics,
     }
 }
-#[cfg(feature = "schema")]
-pub mod format_schema;

@@ -13,7 +13,7 @@
 //! for (`tests/fixtures/rules/ID/` for check rules, `tests/fixtures/diff/ID/{old,new}/` for
 //! diff rules, a case in `codegen/src/validate/tests.rs` for traffic rules).
 
-use crate::ast::LintLevel;
+use crate::front::ast::LintLevel;
 
 /// Declares one family: its enum of rules and their definitions, in listing order.
 macro_rules! family {

@@ -1,4 +1,4 @@
-//! Escaping round-trips, one property per destination (`trackc_codegen::emit::escape`):
+//! Escaping round-trips, one property per destination (`trackc_codegen::escape`):
 //! for arbitrary strings the escaped text contains no active construct (read back with
 //! pulldown-cmark, the parser of mdBook and rustdoc, with their extensions), and reads
 //! back as the input where the destination can carry it. And for arbitrary descriptions
@@ -6,9 +6,10 @@
 
 use proptest::prelude::*;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
-use trackc_codegen::emit::escape::{
-    md_cell, md_code, md_line, md_lines, mermaid_label, rust_comment, visible,
-};
+use trackc_codegen::escape::markdown::{md_cell, md_code, md_line, md_lines};
+use trackc_codegen::escape::mermaid::label as mermaid_label;
+use trackc_codegen::escape::rust::comment as rust_comment;
+use trackc_codegen::escape::visible;
 
 fn options() -> Options {
     Options::ENABLE_TABLES

@@ -1,7 +1,7 @@
 //! `trackc explain [ID]` and `trackc diff --explain [ID]`: the one printer of the rule
 //! registry (`trackc_codegen::rules`), for every family, human or `--format json`.
 
-use trackc_codegen::ast::LintLevel;
+use trackc_codegen::ir::LintLevel;
 use trackc_codegen::diag;
 use trackc_codegen::rules::{AnyRule, Breaks, DiffRule, Family, Level};
 

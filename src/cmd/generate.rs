@@ -117,7 +117,7 @@ fn display(out: &Path, rel: &Path) -> String {
         .to_string_lossy()
         .replace('\\', "/")
         .chars()
-        .map(|c| emit::escape::visible(c).unwrap_or(c))
+        .map(|c| trackc_codegen::escape::visible(c).unwrap_or(c))
         .collect()
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Impact, ImpactKind};
+use crate::analysis::Analysis;
 use crate::ir::{Condition, Filter, Ir, Op, Trigger, Ty, TypeId, TypeKind, TypeOrigin};
 
 /// An element of a contract that a change touches, by name.
@@ -202,31 +203,19 @@ pub fn impacts(ir: &Ir, targets: &[Target]) -> Vec<Impact> {
             }
         }
     }
+    let seeds: Vec<bool> = ir
+        .segments
+        .iter()
+        .map(|s| segments.contains_key(s.name.as_str()) || x.segments.contains(&s.name))
+        .collect();
+    let an = Analysis::new(ir);
+    for (s, via) in an.graph().upstream(&seeds) {
+        let via = &ir.segment(via).name;
+        segments.insert(&ir.segment(s).name, format!("via segment `{via}`"));
+    }
     let reached = |segments: &BTreeMap<&str, String>, name: &str| {
         segments.contains_key(name) || x.segments.iter().any(|s| s == name)
     };
-    loop {
-        let mut added = false;
-        for s in &ir.segments {
-            if reached(&segments, &s.name) {
-                continue;
-            }
-            let via = s.conditions().find_map(|c| match c {
-                Condition::Segment { segment, .. } => {
-                    let name = &ir.segment(*segment).name;
-                    reached(&segments, name).then(|| format!("via segment `{name}`"))
-                }
-                _ => None,
-            });
-            if let Some(via) = via {
-                segments.insert(&s.name, via);
-                added = true;
-            }
-        }
-        if !added {
-            break;
-        }
-    }
 
     let mut out: Vec<Impact> = segments
         .iter()

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::load::{self, LoadError, Total};
+use crate::front::load::{self, LoadError, Total};
+use crate::front::yaml::budget::{MAX_FILE_BYTES, MAX_FILES};
 use crate::source::{Refusal, SourceFile, SourceMap};
-use crate::yaml::budget::{MAX_FILE_BYTES, MAX_FILES};
 
 /// A problem with the input itself (exit 2): a missing path, a bad git ref.
 #[derive(Debug)]

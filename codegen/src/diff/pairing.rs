@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::Side;
 use super::compare::Cx;
 use crate::ir::{EnumValue, Event, Ir, Property, Segment, TypeDef, Workflow};
-use crate::similarity::Pattern;
+use crate::front::similarity::Pattern;
 use crate::source::Span;
 
 /// Something compared across the two contracts, paired by its key.
@@ -108,7 +108,7 @@ impl<'a> Cx<'a> {
 const MAX_RENAME_COMPARISONS: usize = 50_000;
 
 /// How alike two names are, 0 to 1 (1 - distance / longer length), for a rename hint;
-/// `None` for a name too long to be compared (see [`crate::similarity`]).
+/// `None` for a name too long to be compared (see [`crate::front::similarity`]).
 fn likeness(removed: &Pattern, added: &str) -> Option<f64> {
     let d = removed.distance(added)?;
     let longer = removed.chars().max(added.chars().count());

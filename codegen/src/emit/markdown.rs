@@ -9,7 +9,7 @@
 //! - `src/suppression.md`: what stops each revenue workflow (and the others' exits).
 //!
 //! Text from the contract is shown literally, never as links, images, HTML or block
-//! structure (`super::escape`: running text, table cells, one-line headings, Mermaid
+//! structure (`crate::escape::markdown`: running text, table cells, one-line headings, Mermaid
 //! labels); names are code spans that cannot be closed from inside. The only HTML in the
 //! catalog is trackc's own: the header comment, `<a id>` anchors (made of `[a-z0-9_-]`
 //! and letters) and `<br>` between paragraphs in a cell.
@@ -17,10 +17,12 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{GeneratedFile, HEADER, escape, example, file_stem};
+use super::{GeneratedFile, HEADER, example, file_stem};
+use crate::analysis::{Analysis, conditions};
+use crate::escape::{self, markdown as md};
 use crate::ir::{
-    BackfillPolicy, Condition, Event, EventId, Filter, Ir, Op, Property, SegmentId, StringFormat,
-    Trigger, Ty, TypeKind, TypeOrigin, Workflow,
+    AttributeId, BackfillPolicy, Condition, Event, EventId, Filter, Ir, Op, Property, SegmentId,
+    StringFormat, Trigger, Ty, TypeKind, TypeOrigin, Workflow,
 };
 
 /// Every catalog file, in a fixed order.
@@ -49,21 +51,21 @@ pub fn generate(ir: &Ir) -> Vec<GeneratedFile> {
 }
 
 // --- escaping ---------------------------------------------------------------------------
-// Contract text is shown literally (see `super::escape`): only these wrappers are used.
+// Contract text is shown literally (see `crate::escape::markdown`): only these wrappers are used.
 
 /// Text for a table cell: one line, pipes escaped, code spans kept.
 fn cell(s: &str) -> String {
-    escape::md_cell(s)
+    md::md_cell(s)
 }
 
 /// Running text (descriptions, notes): paragraphs and code kept, nothing else active.
 fn text(s: &str) -> String {
-    escape::md_lines(s).join("\n")
+    md::md_lines(s).join("\n")
 }
 
 /// A name as inline code, safe in a table cell too.
 fn code(name: &str) -> String {
-    escape::md_code(name)
+    md::md_code(name)
 }
 
 /// A JSON value as inline code.
@@ -99,7 +101,7 @@ fn node_id(prefix: &str, name: &str, index: usize) -> String {
 }
 
 fn mermaid_label(s: &str) -> String {
-    escape::mermaid_label(s)
+    escape::mermaid::label(s)
 }
 
 /// A fenced JSON block. JSON escapes line breaks inside strings, so no line of it can
@@ -169,111 +171,7 @@ fn list_or_dash(items: Vec<String>) -> String {
 
 struct Catalog<'a> {
     ir: &'a Ir,
-    rel: Relations,
-}
-
-/// Who reads each event, computed once: per-event queries are lookups, so the catalog
-/// stays linear in the size of the contract.
-struct Relations {
-    /// Segments with a condition on the event.
-    direct: Vec<Vec<SegmentId>>,
-    /// Segments that read it only through segments they reference.
-    via: Vec<Vec<SegmentId>>,
-    /// Workflows whose trigger segment or an audience segment reads it.
-    via_workflows: Vec<Vec<usize>>,
-    /// Workflows a person leaves when it happens.
-    ends: Vec<Vec<usize>>,
-}
-
-impl Relations {
-    fn new(ir: &Ir) -> Self {
-        let n_events = ir.events.len();
-        // Events each segment reads, directly or through segments it references.
-        let mut reads: Vec<Option<BTreeSet<u32>>> = vec![None; ir.segments.len()];
-        fn visit(
-            ir: &Ir,
-            s: usize,
-            reads: &mut Vec<Option<BTreeSet<u32>>>,
-            depth: usize,
-        ) -> BTreeSet<u32> {
-            if let Some(r) = &reads[s] {
-                return r.clone();
-            }
-            let mut out = BTreeSet::new();
-            if depth < 64 {
-                for c in ir.segments[s].conditions() {
-                    match c {
-                        Condition::Event { event, .. } => {
-                            out.insert(event.0);
-                        }
-                        Condition::Segment { segment, .. } => {
-                            out.extend(visit(ir, segment.0 as usize, reads, depth + 1));
-                        }
-                        Condition::Attribute { .. } => {}
-                    }
-                }
-            }
-            reads[s] = Some(out.clone());
-            out
-        }
-        let reads: Vec<BTreeSet<u32>> = (0..ir.segments.len())
-            .map(|s| visit(ir, s, &mut reads, 0))
-            .collect();
-        let mut direct = vec![Vec::new(); n_events];
-        let mut via = vec![Vec::new(); n_events];
-        for (s, seg) in ir.segments.iter().enumerate() {
-            let own: BTreeSet<u32> = seg
-                .conditions()
-                .filter_map(|c| match c {
-                    Condition::Event { event, .. } => Some(event.0),
-                    _ => None,
-                })
-                .collect();
-            for e in &reads[s] {
-                let list = if own.contains(e) {
-                    &mut direct
-                } else {
-                    &mut via
-                };
-                list[*e as usize].push(SegmentId(s as u32));
-            }
-        }
-        let mut via_workflows = vec![Vec::new(); n_events];
-        let mut ends = vec![Vec::new(); n_events];
-        for (i, w) in ir.workflows.iter().enumerate() {
-            let mut entering: BTreeSet<u32> = BTreeSet::new();
-            if let Some(Trigger::Segment { segment }) = &w.trigger {
-                entering.extend(&reads[segment.0 as usize]);
-            }
-            for a in &w.audience {
-                entering.extend(&reads[a.0 as usize]);
-            }
-            for e in entering {
-                via_workflows[e as usize].push(i);
-            }
-            let mut leaving: BTreeSet<u32> = BTreeSet::new();
-            for c in &w.exit_when {
-                match c {
-                    Condition::Event { event, .. } => {
-                        leaving.insert(event.0);
-                    }
-                    Condition::Segment { segment, .. } => {
-                        leaving.extend(&reads[segment.0 as usize])
-                    }
-                    Condition::Attribute { .. } => {}
-                }
-            }
-            for e in leaving {
-                ends[e as usize].push(i);
-            }
-        }
-        Relations {
-            direct,
-            via,
-            via_workflows,
-            ends,
-        }
-    }
+    an: Analysis<'a>,
 }
 
 /// Where a link is written from: the `src/` root or `src/events/`.
@@ -296,7 +194,7 @@ impl<'a> Catalog<'a> {
     fn new(ir: &'a Ir) -> Self {
         Catalog {
             ir,
-            rel: Relations::new(ir),
+            an: Analysis::new(ir),
         }
     }
 
@@ -341,14 +239,6 @@ impl<'a> Catalog<'a> {
 
     // relations
 
-    fn segments_reading_directly(&self, ev: EventId) -> Vec<SegmentId> {
-        self.rel.direct[ev.0 as usize].clone()
-    }
-
-    fn segments_reading_via(&self, ev: EventId) -> Vec<SegmentId> {
-        self.rel.via[ev.0 as usize].clone()
-    }
-
     /// Workflows that read the event through segments, at most [`VIA_SHOWN`] of them.
     fn workflows_via_segments_cell(&self, id: EventId, from: From) -> String {
         let all = self.workflows_via_segments(id);
@@ -369,16 +259,17 @@ impl<'a> Catalog<'a> {
     /// catalog grow with the square of the contract.
     fn segments_cell(&self, id: EventId, from: From) -> String {
         let mut v: Vec<String> = self
+            .an
             .segments_reading_directly(id)
-            .into_iter()
-            .map(|sg| self.segment_link(sg, from))
+            .iter()
+            .map(|sg| self.segment_link(*sg, from))
             .collect();
-        let via = self.segments_reading_via(id);
+        let via = self.an.segments_reading_via(id);
         let more = via.len().saturating_sub(VIA_SHOWN);
         v.extend(
-            via.into_iter()
+            via.iter()
                 .take(VIA_SHOWN)
-                .map(|sg| format!("{} (via segments)", self.segment_link(sg, from))),
+                .map(|sg| format!("{} (via segments)", self.segment_link(*sg, from))),
         );
         if more > 0 {
             v.push(format!("and {more} more via segments"));
@@ -387,23 +278,15 @@ impl<'a> Catalog<'a> {
     }
 
     fn triggers(&self, ev: EventId) -> Vec<&'a Workflow> {
-        self.ir.triggered_by(ev)
+        self.an.triggered_by(ev)
     }
 
-    /// Workflows whose trigger segment or audience reads the event.
     fn workflows_via_segments(&self, ev: EventId) -> Vec<&'a Workflow> {
-        self.rel.via_workflows[ev.0 as usize]
-            .iter()
-            .map(|&i| &self.ir.workflows[i])
-            .collect()
+        self.an.workflows_via_segments(ev)
     }
 
-    /// Workflows that a person leaves when the event happens (directly or via a segment).
     fn ends(&self, ev: EventId) -> Vec<&'a Workflow> {
-        self.rel.ends[ev.0 as usize]
-            .iter()
-            .map(|&i| &self.ir.workflows[i])
-            .collect()
+        self.an.ended_by(ev)
     }
 
     // rendering pieces
@@ -587,90 +470,13 @@ impl<'a> Catalog<'a> {
         }
     }
 
-    fn op_md(&self, op: &Op) -> String {
-        match op {
-            Op::Equals(v) => format!("= {}", code_json(v)),
-            Op::NotEquals(v) => format!("≠ {}", code_json(v)),
-            Op::In(vs) => format!(
-                "in {}",
-                vs.iter().map(code_json).collect::<Vec<_>>().join(", ")
-            ),
-            Op::Exists(true) => "is set".into(),
-            Op::Exists(false) => "is not set".into(),
-            Op::Gt(v) => format!("> {}", code_json(v)),
-            Op::Gte(v) => format!("≥ {}", code_json(v)),
-            Op::Lt(v) => format!("< {}", code_json(v)),
-            Op::Lte(v) => format!("≤ {}", code_json(v)),
-            Op::Contains(v) => format!("contains {}", code_json(v)),
-        }
-    }
-
-    fn filters_md(&self, filter: &[Filter]) -> String {
-        filter
-            .iter()
-            .map(|f| {
-                f.ops
-                    .iter()
-                    .map(|op| format!("{} {}", code(&f.dotted()), self.op_md(op)))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            })
-            .collect::<Vec<_>>()
-            .join(" and ")
-    }
-
     fn condition_md(&self, c: &Condition, from: From) -> String {
-        match c {
-            Condition::Event {
-                event,
-                filter,
-                within,
-                count,
-                ..
-            } => {
-                let mut s = format!("performed {}", self.event_link(*event, from));
-                if !filter.is_empty() {
-                    let _ = write!(s, " where {}", self.filters_md(filter));
-                }
-                if !count.is_empty() {
-                    let _ = write!(
-                        s,
-                        ", count {}",
-                        count
-                            .iter()
-                            .map(|o| self.op_md(o))
-                            .collect::<Vec<_>>()
-                            .join(" and ")
-                    );
-                }
-                if let Some(w) = within {
-                    let _ = write!(s, ", within {w}");
-                }
-                s
-            }
-            Condition::Attribute { attribute, op, .. } => format!(
-                "attribute {} {}",
-                self.attribute_link(self.ir.attribute(*attribute), from),
-                self.op_md(op)
-            ),
-            Condition::Segment { segment, .. } => {
-                format!("in segment {}", self.segment_link(*segment, from))
-            }
-        }
+        conditions::condition(&Md { cat: self, from }, c)
     }
 
     fn trigger_md(&self, w: &Workflow, from: From) -> String {
         match &w.trigger {
-            Some(Trigger::Event { event, filter }) => {
-                let mut s = format!("event {}", self.event_link(*event, from));
-                if !filter.is_empty() {
-                    let _ = write!(s, " where {}", self.filters_md(filter));
-                }
-                s
-            }
-            Some(Trigger::Segment { segment }) => {
-                format!("entering segment {}", self.segment_link(*segment, from))
-            }
+            Some(t) => conditions::trigger(&Md { cat: self, from }, t),
             None => "—".into(),
         }
     }
@@ -738,7 +544,7 @@ impl<'a> Catalog<'a> {
 
     fn index(&self) -> String {
         let ir = self.ir;
-        let mut s = page(&format!("{} {}", escape::md_line(&ir.name), ir.version));
+        let mut s = page(&format!("{} {}", md::md_line(&ir.name), ir.version));
         let _ = writeln!(
             s,
             "The event contract for Customer.io's Track API: {} events, {} person attributes, \
@@ -828,7 +634,7 @@ impl<'a> Catalog<'a> {
     fn event_page(&self, id: EventId, e: &Event) -> String {
         let mut s = page(&code(&e.name));
         if let Some(d) = &e.deprecated {
-            let _ = writeln!(s, "> **Deprecated:** {}\n", escape::md_line(d));
+            let _ = writeln!(s, "> **Deprecated:** {}\n", md::md_line(d));
         }
         if let Some(d) = &e.description {
             let _ = writeln!(s, "{}\n", text(d));
@@ -977,9 +783,9 @@ impl<'a> Catalog<'a> {
             s.push_str("The contract defines no named types.\n");
         }
         for t in named {
-            let _ = writeln!(s, "## {}\n", escape::md_line(&t.name));
+            let _ = writeln!(s, "## {}\n", md::md_line(&t.name));
             if let Some(d) = &t.deprecated {
-                let _ = writeln!(s, "> **Deprecated:** {}\n", escape::md_line(d));
+                let _ = writeln!(s, "> **Deprecated:** {}\n", md::md_line(d));
             }
             if let Some(d) = &t.description {
                 let _ = writeln!(s, "{}\n", text(d));
@@ -1055,7 +861,7 @@ impl<'a> Catalog<'a> {
         }
         for (i, seg) in self.ir.segments.iter().enumerate() {
             let id = SegmentId(i as u32);
-            let _ = writeln!(s, "## {}\n", escape::md_line(&seg.name));
+            let _ = writeln!(s, "## {}\n", md::md_line(&seg.name));
             if let Some(d) = &seg.description {
                 let _ = writeln!(s, "{}\n", text(d));
             }
@@ -1074,38 +880,26 @@ impl<'a> Catalog<'a> {
                 s.push('\n');
             }
             let mut used = Vec::new();
-            for w in &self.ir.workflows {
-                let mut how = Vec::new();
-                if matches!(w.trigger, Some(Trigger::Segment { segment }) if segment == id) {
-                    how.push("trigger");
-                }
-                if w.audience.contains(&id) {
-                    how.push("audience");
-                }
-                if w.exit_when
-                    .iter()
-                    .any(|c| matches!(c, Condition::Segment { segment, .. } if *segment == id))
-                {
-                    how.push("exit");
-                }
-                if !how.is_empty() {
-                    used.push(format!(
-                        "{} ({})",
-                        self.workflow_link(w, From::Root),
-                        how.join(", ")
-                    ));
-                }
+            for (w, u) in self.an.workflow_uses(id) {
+                let how: Vec<&str> = [
+                    (u.trigger, "trigger"),
+                    (u.audience, "audience"),
+                    (u.exit, "exit"),
+                ]
+                .into_iter()
+                .filter_map(|(yes, how)| yes.then_some(how))
+                .collect();
+                used.push(format!(
+                    "{} ({})",
+                    self.workflow_link(w, From::Root),
+                    how.join(", ")
+                ));
             }
-            for (j, other) in self.ir.segments.iter().enumerate() {
-                if other
-                    .conditions()
-                    .any(|c| matches!(c, Condition::Segment { segment, .. } if *segment == id))
-                {
-                    used.push(format!(
-                        "{} (segment)",
-                        self.segment_link(SegmentId(j as u32), From::Root)
-                    ));
-                }
+            for other in self.an.graph().users(id) {
+                used.push(format!(
+                    "{} (segment)",
+                    self.segment_link(*other, From::Root)
+                ));
             }
             let _ = writeln!(s, "Used by: {}.\n", list_or_dash(used));
         }
@@ -1118,7 +912,7 @@ impl<'a> Catalog<'a> {
             s.push_str("The contract defines no workflows.\n");
         }
         for w in &self.ir.workflows {
-            let _ = writeln!(s, "## {}\n", escape::md_line(&w.name));
+            let _ = writeln!(s, "## {}\n", md::md_line(&w.name));
             if let Some(d) = &w.description {
                 let _ = writeln!(s, "{}\n", text(d));
             }
@@ -1369,5 +1163,58 @@ fn plural(n: u64) -> &'static str {
 
 /// A SUMMARY.md link title.
 fn summary_title(name: &str) -> String {
-    escape::md_line(name)
+    md::md_line(name)
+}
+
+/// The catalog's spelling of conditions and triggers: names are links to their pages.
+struct Md<'c, 'a> {
+    cat: &'c Catalog<'a>,
+    from: From,
+}
+
+impl conditions::Style for Md<'_, '_> {
+    fn event(&self, id: EventId) -> String {
+        format!("performed {}", self.cat.event_link(id, self.from))
+    }
+    fn trigger_event(&self, id: EventId) -> String {
+        format!("event {}", self.cat.event_link(id, self.from))
+    }
+    fn attribute(&self, id: AttributeId) -> String {
+        let a = self.cat.ir.attribute(id);
+        format!("attribute {}", self.cat.attribute_link(a, self.from))
+    }
+    fn segment(&self, id: SegmentId) -> String {
+        format!("in segment {}", self.cat.segment_link(id, self.from))
+    }
+    fn trigger_segment(&self, id: SegmentId) -> String {
+        format!("entering segment {}", self.cat.segment_link(id, self.from))
+    }
+    fn op(&self, op: &Op) -> String {
+        match op {
+            Op::Equals(v) => format!("= {}", code_json(v)),
+            Op::NotEquals(v) => format!("≠ {}", code_json(v)),
+            Op::In(vs) => format!(
+                "in {}",
+                vs.iter().map(code_json).collect::<Vec<_>>().join(", ")
+            ),
+            Op::Exists(true) => "is set".into(),
+            Op::Exists(false) => "is not set".into(),
+            Op::Gt(v) => format!("> {}", code_json(v)),
+            Op::Gte(v) => format!("≥ {}", code_json(v)),
+            Op::Lt(v) => format!("< {}", code_json(v)),
+            Op::Lte(v) => format!("≤ {}", code_json(v)),
+            Op::Contains(v) => format!("contains {}", code_json(v)),
+        }
+    }
+    fn filter(&self, f: &Filter) -> String {
+        f.ops
+            .iter()
+            .map(|op| format!("{} {}", code(&f.dotted()), self.op(op)))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+    const FILTER_SEPARATOR: &'static str = " and ";
+    const SORT_FILTERS: bool = false;
+    const COUNT: &'static str = ", count ";
+    const WITHIN: &'static str = ", within ";
 }

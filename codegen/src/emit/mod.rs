@@ -7,9 +7,11 @@
 //! Every generated file carries [`HEADER`] and is byte-stable: the same IR gives the same
 //! bytes whatever the platform, the file layout of the contract or the order of the map.
 
-pub mod escape;
+#[cfg(feature = "catalog")]
 pub mod example;
+#[cfg(any(feature = "catalog", feature = "json-schema"))]
 pub mod json;
+#[cfg(feature = "catalog")]
 pub mod markdown;
 pub mod rust;
 /// The token emitter formatted by prettyplease: the oracle that `emit::rust` (which writes
@@ -18,6 +20,7 @@ pub mod rust;
 /// should not pull in.
 #[cfg(feature = "testing")]
 pub mod rust_tokens;
+#[cfg(feature = "json-schema")]
 pub mod schema;
 
 /// The runtime's format lists and patterns, compiled in here so schemas and the runtime

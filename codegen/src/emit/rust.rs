@@ -107,13 +107,13 @@ pub fn fold(s: &str) -> String {
 }
 
 /// The lines of a description as doc comments, safe for rustdoc: literal Markdown
-/// ([`super::escape::md_lines`]: no link, image, HTML or block structure from the
+/// ([`crate::escape::markdown::md_lines`]: no link, image, HTML or block structure from the
 /// contract, code spans kept), code fences marked `text` (descriptions hold examples of
 /// data, never doctests), indentation dropped (four spaces would start an executable
 /// code block), no line break or control character inside a line (a bare CR does not
 /// compile in a doc comment).
 pub fn doc_lines(text: &str) -> Vec<String> {
-    super::escape::md_lines(text)
+    crate::escape::markdown::md_lines(text)
 }
 
 /// The doc line listing an enum value's aliases: the value as code, the aliases as
@@ -126,15 +126,15 @@ pub(super) fn alias_line(value: &str, aliases: &[String]) -> String {
         .join(", ");
     format!(
         "{}; also sent as {}.",
-        super::escape::md_code(value),
-        super::escape::md_line(&list)
+        crate::escape::markdown::md_code(value),
+        crate::escape::markdown::md_line(&list)
     )
 }
 
 /// A `#[deprecated]` note: rustdoc renders it as Markdown, so it is one line of
 /// literal text.
 pub(super) fn deprecation_note(note: &str) -> String {
-    super::escape::md_line(note)
+    crate::escape::markdown::md_line(note)
 }
 
 /// The `// contract: NAME VERSION` line under the header.
@@ -142,7 +142,7 @@ pub(super) fn contract_comment(ir: &Ir) -> String {
     format!(
         "// {}\n// contract: {} {}\n\n",
         super::HEADER,
-        super::escape::rust_comment(&ir.name),
+        crate::escape::rust::comment(&ir.name),
         ir.version
     )
 }
@@ -853,11 +853,11 @@ impl<'a> Writer<'a> {
             "Person attributes of the {} contract, sent with identify.\n\n\
              Identify is a partial update: every attribute is optional, and only the ones set \
              are sent.",
-            super::escape::md_code(&self.ir.name)
+            crate::escape::markdown::md_code(&self.ir.name)
         );
         let ir = self.ir;
         self.object(
-            crate::resolve::ATTRIBUTES_STRUCT,
+            crate::front::resolve::ATTRIBUTES_STRUCT,
             Some(&doc),
             None,
             &["::core::default::Default", "::trackc::Attributes"],
@@ -874,9 +874,13 @@ impl<'a> Writer<'a> {
         if !text.is_empty() {
             text.push_str("\n\n");
         }
-        let _ = write!(text, "Track event {}", super::escape::md_code(&e.name));
+        let _ = write!(
+            text,
+            "Track event {}",
+            crate::escape::markdown::md_code(&e.name)
+        );
         if let Some(o) = &e.owner {
-            let _ = write!(text, ", emitted by {}", super::escape::md_code(o));
+            let _ = write!(text, ", emitted by {}", crate::escape::markdown::md_code(o));
         }
         text.push('.');
         let mut args = vec![
@@ -921,7 +925,7 @@ impl<'a> Writer<'a> {
             let _ = write!(
                 text,
                 "The inline type at {}.",
-                super::escape::md_code(&t.name)
+                crate::escape::markdown::md_code(&t.name)
             );
         }
         let doc = (!text.is_empty()).then_some(text.as_str());

@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 // What to generate (loose keys, doc lines, which properties are boxed) is shared with
 // `emit::rust`: the oracle checks the layout, not these decisions twice.
-use super::escape::md_code;
 use super::rust::{
     alias_line, boxed_properties, contract_comment, deprecation_note, doc_lines, fold,
 };
+use crate::escape::markdown::md_code;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
@@ -345,7 +345,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn attributes(&self) -> TokenStream {
-        let name = ident(crate::resolve::ATTRIBUTES_STRUCT);
+        let name = ident(crate::front::resolve::ATTRIBUTES_STRUCT);
         let doc = docs(Some(&format!(
             "Person attributes of the {} contract, sent with identify.\n\n\
              Identify is a partial update: every attribute is optional, and only the ones set \

@@ -57,11 +57,9 @@ fn escape_where(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
 }
 
 fn push_visible(out: &mut String, c: char) {
-    match c {
-        // U+2400..U+241F are the pictures of U+0000..U+001F, in order; U+2421 is DEL's.
-        '\u{0}'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
-        '\u{7f}' => out.push('\u{2421}'),
-        _ => {
+    match super::control_picture(c) {
+        Some(p) => out.push(p),
+        None => {
             use std::fmt::Write as _;
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         }

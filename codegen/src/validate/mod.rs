@@ -37,8 +37,6 @@ mod engine;
 mod record;
 mod value;
 
-pub(crate) use value::check_date;
-
 /// The runtime's format lists, patterns and timestamp threshold (runtime/src/formats.rs,
 /// compiled into codegen once, by the emitters): the same values the schemas and the
 /// generated types check.
@@ -147,7 +145,9 @@ pub enum Reported {
 /// as captured (operations, batches, event data). "32kb"/"500kb" are read as the stricter
 /// 32,000 and 500,000 bytes, as the runtime client does.
 pub mod limits {
-    pub use crate::lint::limits::{ATTRIBUTE_NAME_BYTES, ATTRIBUTES_PER_CALL, EVENT_NAME_BYTES};
+    pub use crate::checker::lint::limits::{
+        ATTRIBUTE_NAME_BYTES, ATTRIBUTES_PER_CALL, EVENT_NAME_BYTES,
+    };
     /// A person identifier (v2 `identifiers.id`, the v1 path id) and an anonymous id.
     pub const IDENTIFIER_BYTES: usize = 150;
     /// One identify attribute value.

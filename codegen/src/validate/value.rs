@@ -651,27 +651,12 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 
 /// `YYYY-MM-DD`, a day that exists (as `trackc::Date` parses it).
 pub(crate) fn check_date(s: &str) -> Result<(), String> {
-    let b = s.as_bytes();
-    let shape_ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape_ok {
-        return Err(format!("{} is not a YYYY-MM-DD date", Quoted(s)));
-    }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u16>().unwrap_or(0);
-    let (year, month, day) = (num(0..4), num(5..7), num(8..10));
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => return Err(format!("{} has no month {month}", Quoted(s))),
-    };
-    if day == 0 || day > days {
-        return Err(format!("{year:04}-{month:02} has no day {day}"));
-    }
-    Ok(())
+    use crate::front::date::{DateError, parse};
+    parse(s).map_err(|e| match e {
+        DateError::Shape => format!("{} is not a YYYY-MM-DD date", Quoted(s)),
+        DateError::NoMonth { month } => format!("{} has no month {month}", Quoted(s)),
+        DateError::NoDay { year, month, day } => {
+            format!("{year:04}-{month:02} has no day {day}")
+        }
+    })
 }

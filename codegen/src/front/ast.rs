@@ -1,8 +1,8 @@
 //! The contract as written: every section of every file, merged, with spans.
-//! Nothing here is resolved; [`crate::resolve`] turns it into the IR.
+//! Nothing here is resolved; [`crate::front::resolve`] turns it into the IR.
 
-use crate::source::{Sp, Span};
-use crate::yaml::Node;
+use crate::front::yaml::Node;
+use crate::source::Sp;
 
 /// The built-in type names; any other name refers to an entry of `types:`.
 pub const BUILTIN_TYPES: [&str; 9] = [
@@ -62,23 +62,6 @@ pub enum TypeExpr {
     Object(ObjectKeys),
     /// Any other name: an entry of `types`.
     Ref(Sp<String>),
-}
-
-impl TypeExpr {
-    pub fn kind_name(&self) -> &str {
-        match self {
-            TypeExpr::String(_) => "string",
-            TypeExpr::Integer(_) => "integer",
-            TypeExpr::Number(_) => "number",
-            TypeExpr::Boolean => "boolean",
-            TypeExpr::Timestamp => "timestamp",
-            TypeExpr::Date => "date",
-            TypeExpr::Enum(_) => "enum",
-            TypeExpr::Array(_) => "array",
-            TypeExpr::Object(_) => "object",
-            TypeExpr::Ref(r) => r.value.as_str(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -173,8 +156,6 @@ pub struct EventDef {
     pub backfill: Option<Sp<BackfillPolicy>>,
     pub deprecated: Option<Sp<String>>,
     pub properties: Vec<Named<Property>>,
-    /// The span of the event's name key (for whole-event diagnostics).
-    pub span: Span,
 }
 
 #[derive(Debug)]
@@ -346,7 +327,6 @@ pub struct WorkflowDef {
     pub wait: Option<Sp<Duration>>,
     pub exit_when: Option<Sp<Vec<Sp<Condition>>>>,
     pub channels: Vec<Sp<Channel>>,
-    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::ast::LintLevel;
+use crate::analysis::{Analysis, Lists};
 use crate::diag::{Diagnostic, Severity};
+use crate::front::ast::LintLevel;
 use crate::ir::*;
 use crate::naming;
 use crate::rules::CheckRule;
@@ -17,15 +18,16 @@ pub mod limits {
 }
 
 pub fn lint(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+    let an = Analysis::new(ir);
     naming_convention(ir, diags);
     identity(ir, diags);
     events(ir, diags);
-    workflows(ir, diags);
+    workflows(ir, &an, diags);
     attributes(ir, diags);
     inconsistent_properties(ir, diags);
     duplicate_inline_enums(ir, diags);
     examples(ir, diags);
-    unused_segments(ir, diags);
+    unused_segments(ir, &an, diags);
 }
 
 /// Set each diagnostic's severity from its rule's level (default or `lints:`), and drop
@@ -220,7 +222,7 @@ fn pii(ir: &Ir, props: &[Property], diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
+fn workflows(ir: &Ir, an: &Analysis<'_>, diags: &mut Vec<Diagnostic>) {
     for w in &ir.workflows {
         if w.goal == Some(Goal::Revenue) && !w.exit_declared {
             let suggestion = ir
@@ -254,10 +256,7 @@ fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
                 .iter()
                 .filter(|a| a.consent == Some(ch))
                 .collect();
-            let gated = w
-                .audience
-                .iter()
-                .any(|s| requires_consent(ir, *s, ch, &mut Vec::new()));
+            let gated = w.audience.iter().any(|s| requires_consent(ir, an, *s, ch));
             if !gated {
                 let help = match consent.first() {
                     Some(a) => format!(
@@ -343,19 +342,17 @@ fn workflows(ir: &Ir, diags: &mut Vec<Diagnostic>) {
 }
 
 /// Does membership of the segment imply the consent attribute is true? Only `all:`
-/// conditions count (an `any:` branch could let people in without it).
-fn requires_consent(ir: &Ir, seg: SegmentId, ch: Channel, seen: &mut Vec<SegmentId>) -> bool {
-    if seen.contains(&seg) {
-        return false;
-    }
-    seen.push(seg);
-    ir.segment(seg).all.iter().any(|c| match c {
-        Condition::Attribute { attribute, op, .. } => {
-            ir.attribute(*attribute).consent == Some(ch)
-                && *op == Op::Equals(serde_json::Value::Bool(true))
-        }
-        Condition::Segment { segment, .. } => requires_consent(ir, *segment, ch, seen),
-        Condition::Event { .. } => false,
+/// conditions count (an `any:` branch could let people in without it), through the
+/// segments named in `all:`.
+fn requires_consent(ir: &Ir, an: &Analysis<'_>, seg: SegmentId, ch: Channel) -> bool {
+    an.graph().closure(seg, Lists::All).into_iter().any(|s| {
+        ir.segment(s).all.iter().any(|c| match c {
+            Condition::Attribute { attribute, op, .. } => {
+                ir.attribute(*attribute).consent == Some(ch)
+                    && *op == Op::Equals(serde_json::Value::Bool(true))
+            }
+            Condition::Segment { .. } | Condition::Event { .. } => false,
+        })
     })
 }
 
@@ -549,7 +546,7 @@ pub fn fits(ir: &Ir, ty: &Ty, v: &serde_json::Value) -> bool {
         (Ty::Integer(_) | Ty::Timestamp, V::Number(n)) => n.is_i64() || n.is_u64(),
         (Ty::Number(_), V::Number(_)) => true,
         (Ty::Boolean, V::Bool(_)) => true,
-        (Ty::Date, V::String(s)) => crate::validate::check_date(s).is_ok(),
+        (Ty::Date, V::String(s)) => crate::front::date::parse(s).is_ok(),
         (Ty::Array(a), V::Array(items)) => items.iter().all(|i| fits(ir, &a.items, i)),
         (Ty::Ref(id), v) => match (&ir.ty(*id).kind, v) {
             (TypeKind::Enum(e), V::String(s)) => e.values.iter().any(|x| &x.value == s),
@@ -595,25 +592,8 @@ fn examples(ir: &Ir, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn unused_segments(ir: &Ir, diags: &mut Vec<Diagnostic>) {
-    let mut used = vec![false; ir.segments.len()];
-    let mark = |used: &mut Vec<bool>, c: &Condition| {
-        if let Condition::Segment { segment, .. } = c {
-            used[segment.0 as usize] = true;
-        }
-    };
-    for s in &ir.segments {
-        s.conditions().for_each(|c| mark(&mut used, c));
-    }
-    for w in &ir.workflows {
-        w.exit_when.iter().for_each(|c| mark(&mut used, c));
-        for a in &w.audience {
-            used[a.0 as usize] = true;
-        }
-        if let Some(Trigger::Segment { segment }) = &w.trigger {
-            used[segment.0 as usize] = true;
-        }
-    }
+fn unused_segments(ir: &Ir, an: &Analysis<'_>, diags: &mut Vec<Diagnostic>) {
+    let used = (0..ir.segments.len()).map(|i| an.is_used(SegmentId(i as u32)));
     for (s, u) in ir.segments.iter().zip(used) {
         if !u {
             diags.push(

@@ -5,18 +5,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::ast::{self, Named, TypeExpr};
+use crate::analysis::SegmentGraph;
 use crate::diag::{Diagnostic, HintBudget, did_you_mean_help_within};
+use crate::front::ast::{self, Named, TypeExpr};
+use crate::front::yaml::Node;
 use crate::ir::*;
 use crate::naming;
 use crate::rules::{AnyRule, CheckRule};
 use crate::source::{Sp, Span};
-use crate::yaml::Node;
 
 /// The Rust name of the identify attributes struct; reserved in the type namespace.
 pub const ATTRIBUTES_STRUCT: &str = "PersonAttributes";
 
-use crate::ast::BUILTIN_TYPES as BUILTIN_NAMES;
+use crate::front::ast::BUILTIN_TYPES as BUILTIN_NAMES;
 
 pub fn resolve(c: &ast::Contract, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     let mut r = Resolver {
@@ -1094,7 +1095,7 @@ impl Resolver<'_> {
             (Ty::Number(_), Node::Int(i)) => Some((*i).into()),
             (Ty::Number(_), Node::Float(f)) => Some(serde_json::Number::from_f64(*f)?.into()),
             (Ty::Boolean, Node::Bool(b)) => Some((*b).into()),
-            (Ty::Date, Node::Str(s)) if crate::validate::check_date(s).is_ok() => {
+            (Ty::Date, Node::Str(s)) if crate::front::date::parse(s).is_ok() => {
                 Some(s.as_str().into())
             }
             (Ty::Ref(id), _) if matches!(self.types[id.0 as usize].kind, TypeKind::Enum(_)) => {
@@ -1164,62 +1165,30 @@ impl Resolver<'_> {
     }
 
     fn check_segment_cycles(&mut self, segments: &[Segment]) {
-        let n = segments.len();
-        let mut state = vec![0u8; n];
-        let mut reported = false;
-        fn dfs(
-            segs: &[Segment],
-            v: usize,
-            state: &mut [u8],
-            stack: &mut Vec<usize>,
-            out: &mut Option<(Vec<usize>, Span)>,
-        ) {
-            state[v] = 1;
-            stack.push(v);
-            for c in segs[v].conditions() {
-                if let Condition::Segment { segment, span } = c {
-                    let w = segment.0 as usize;
-                    if state[w] == 1 && out.is_none() {
-                        let start = stack.iter().position(|&x| x == w).unwrap_or(0);
-                        *out = Some((stack[start..].to_vec(), *span));
-                    } else if state[w] == 0 {
-                        dfs(segs, w, state, stack, out);
-                    }
-                }
-            }
-            stack.pop();
-            state[v] = 2;
+        let Some((cycle, span)) = SegmentGraph::new(segments).first_cycle() else {
+            return;
+        };
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|i| segments[i.0 as usize].name.as_str())
+            .collect();
+        let mut d = Diagnostic::new(
+            CheckRule::SegmentCycle,
+            span,
+            format!(
+                "segments form a cycle: {} → {}",
+                names.join(" → "),
+                names[0]
+            ),
+        )
+        .label("closes the cycle");
+        for i in &cycle {
+            let s = &segments[i.0 as usize];
+            d = d.secondary(s.span, format!("`{}` is part of it", s.name));
         }
-        for v in 0..n {
-            if state[v] != 0 || reported {
-                continue;
-            }
-            let mut found = None;
-            dfs(segments, v, &mut state, &mut Vec::new(), &mut found);
-            if let Some((cycle, span)) = found {
-                let names: Vec<&str> = cycle.iter().map(|&i| segments[i].name.as_str()).collect();
-                let mut d = Diagnostic::new(
-                    CheckRule::SegmentCycle,
-                    span,
-                    format!(
-                        "segments form a cycle: {} → {}",
-                        names.join(" → "),
-                        names[0]
-                    ),
-                )
-                .label("closes the cycle");
-                for &i in &cycle {
-                    d = d.secondary(
-                        segments[i].span,
-                        format!("`{}` is part of it", segments[i].name),
-                    );
-                }
-                self.push(d.help(
-                    "a segment cannot contain itself; remove one of the `segment:` conditions",
-                ));
-                reported = true;
-            }
-        }
+        self.push(
+            d.help("a segment cannot contain itself; remove one of the `segment:` conditions"),
+        );
     }
 
     fn workflow(&mut self, name: &Sp<String>, w: &ast::WorkflowDef, scope: &Scope<'_>) -> Workflow {

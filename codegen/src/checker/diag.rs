@@ -75,11 +75,6 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_severity(mut self, severity: Severity) -> Self {
-        self.severity = severity;
-        self
-    }
-
     /// Sort key: file, position, then code (by id), so output is stable.
     fn key(&self) -> (Span, &'static str, &str) {
         (self.primary.span, self.code.id(), &self.message)
@@ -270,18 +265,18 @@ pub fn to_json(sources: &SourceMap, diags: &[Diagnostic]) -> serde_json::Value {
 
 /// The closest candidate to `name` by edit distance, for "did you mean" hints: within a
 /// third of the longer name (at least 1), ignoring ASCII case. Bounded for hostile input
-/// (see [`crate::similarity`]): a name over 128 bytes gets no hint, and one hint looks at
+/// (see [`crate::front::similarity`]): a name over 128 bytes gets no hint, and one hint looks at
 /// a bounded number of candidates however many there are.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    crate::similarity::closest(name, candidates, &mut HintBudget::per_call())
+    crate::front::similarity::closest(name, candidates, &mut HintBudget::per_call())
 }
 
 /// The work every hint of one run may do together: a contract with thousands of unknown
 /// names against thousands of candidates stays linear (see [`did_you_mean_help_within`]).
-pub use crate::similarity::Budget as HintBudget;
+pub use crate::front::similarity::Budget as HintBudget;
 
 /// `did you mean `x`?` or nothing.
 pub fn did_you_mean_help<'a>(
@@ -297,5 +292,6 @@ pub fn did_you_mean_help_within<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    crate::similarity::closest(name, candidates, budget).map(|c| format!("did you mean `{c}`?"))
+    crate::front::similarity::closest(name, candidates, budget)
+        .map(|c| format!("did you mean `{c}`?"))
 }

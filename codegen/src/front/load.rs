@@ -2,12 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::ast::*;
 use crate::diag::{Diagnostic, HintBudget, did_you_mean_help_within};
 use crate::rules::CheckRule;
+use crate::front::ast::*;
+use crate::front::yaml::budget::MAX_FILE_BYTES;
+use crate::front::yaml::{self, Node};
 use crate::source::{FileId, Refusal, SourceFile, SourceMap, Sp, Span};
-use crate::yaml::budget::MAX_FILE_BYTES;
-use crate::yaml::{self, Node};
 
 /// A problem with the command's input itself (exit 2), not with the contract's content.
 #[derive(Debug)]
@@ -123,7 +123,7 @@ fn is_yaml(p: &Path) -> bool {
 }
 
 fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<Found>) -> Result<(), LoadError> {
-    use crate::yaml::budget::{MAX_FILES, MAX_FOLDER_DEPTH};
+    use crate::front::yaml::budget::{MAX_FILES, MAX_FOLDER_DEPTH};
     if depth > MAX_FOLDER_DEPTH {
         return Err(LoadError::OverBudget(
             root.to_path_buf(),
@@ -213,7 +213,7 @@ impl Total {
 
     /// Count `n` more bytes; an error once the contract is over the total budget.
     pub(crate) fn add(&mut self, n: u64) -> Result<(), LoadError> {
-        use crate::yaml::budget::MAX_TOTAL_BYTES;
+        use crate::front::yaml::budget::MAX_TOTAL_BYTES;
         self.bytes = self.bytes.saturating_add(n);
         if self.bytes > MAX_TOTAL_BYTES as u64 {
             return Err(LoadError::OverBudget(
@@ -406,7 +406,7 @@ const TYPE_KEYS: &[(&str, &[&str])] = &[
     ("object", &["properties", "additional_properties"]),
 ];
 
-use crate::ast::BUILTIN_TYPES as BUILTINS;
+use crate::front::ast::BUILTIN_TYPES as BUILTINS;
 
 const PROPERTY_KEYS: &[&str] = &["description", "optional", "pii", "deprecated", "examples"];
 const ATTRIBUTE_KEYS: &[&str] = &[
@@ -676,8 +676,7 @@ impl Reader<'_> {
         }
         if let Some(v) = m.value("events") {
             for (name, node) in self.named_map(v, "a map of event names to definitions") {
-                let span = name.span;
-                if let Some(e) = self.event(node, span) {
+                if let Some(e) = self.event(node) {
                     c.events.push((name, e));
                 }
             }
@@ -691,8 +690,7 @@ impl Reader<'_> {
         }
         if let Some(v) = m.value("workflows") {
             for (name, node) in self.named_map(v, "a map of workflow names to definitions") {
-                let span = name.span;
-                if let Some(w) = self.workflow(node, span) {
+                if let Some(w) = self.workflow(node) {
                     c.workflows.push((name, w));
                 }
             }
@@ -1121,7 +1119,7 @@ impl Reader<'_> {
         })
     }
 
-    fn event(&mut self, node: Sp<Node>, span: Span) -> Option<EventDef> {
+    fn event(&mut self, node: Sp<Node>) -> Option<EventDef> {
         let mut m = self.map(node, "an event definition")?;
         let description = m
             .value("description")
@@ -1173,7 +1171,6 @@ impl Reader<'_> {
             backfill,
             deprecated,
             properties,
-            span,
         })
     }
 
@@ -1451,7 +1448,7 @@ impl Reader<'_> {
         })
     }
 
-    fn workflow(&mut self, node: Sp<Node>, span: Span) -> Option<WorkflowDef> {
+    fn workflow(&mut self, node: Sp<Node>) -> Option<WorkflowDef> {
         let mut m = self.map(node, "a workflow definition")?;
         let description = m
             .value("description")
@@ -1521,7 +1518,6 @@ impl Reader<'_> {
             wait,
             exit_when,
             channels,
-            span,
         })
     }
 

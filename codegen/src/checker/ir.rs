@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::ast::{BackfillPolicy, Channel, Duration, Goal, LintLevel, StringFormat};
+pub use crate::front::ast::{BackfillPolicy, Channel, Duration, Goal, LintLevel, StringFormat};
 use crate::source::Span;
 
 #[derive(Debug)]
@@ -351,14 +351,6 @@ impl Ir {
             .map(|i| &self.events[i])
     }
 
-    pub fn type_by_name(&self, name: &str) -> Option<(TypeId, &TypeDef)> {
-        self.types
-            .iter()
-            .enumerate()
-            .find(|(_, t)| t.origin == TypeOrigin::Named && t.name == name)
-            .map(|(i, t)| (TypeId(i as u32), t))
-    }
-
     /// Follow aliases to the type that decides the wire shape.
     pub fn underlying<'a>(&'a self, mut ty: &'a Ty) -> &'a Ty {
         while let Ty::Ref(id) = ty {
@@ -375,17 +367,6 @@ impl Ir {
         self.workflows
             .iter()
             .filter(|w| matches!(w.trigger, Some(Trigger::Event { event: e, .. }) if e == event))
-            .collect()
-    }
-
-    /// Segments that read an event directly.
-    pub fn segments_reading(&self, event: EventId) -> Vec<&Segment> {
-        self.segments
-            .iter()
-            .filter(|s| {
-                s.conditions()
-                    .any(|c| matches!(c, Condition::Event { event: e, .. } if *e == event))
-            })
             .collect()
     }
 

@@ -1,0 +1,265 @@
+//! One analysis of the checked IR, built once per use and read by the lints, the Markdown
+//! catalog and diff's impacts (like prost-build's `MessageGraph`): the segment graph
+//! ([`segments`]: edges, cycles, closures, who names whom), who reads, triggers and ends
+//! what, and how a condition is written and identified ([`conditions`]). No back end walks
+//! segment conditions on its own.
+
+#[cfg(any(feature = "catalog", feature = "diff"))]
+// Without the catalog only diff/compare.rs reads it, once the merge wires it there.
+#[cfg_attr(not(feature = "catalog"), allow(dead_code))]
+pub(crate) mod conditions;
+pub(crate) mod segments;
+
+#[cfg(feature = "catalog")]
+use std::cell::OnceCell;
+#[cfg(feature = "catalog")]
+use std::collections::BTreeSet;
+
+use crate::ir::{Condition, Ir, SegmentId, Trigger};
+#[cfg(feature = "catalog")]
+use crate::ir::{EventId, Workflow};
+pub(crate) use segments::{Lists, SegmentGraph};
+
+/// How a workflow uses a segment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SegmentUse {
+    pub trigger: bool,
+    pub audience: bool,
+    pub exit: bool,
+}
+
+pub(crate) struct Analysis<'ir> {
+    #[cfg(feature = "catalog")]
+    ir: &'ir Ir,
+    #[cfg(not(feature = "catalog"))]
+    ir: std::marker::PhantomData<&'ir Ir>,
+    graph: SegmentGraph,
+    /// Per segment: the workflows using it (index into `ir.workflows`) and how.
+    workflow_uses: Vec<Vec<(usize, SegmentUse)>>,
+    /// Per event: who reads it; computed when first asked (the lints never ask).
+    #[cfg(feature = "catalog")]
+    readers: OnceCell<Readers>,
+}
+
+#[cfg(feature = "catalog")]
+/// Who reads each event, computed once: per-event queries are lookups, so a back end asking
+/// for every event stays linear in the size of the contract.
+struct Readers {
+    /// Segments with a condition on the event.
+    direct: Vec<Vec<SegmentId>>,
+    /// Segments that read it only through segments they name.
+    via: Vec<Vec<SegmentId>>,
+    /// Workflows the event triggers.
+    triggers: Vec<Vec<usize>>,
+    /// Workflows whose trigger segment or an audience segment reads it.
+    via_workflows: Vec<Vec<usize>>,
+    /// Workflows a person leaves when it happens (`exit_when`, directly or via a segment).
+    ends: Vec<Vec<usize>>,
+}
+
+#[cfg(feature = "catalog")]
+/// How many segments deep [`Analysis`] follows `segment:` conditions to find the events a
+/// segment reads: the sets stay bounded (a chain of segments would otherwise give every
+/// segment the events of all those after it, the square of the contract).
+const READS_DEPTH: usize = 64;
+
+impl<'ir> Analysis<'ir> {
+    pub(crate) fn new(ir: &'ir Ir) -> Self {
+        let mut workflow_uses = vec![Vec::new(); ir.segments.len()];
+        for (i, w) in ir.workflows.iter().enumerate() {
+            let mut uses: Vec<(SegmentId, SegmentUse)> = Vec::new();
+            let mut mark =
+                |s: SegmentId, f: fn(&mut SegmentUse)| match uses.iter_mut().find(|(x, _)| *x == s)
+                {
+                    Some((_, u)) => f(u),
+                    None => {
+                        let mut u = SegmentUse::default();
+                        f(&mut u);
+                        uses.push((s, u));
+                    }
+                };
+            if let Some(Trigger::Segment { segment }) = &w.trigger {
+                mark(*segment, |u| u.trigger = true);
+            }
+            for a in &w.audience {
+                mark(*a, |u| u.audience = true);
+            }
+            for c in &w.exit_when {
+                if let Condition::Segment { segment, .. } = c {
+                    mark(*segment, |u| u.exit = true);
+                }
+            }
+            for (s, u) in uses {
+                workflow_uses[s.0 as usize].push((i, u));
+            }
+        }
+        Analysis {
+            #[cfg(feature = "catalog")]
+            ir,
+            #[cfg(not(feature = "catalog"))]
+            ir: std::marker::PhantomData,
+            graph: SegmentGraph::new(&ir.segments),
+            workflow_uses,
+            #[cfg(feature = "catalog")]
+            readers: OnceCell::new(),
+        }
+    }
+
+    pub(crate) fn graph(&self) -> &SegmentGraph {
+        &self.graph
+    }
+
+    #[cfg(feature = "catalog")]
+    /// The workflows using `segment` (trigger, audience, exit), in workflow order.
+    pub(crate) fn workflow_uses(
+        &self,
+        segment: SegmentId,
+    ) -> impl Iterator<Item = (&'ir Workflow, SegmentUse)> + '_ {
+        self.workflow_uses[segment.0 as usize]
+            .iter()
+            .map(|&(i, u)| (&self.ir.workflows[i], u))
+    }
+
+    /// Whether a workflow or another segment uses `segment`.
+    pub(crate) fn is_used(&self, segment: SegmentId) -> bool {
+        !self.workflow_uses[segment.0 as usize].is_empty() || !self.graph.users(segment).is_empty()
+    }
+
+    #[cfg(feature = "catalog")]
+    fn readers(&self) -> &Readers {
+        self.readers.get_or_init(|| Readers::new(self.ir))
+    }
+
+    #[cfg(feature = "catalog")]
+    /// Segments with a condition on the event, in segment order.
+    pub(crate) fn segments_reading_directly(&self, ev: EventId) -> &[SegmentId] {
+        &self.readers().direct[ev.0 as usize]
+    }
+
+    #[cfg(feature = "catalog")]
+    /// Segments that read the event only through segments they name, in segment order.
+    pub(crate) fn segments_reading_via(&self, ev: EventId) -> &[SegmentId] {
+        &self.readers().via[ev.0 as usize]
+    }
+
+    #[cfg(feature = "catalog")]
+    /// Workflows the event triggers, in workflow order.
+    pub(crate) fn triggered_by(&self, ev: EventId) -> Vec<&'ir Workflow> {
+        self.workflows(&self.readers().triggers[ev.0 as usize])
+    }
+
+    #[cfg(feature = "catalog")]
+    /// Workflows whose trigger segment or an audience segment reads the event.
+    pub(crate) fn workflows_via_segments(&self, ev: EventId) -> Vec<&'ir Workflow> {
+        self.workflows(&self.readers().via_workflows[ev.0 as usize])
+    }
+
+    #[cfg(feature = "catalog")]
+    /// Workflows a person leaves when the event happens (directly or via a segment).
+    pub(crate) fn ended_by(&self, ev: EventId) -> Vec<&'ir Workflow> {
+        self.workflows(&self.readers().ends[ev.0 as usize])
+    }
+
+    #[cfg(feature = "catalog")]
+    fn workflows(&self, ids: &[usize]) -> Vec<&'ir Workflow> {
+        ids.iter().map(|&i| &self.ir.workflows[i]).collect()
+    }
+}
+
+#[cfg(feature = "catalog")]
+impl Readers {
+    fn new(ir: &Ir) -> Self {
+        let n_events = ir.events.len();
+        // Events each segment reads, directly or through segments it names.
+        let mut memo: Vec<Option<BTreeSet<u32>>> = vec![None; ir.segments.len()];
+        fn visit(
+            ir: &Ir,
+            s: usize,
+            memo: &mut Vec<Option<BTreeSet<u32>>>,
+            depth: usize,
+        ) -> BTreeSet<u32> {
+            if let Some(r) = &memo[s] {
+                return r.clone();
+            }
+            let mut out = BTreeSet::new();
+            if depth < READS_DEPTH {
+                for c in ir.segments[s].conditions() {
+                    match c {
+                        Condition::Event { event, .. } => {
+                            out.insert(event.0);
+                        }
+                        Condition::Segment { segment, .. } => {
+                            out.extend(visit(ir, segment.0 as usize, memo, depth + 1));
+                        }
+                        Condition::Attribute { .. } => {}
+                    }
+                }
+            }
+            memo[s] = Some(out.clone());
+            out
+        }
+        let reads: Vec<BTreeSet<u32>> = (0..ir.segments.len())
+            .map(|s| visit(ir, s, &mut memo, 0))
+            .collect();
+        let mut direct = vec![Vec::new(); n_events];
+        let mut via = vec![Vec::new(); n_events];
+        for (s, seg) in ir.segments.iter().enumerate() {
+            let own: BTreeSet<u32> = seg
+                .conditions()
+                .filter_map(|c| match c {
+                    Condition::Event { event, .. } => Some(event.0),
+                    _ => None,
+                })
+                .collect();
+            for e in &reads[s] {
+                let list = if own.contains(e) {
+                    &mut direct
+                } else {
+                    &mut via
+                };
+                list[*e as usize].push(SegmentId(s as u32));
+            }
+        }
+        let mut triggers = vec![Vec::new(); n_events];
+        let mut via_workflows = vec![Vec::new(); n_events];
+        let mut ends = vec![Vec::new(); n_events];
+        for (i, w) in ir.workflows.iter().enumerate() {
+            let mut entering: BTreeSet<u32> = BTreeSet::new();
+            match &w.trigger {
+                Some(Trigger::Event { event, .. }) => triggers[event.0 as usize].push(i),
+                Some(Trigger::Segment { segment }) => {
+                    entering.extend(&reads[segment.0 as usize]);
+                }
+                None => {}
+            }
+            for a in &w.audience {
+                entering.extend(&reads[a.0 as usize]);
+            }
+            for e in entering {
+                via_workflows[e as usize].push(i);
+            }
+            let mut leaving: BTreeSet<u32> = BTreeSet::new();
+            for c in &w.exit_when {
+                match c {
+                    Condition::Event { event, .. } => {
+                        leaving.insert(event.0);
+                    }
+                    Condition::Segment { segment, .. } => {
+                        leaving.extend(&reads[segment.0 as usize])
+                    }
+                    Condition::Attribute { .. } => {}
+                }
+            }
+            for e in leaving {
+                ends[e as usize].push(i);
+            }
+        }
+        Readers {
+            direct,
+            via,
+            triggers,
+            via_workflows,
+            ends,
+        }
+    }
+}
