@@ -16,7 +16,7 @@ use super::answers::{self, Answer, error, json_answer};
 use super::forward::Forward;
 use super::judge::{self, judge};
 use super::routes::{self, Route};
-use super::store::{Record, Store};
+use super::store::{Record, RequestRow, Store};
 use super::{clock, inspect, page};
 
 /// The largest request body read: Customer.io's batch limit (500 kB) with room for the
@@ -148,14 +148,16 @@ async fn track(
             .collect(),
     );
     let record = Record {
-        received_at: clock::now_rfc3339(),
-        method,
-        path,
-        valid: judged.valid(),
-        status: status.as_u16(),
-        violations: violations.to_string(),
         rules: judged.rules(),
-        body: judged.body,
+        request: RequestRow {
+            received_at: clock::now_rfc3339(),
+            method,
+            path,
+            valid: judged.valid(),
+            status: status.as_u16(),
+            violations: violations.to_string(),
+            body: judged.body,
+        },
         operations: judged.operations,
     };
     match state.store.insert(record).await {

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 use trackc_codegen::escape::json as safe_json;
 
-use super::store::{Store, StoreError};
+use super::store::{RequestRow, Store, StoreError};
 
 /// Lines `requests` returns by default, and at most.
 pub const DEFAULT_LIMIT: usize = 1000;
@@ -141,36 +141,29 @@ fn summary_of(c: &Connection) -> rusqlite::Result<Value> {
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub seq: i64,
-    pub received_at: String,
-    pub method: String,
-    pub path: String,
-    /// JSON text, or empty when the request had no body.
-    pub body: String,
-    pub valid: bool,
-    pub status: u16,
-    /// A JSON array.
-    pub violations: String,
+    pub request: RequestRow,
 }
 
 impl Recorded {
     /// The NDJSON line (no newline): validate's line shape, then `seq`, `received_at`,
     /// `verdict`. Characters a terminal obeys are `\u` escapes (`curl` to a terminal).
     pub fn line(&self) -> String {
+        let r = &self.request;
         let s = |t: &str| Value::from(t).to_string();
-        let body = if self.body.is_empty() {
+        let body = if r.body.is_empty() {
             String::new()
         } else {
-            format!(",\"body\":{}", self.body)
+            format!(",\"body\":{}", r.body)
         };
         let line = format!(
             "{{\"method\":{},\"path\":{}{body},\"seq\":{},\"received_at\":{},\"verdict\":{{\"valid\":{},\"status\":{},\"violations\":{}}}}}",
-            s(&self.method),
-            s(&self.path),
+            s(&r.method),
+            s(&r.path),
             self.seq,
-            s(&self.received_at),
-            self.valid,
-            self.status,
-            self.violations
+            s(&r.received_at),
+            r.valid,
+            r.status,
+            r.violations
         );
         safe_json::safe(&line).into_owned()
     }
@@ -201,13 +194,15 @@ fn select(c: &Connection, f: &Filter, newest_first: bool) -> rusqlite::Result<Ve
         |r| {
             Ok(Recorded {
                 seq: r.get(0)?,
-                received_at: r.get(1)?,
-                method: r.get(2)?,
-                path: r.get(3)?,
-                body: r.get(4)?,
-                valid: r.get(5)?,
-                status: r.get(6)?,
-                violations: r.get(7)?,
+                request: RequestRow {
+                    received_at: r.get(1)?,
+                    method: r.get(2)?,
+                    path: r.get(3)?,
+                    body: r.get(4)?,
+                    valid: r.get(5)?,
+                    status: r.get(6)?,
+                    violations: r.get(7)?,
+                },
             })
         },
     )?;

@@ -1,6 +1,6 @@
 //! The page at `/`: totals, per-event counts, violations grouped by rule and event with
 //! the offending JSON path highlighted in the request, the recent requests, and a filter.
-//! Rendered here (every text from the contract or the traffic escaped by [`esc`]); the
+//! Rendered here (every text from the contract or the traffic escaped by [`esc`], the HTML of `trackc_codegen::escape`); the
 //! script (`/_trackc/page.js`, no external assets) re-fetches the `<main>` part every
 //! second and on every keystroke in the filter. The Content-Security-Policy allows no
 //! script but that one file, so markup that slipped through could not run.
@@ -50,27 +50,9 @@ pre{background:#f6f6f6;padding:.5em;overflow:auto;max-height:20em}
 mark{background:#ffd2d2;color:#b00020;font-weight:bold}
 .group{margin:.8em 0;padding:.3em .8em;border-left:4px solid #b00020}";
 
-/// HTML text: `&<>"'` as entities, and characters that reorder or hide text (controls,
-/// bidi overrides) as visible `\u{..}` escapes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control()
-                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}') =>
-            {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+/// HTML text or a quoted attribute value (the escape home's HTML destination).
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    trackc_codegen::escape::html::escape(s)
 }
 
 /// The whole page.
@@ -142,8 +124,8 @@ pub fn main_part(summary: &Value, recent: &[Recorded], filter: &str) -> String {
                 h,
                 "<p>#{} <code>{} {}</code> at <code class=\"path\">{}</code>: {}",
                 r.seq,
-                esc(&r.method),
-                esc(&r.path),
+                esc(&r.request.method),
+                esc(&r.request.path),
                 esc(if path.is_empty() {
                     "(the request)"
                 } else {
@@ -167,7 +149,7 @@ pub fn main_part(summary: &Value, recent: &[Recorded], filter: &str) -> String {
             .iter()
             .map(|v| v["code"].as_str().unwrap_or("").to_owned())
             .collect();
-        let verdict = if r.valid {
+        let verdict = if r.request.valid {
             "<span class=\"valid\">valid</span>".to_owned()
         } else {
             format!(
@@ -179,10 +161,10 @@ pub fn main_part(summary: &Value, recent: &[Recorded], filter: &str) -> String {
             h,
             "<tr><td>{}</td><td>{}</td><td><code>{} {}</code> → {}</td><td>{verdict}</td></tr>",
             r.seq,
-            esc(&r.received_at),
-            esc(&r.method),
-            esc(&r.path),
-            r.status
+            esc(&r.request.received_at),
+            esc(&r.request.method),
+            esc(&r.request.path),
+            r.request.status
         );
     }
     h.push_str("</table>");
@@ -190,7 +172,7 @@ pub fn main_part(summary: &Value, recent: &[Recorded], filter: &str) -> String {
 }
 
 fn violations(r: &Recorded) -> Vec<Value> {
-    match serde_json::from_str(&r.violations) {
+    match serde_json::from_str(&r.request.violations) {
         Ok(Value::Array(v)) => v,
         _ => Vec::new(),
     }
@@ -200,9 +182,9 @@ fn violations(r: &Recorded) -> Vec<Value> {
 /// its body contains the text (case-insensitive).
 fn matches(r: &Recorded, needle: &str) -> bool {
     needle.is_empty()
-        || r.path.to_lowercase().contains(needle)
-        || r.violations.to_lowercase().contains(needle)
-        || r.body.to_lowercase().contains(needle)
+        || r.request.path.to_lowercase().contains(needle)
+        || r.request.violations.to_lowercase().contains(needle)
+        || r.request.body.to_lowercase().contains(needle)
 }
 
 type Groups<'a> = BTreeMap<(String, String), Vec<(&'a Recorded, Value)>>;
@@ -230,11 +212,16 @@ enum Seg {
 /// The part of the request a violation is about (the operation of a batch, else the
 /// body) as indented JSON, the value at the violation's path marked.
 fn highlighted(r: &Recorded, v: &Value) -> String {
-    let Ok(body) = serde_json::from_str::<Value>(&r.body) else {
+    let Ok(body) = serde_json::from_str::<Value>(&r.request.body) else {
         return String::new();
     };
     let index = v["index"].as_u64().map(|i| i as usize);
-    let (shown, target) = locate(&r.path, &body, index, v["path"].as_str().unwrap_or(""));
+    let (shown, target) = locate(
+        &r.request.path,
+        &body,
+        index,
+        v["path"].as_str().unwrap_or(""),
+    );
     let mut out = String::from("<pre>");
     let mut budget = SHOWN_JSON;
     render(
@@ -411,22 +398,16 @@ mod tests {
     fn recorded(path: &str, body: &str, violations: &str) -> Recorded {
         Recorded {
             seq: 1,
-            received_at: "2026-01-01T00:00:00.000Z".into(),
-            method: "POST".into(),
-            path: path.into(),
-            body: body.into(),
-            valid: false,
-            status: 200,
-            violations: violations.into(),
+            request: crate::serve::store::RequestRow {
+                received_at: "2026-01-01T00:00:00.000Z".into(),
+                method: "POST".into(),
+                path: path.into(),
+                body: body.into(),
+                valid: false,
+                status: 200,
+                violations: violations.into(),
+            },
         }
-    }
-
-    #[test]
-    fn escapes_markup_and_invisible_characters() {
-        assert_eq!(
-            esc("<script>&\"'\u{202e}x"),
-            "&lt;script&gt;&amp;&quot;&#39;\\u{202e}x"
-        );
     }
 
     #[test]

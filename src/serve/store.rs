@@ -20,19 +20,26 @@ const GROUP: usize = 512;
 /// Jobs waiting for the writer at most; callers past it wait for room (back-pressure).
 const QUEUE: usize = 4096;
 
-/// One request as recorded.
+/// One request as recorded: what `requests` lists and the page shows (with its `seq`).
 #[derive(Clone, Debug)]
-pub struct Record {
+pub struct RequestRow {
     pub received_at: String,
     pub method: String,
     pub path: String,
-    /// JSON text: the body as sent, or a JSON string holding it when it was not JSON.
+    /// JSON text: the body as sent, a JSON string holding it when it was not JSON, or
+    /// empty when the request had none.
     pub body: String,
     pub valid: bool,
     /// The status the caller was answered.
     pub status: u16,
     /// A JSON array of the request's violations.
     pub violations: String,
+}
+
+/// A request to store, with the rows the summary and `match` read.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub request: RequestRow,
     pub operations: Vec<OpRow>,
     pub rules: Vec<RuleRow>,
 }
@@ -262,14 +269,15 @@ fn insert_all(conn: &mut Connection, jobs: &[Pending]) -> rusqlite::Result<Vec<i
         let mut rule =
             tx.prepare_cached("INSERT INTO violations (request_id, code) VALUES (?1, ?2)")?;
         for (r, _) in jobs {
+            let q = &r.request;
             req.execute(params![
-                r.received_at,
-                r.method,
-                r.path,
-                r.body,
-                r.valid,
-                r.status,
-                r.violations
+                q.received_at,
+                q.method,
+                q.path,
+                q.body,
+                q.valid,
+                q.status,
+                q.violations
             ])?;
             let id = tx.last_insert_rowid();
             for o in &r.operations {
