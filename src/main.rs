@@ -115,6 +115,11 @@ enum Command {
             value_parser = clap::value_parser!(u16).range(1..=bounds::MAX_VIOLATIONS as i64)
         )]
         max_violations: u16,
+        /// The time replays are judged against (`forbidden_backfill`): Unix seconds or an
+        /// RFC 3339 date-time. Default: each line's `received_at` (captures and
+        /// `trackc serve` record it); without either, timestamps are not judged.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<i64>,
     },
     /// Explain a rule (or list every rule).
     Explain {
@@ -236,6 +241,7 @@ fn main() -> ExitCode {
             color,
             jobs,
             max_violations,
+            now,
         } => cmd::validate::run(cmd::validate::Args {
             paths: &paths,
             format,
@@ -243,6 +249,7 @@ fn main() -> ExitCode {
             color,
             jobs: jobs.into(),
             max_violations: max_violations.into(),
+            now,
         }),
         Command::Explain { id, format } => {
             cmd::explain::run(cmd::explain::Scope::All, id.as_deref(), format)
@@ -278,4 +285,18 @@ fn main() -> ExitCode {
         },
     };
     ExitCode::from(code)
+}
+
+/// `--now`: Unix seconds, or an RFC 3339 date-time (`2026-11-30T12:00:00Z`).
+fn parse_now(s: &str) -> Result<i64, String> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    trackc_wire::time::parse_date_time(s)
+        .map(|t| t.floor() as i64)
+        .ok_or_else(|| {
+            format!(
+                "`{s}` is neither Unix seconds nor an RFC 3339 date-time (2026-11-30T12:00:00Z)"
+            )
+        })
 }

@@ -5,6 +5,7 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Error, Expr, Lit, LitStr, Meta, Result, Token, UnOp};
 
 use crate::case::RenameRule;
+use crate::ctxt::Ctxt;
 
 /// The string formats of the contract (as `trackc::formats_ok` knows them).
 pub const FORMATS: [&str; 6] = ["email", "e164", "uri", "uuid", "currency", "country"];
@@ -185,49 +186,57 @@ fn count(meta: &Meta) -> Result<u64> {
     ))
 }
 
+/// Every malformed key is an error (all of them reported, not only the first).
 pub fn parse_container(attrs: &[Attribute]) -> Result<Container> {
+    let mut cx = Ctxt::default();
     let mut c = Container::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("trackc")) {
         c.span
             .get_or_insert_with(|| attr.path().segments[0].ident.span());
-        for meta in metas(attr)? {
-            match key(&meta).as_str() {
-                "contract" => c.contract = Some(lit_str(&meta)?),
-                "event" => c.event = Some(lit_str(&meta)?),
-                "type" => c.type_name = Some(lit_str(&meta)?),
-                "contract_name" => c.contract_name = Some(lit_str(&meta)?),
-                "idempotency_key" => c.idempotency_key = Some(lit_str(&meta)?),
-                "backfill" => {
-                    let s = lit_str(&meta)?;
-                    c.backfill = Some(match s.value().as_str() {
-                        "allowed" => (true, s.span()),
-                        "forbidden" => (false, s.span()),
-                        _ => {
-                            return Err(Error::new(
-                                s.span(),
-                                "backfill is \"allowed\" or \"forbidden\"",
-                            ));
-                        }
-                    });
-                }
-                "triggers" => match &meta {
-                    Meta::List(list) => {
-                        let names = list
-                            .parse_args_with(Punctuated::<LitStr, Token![,]>::parse_terminated)?;
-                        c.triggers.extend(names);
-                    }
-                    _ => {
-                        return Err(Error::new_spanned(
-                            &meta,
-                            "expected `triggers(\"workflow\", ...)`",
-                        ));
-                    }
-                },
-                _ => return Err(unknown(&meta, CONTAINER_KEYS)),
-            }
+        for meta in cx.ok(metas(attr)).into_iter().flatten() {
+            let read = container_key(&mut c, &meta);
+            cx.ok(read);
         }
     }
-    Ok(c)
+    cx.finish().map(|()| c)
+}
+
+fn container_key(c: &mut Container, meta: &Meta) -> Result<()> {
+    match key(meta).as_str() {
+        "contract" => c.contract = Some(lit_str(meta)?),
+        "event" => c.event = Some(lit_str(meta)?),
+        "type" => c.type_name = Some(lit_str(meta)?),
+        "contract_name" => c.contract_name = Some(lit_str(meta)?),
+        "idempotency_key" => c.idempotency_key = Some(lit_str(meta)?),
+        "backfill" => {
+            let s = lit_str(meta)?;
+            c.backfill = Some(match s.value().as_str() {
+                "allowed" => (true, s.span()),
+                "forbidden" => (false, s.span()),
+                _ => {
+                    return Err(Error::new(
+                        s.span(),
+                        "backfill is \"allowed\" or \"forbidden\"",
+                    ));
+                }
+            });
+        }
+        "triggers" => match meta {
+            Meta::List(list) => {
+                let names =
+                    list.parse_args_with(Punctuated::<LitStr, Token![,]>::parse_terminated)?;
+                c.triggers.extend(names);
+            }
+            _ => {
+                return Err(Error::new_spanned(
+                    meta,
+                    "expected `triggers(\"workflow\", ...)`",
+                ));
+            }
+        },
+        _ => return Err(unknown(meta, CONTAINER_KEYS)),
+    }
+    Ok(())
 }
 
 /// Field-level `#[trackc(...)]`.
@@ -240,53 +249,61 @@ pub struct FieldAttrs {
     pub constraint_span: Option<Span>,
 }
 
-fn parse_constraints(metas: Punctuated<Meta, Token![,]>, c: &mut Constraints) -> Result<()> {
+/// Every malformed constraint is recorded in `cx`.
+fn parse_constraints(cx: &mut Ctxt, metas: Punctuated<Meta, Token![,]>, c: &mut Constraints) {
     for meta in metas {
-        match key(&meta).as_str() {
-            "minimum" => c.minimum = Some(number(&meta)?),
-            "maximum" => c.maximum = Some(number(&meta)?),
-            "min_length" => c.min_length = Some(count(&meta)?),
-            "max_length" => c.max_length = Some(count(&meta)?),
-            "min_items" => c.min_items = Some(count(&meta)?),
-            "max_items" => c.max_items = Some(count(&meta)?),
-            "pattern" => {
-                let s = lit_str(&meta)?;
-                if let Err(e) = regex::Regex::new(&s.value()) {
-                    return Err(Error::new(s.span(), format!("invalid pattern: {e}")));
-                }
-                c.pattern = Some(s.value());
+        let read = constraint(cx, c, &meta);
+        cx.ok(read);
+    }
+}
+
+fn constraint(cx: &mut Ctxt, c: &mut Constraints, meta: &Meta) -> Result<()> {
+    match key(meta).as_str() {
+        "minimum" => c.minimum = Some(number(meta)?),
+        "maximum" => c.maximum = Some(number(meta)?),
+        "min_length" => c.min_length = Some(count(meta)?),
+        "max_length" => c.max_length = Some(count(meta)?),
+        "min_items" => c.min_items = Some(count(meta)?),
+        "max_items" => c.max_items = Some(count(meta)?),
+        "pattern" => {
+            let s = lit_str(meta)?;
+            if let Err(e) = regex::Regex::new(&s.value()) {
+                return Err(Error::new(s.span(), format!("invalid pattern: {e}")));
             }
-            "format" => {
-                let s = lit_str(&meta)?;
-                if !FORMATS.contains(&s.value().as_str()) {
-                    return Err(Error::new(
-                        s.span(),
-                        format!("unknown format; expected one of: {}", FORMATS.join(", ")),
-                    ));
-                }
-                c.format = Some(s.value());
-            }
-            "items" => match &meta {
-                Meta::List(list) => {
-                    let inner =
-                        list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)?;
-                    let mut items = Constraints::default();
-                    parse_constraints(inner, &mut items)?;
-                    c.items = Some(Box::new(items));
-                }
-                _ => return Err(Error::new_spanned(&meta, "expected `items(...)`")),
-            },
-            _ => return Err(unknown(&meta, &FIELD_KEYS[..FIELD_KEYS.len() - 1])),
+            c.pattern = Some(s.value());
         }
+        "format" => {
+            let s = lit_str(meta)?;
+            if !FORMATS.contains(&s.value().as_str()) {
+                return Err(Error::new(
+                    s.span(),
+                    format!("unknown format; expected one of: {}", FORMATS.join(", ")),
+                ));
+            }
+            c.format = Some(s.value());
+        }
+        "items" => match meta {
+            Meta::List(list) => {
+                let inner =
+                    list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)?;
+                let mut items = Constraints::default();
+                parse_constraints(cx, inner, &mut items);
+                c.items = Some(Box::new(items));
+            }
+            _ => return Err(Error::new_spanned(meta, "expected `items(...)`")),
+        },
+        _ => return Err(unknown(meta, &FIELD_KEYS[..FIELD_KEYS.len() - 1])),
     }
     Ok(())
 }
 
+/// Every malformed key is an error (all of them reported, not only the first).
 pub fn parse_field(attrs: &[Attribute]) -> Result<FieldAttrs> {
+    let mut cx = Ctxt::default();
     let mut f = FieldAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("trackc")) {
         let mut rest = Punctuated::<Meta, Token![,]>::new();
-        for meta in metas(attr)? {
+        for meta in cx.ok(metas(attr)).into_iter().flatten() {
             match key(&meta).as_str() {
                 "skip" if matches!(meta, Meta::Path(_)) => f.skip = true,
                 k if FIELD_KEYS.contains(&k) => {
@@ -294,12 +311,12 @@ pub fn parse_field(attrs: &[Attribute]) -> Result<FieldAttrs> {
                         .get_or_insert_with(|| meta.path().segments[0].ident.span());
                     rest.push(meta);
                 }
-                _ => return Err(unknown(&meta, FIELD_KEYS)),
+                _ => cx.push(unknown(&meta, FIELD_KEYS)),
             }
         }
-        parse_constraints(rest, &mut f.constraints)?;
+        parse_constraints(&mut cx, rest, &mut f.constraints);
     }
-    Ok(f)
+    cx.finish().map(|()| f)
 }
 
 /// What `#[serde(...)]` says about one container, field or variant.

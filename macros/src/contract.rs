@@ -14,6 +14,7 @@ use trackc_codegen::source::{SourceFile, SourceMap, Span as CSpan};
 use trackc_codegen::{Checked, diag, naming};
 
 use crate::attr::Constraints;
+use crate::ctxt::Ctxt;
 use crate::shape::Shape;
 
 /// A checked contract and the files it was read from.
@@ -49,26 +50,28 @@ pub fn tracking(paths: &[PathBuf]) -> TokenStream {
     }
 }
 
-/// Load and check the contract named by `contract = "..."`. On failure, the error and
-/// the tracking tokens (so that fixing the contract triggers a rebuild).
-pub fn load(lit: &LitStr) -> Result<(Rc<Loaded>, TokenStream), (Error, TokenStream)> {
+/// Load and check the contract named by `contract = "..."`: the contract (or its errors
+/// recorded in `cx`) and the tracking tokens, which are emitted either way (so that fixing
+/// the contract triggers a rebuild).
+pub fn load(cx: &mut Ctxt, lit: &LitStr) -> (Option<Rc<Loaded>>, TokenStream) {
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let dir = PathBuf::from(dir);
     let root = dir.join(lit.value());
-    let sources = trackc_codegen::load::read_sources(&root).map_err(|e| {
-        // Paths as the user wrote them, not absolute.
-        let msg = e
-            .to_string()
-            .replace(&format!("{}/", dir.display()), "")
-            .replace(&dir.display().to_string(), ".");
-        (
-            Error::new(
+    let sources = match trackc_codegen::load::read_sources(&root) {
+        Ok(s) => s,
+        Err(e) => {
+            // Paths as the user wrote them, not absolute.
+            let msg = e
+                .to_string()
+                .replace(&format!("{}/", dir.display()), "")
+                .replace(&dir.display().to_string(), ".");
+            cx.error(
                 lit.span(),
                 format!("trackc: {msg} (`contract` is relative to the crate's CARGO_MANIFEST_DIR)"),
-            ),
-            TokenStream::new(),
-        )
-    })?;
+            );
+            return (None, TokenStream::new());
+        }
+    };
     let texts: Vec<(PathBuf, String)> = sources
         .files()
         .map(|(_, f)| (f.path.clone(), f.text.clone()))
@@ -100,32 +103,31 @@ pub fn load(lit: &LitStr) -> Result<(Rc<Loaded>, TokenStream), (Error, TokenStre
         // One compile error per contract error, each the checker's rendering (file:line);
         // warnings are left to `trackc check`.
         let c = &loaded.checked;
-        let mut errs = c
+        let mut any = false;
+        for d in c
             .diagnostics
             .iter()
             .filter(|d| d.severity == diag::Severity::Error)
-            .map(|d| {
-                Error::new(
-                    lit.span(),
-                    format!(
-                        "trackc: the contract `{}` has errors\n{}",
-                        lit.value(),
-                        diag::render(&c.sources, d, false).trim_end()
-                    ),
-                )
-            });
-        let mut first = errs.next().unwrap_or_else(|| {
-            Error::new(
+        {
+            any = true;
+            cx.error(
+                lit.span(),
+                format!(
+                    "trackc: the contract `{}` has errors\n{}",
+                    lit.value(),
+                    diag::render(&c.sources, d, false).trim_end()
+                ),
+            );
+        }
+        if !any {
+            cx.error(
                 lit.span(),
                 format!("trackc: the contract `{}` has errors", lit.value()),
-            )
-        });
-        for e in errs {
-            first.combine(e);
+            );
         }
-        return Err((first, track));
+        return (None, track);
     }
-    Ok((loaded, track))
+    (Some(loaded), track)
 }
 
 fn absolute(dir: &Path, p: &Path) -> PathBuf {
@@ -234,7 +236,7 @@ pub struct Owner<'a> {
 }
 
 /// Match a struct's fields against properties. Returns per field the constraints (by
-/// index), and pushes every drift as an error spanned on its field.
+/// index), and records every drift as an error spanned on its field.
 #[allow(clippy::too_many_arguments)]
 pub fn match_fields(
     loaded: &Loaded,
@@ -244,7 +246,7 @@ pub fn match_fields(
     fields: &[FieldRef<'_>],
     struct_ident: &Ident,
     bindings: &mut Vec<Binding>,
-    errors: &mut Vec<Error>,
+    cx: &mut Ctxt,
 ) -> Vec<Constraints> {
     let ir = loaded.ir();
     let mut constraints = Vec::with_capacity(fields.len());
@@ -260,7 +262,7 @@ pub fn match_fields(
             } else {
                 String::new()
             };
-            errors.push(Error::new(
+            cx.push(Error::new(
                 f.ident.span(),
                 format!(
                     "field `{}`{renamed} is not {a} {noun} of {what} ({at}); {hint}remove the field, \
@@ -283,7 +285,7 @@ pub fn match_fields(
         let expected = rust_type(ir, &p.ty);
         let at = loaded.at(p.span);
         if is_option && required {
-            errors.push(Error::new_spanned(
+            cx.push(Error::new_spanned(
                 f.ty,
                 format!(
                     "field `{}`: {noun} `{}` of {} is required ({at}), so the field cannot be an \
@@ -305,7 +307,7 @@ pub fn match_fields(
             } else {
                 expected.clone()
             };
-            errors.push(Error::new_spanned(
+            cx.push(Error::new_spanned(
                 f.ty,
                 format!(
                     "field `{}` has type `{}`, but {noun} `{}` of {} is {} ({at}); write `{}: {write}`",
@@ -324,7 +326,7 @@ pub fn match_fields(
     if !all_optional {
         for (p, seen) in props.iter().zip(&seen) {
             if !*seen && !p.optional {
-                errors.push(Error::new(
+                cx.push(Error::new(
                     struct_ident.span(),
                     format!(
                         "`{}` has no field for the required {noun} `{}` of {} ({}); add `pub {}: {},`",

@@ -1,15 +1,18 @@
-//! One expansion for both modes: a model of the fields (wire name, constraints) built from
-//! the contract or from attributes, then the same `Validate` / `Event` / `Attributes` impls.
+//! One expansion for `Event`, `Attributes` and `Validate`, in the stages of serde_derive:
+//! **parse** the input (attributes, fields, variants), **check** what each derive and mode
+//! takes, build the **model** (bound to the contract, [`crate::bind`], or read from
+//! attributes), then **generate** the same impls from it ([`crate::generate`]). Every
+//! stage records its errors in one [`Ctxt`] and goes on where it can, so a derive reports
+//! all its independent mistakes at once; nothing is generated while there is an error.
 
-use proc_macro2::{Literal, Span, TokenStream};
-use quote::{format_ident, quote};
-use syn::{Data, DeriveInput, Error, Fields, Ident, LitStr, Result};
-use trackc_codegen::ir::{BackfillPolicy, TypeKind};
-use trackc_codegen::{diag, naming};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{Data, DeriveInput, Fields, Ident, LitStr};
+use trackc_codegen::naming;
 
 use crate::attr::{self, Constraints, Container};
-use crate::contract::{self, Binding, FieldRef, Owner};
-use crate::shape::{self, Shape};
+use crate::ctxt::Ctxt;
+use crate::{bind, generate};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -19,7 +22,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Kind::Event => "Event",
             Kind::Attributes => "Attributes",
@@ -29,42 +32,59 @@ impl Kind {
 }
 
 pub fn derive(input: proc_macro::TokenStream, kind: Kind) -> proc_macro::TokenStream {
-    let input = match syn::parse::<DeriveInput>(input) {
-        Ok(i) => i,
-        Err(e) => return e.to_compile_error().into(),
-    };
-    match expand(&input, kind) {
-        Ok(ts) => ts.into(),
-        Err(ts) => ts.into(),
+    match syn::parse::<DeriveInput>(input) {
+        Ok(input) => expand(&input, kind).into(),
+        Err(e) => e.to_compile_error().into(),
     }
 }
 
-fn combine(errors: Vec<Error>) -> Option<Error> {
-    let mut it = errors.into_iter();
-    let mut first = it.next()?;
-    for e in it {
-        first.combine(e);
+/// The impls, or every error found; with the contract tracking tokens either way.
+fn expand(input: &DeriveInput, kind: Kind) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let mut track = TokenStream::new();
+    let model = parse(&mut cx, input, kind).map(|parsed| {
+        check(&mut cx, &parsed, kind);
+        bind::model(&mut cx, parsed, kind, &mut track)
+    });
+    match (cx.finish(), model) {
+        (Ok(()), Some(model)) => {
+            let impls = generate::impls(input, kind, &model);
+            quote! { #impls #track }
+        }
+        (Err(e), _) => {
+            let err = e.to_compile_error();
+            quote! { #err #track }
+        }
+        (Ok(()), None) => unreachable!("parsing that gives no model records why"),
     }
-    Some(first)
+}
+
+/// The derive input as read: the container's attributes and its fields or variants.
+pub struct Parsed<'a> {
+    pub input: &'a DeriveInput,
+    pub container: Container,
+    pub serde: attr::Serde,
+    pub body: Body<'a>,
+}
+
+pub enum Body<'a> {
+    Struct(Vec<FieldModel>),
+    /// A `Validate` enum: its variants with their serde attributes (read in contract
+    /// mode only, where they are matched with the contract's values).
+    Enum(Vec<(&'a syn::Variant, attr::Serde)>),
 }
 
 /// One field as the expansion sees it.
-struct FieldModel {
-    ident: Ident,
-    ty: syn::Type,
-    wire: String,
-    constraints: Constraints,
+pub struct FieldModel {
+    pub ident: Ident,
+    pub ty: syn::Type,
+    pub wire: String,
+    pub constraints: Constraints,
     /// Not on the wire (`#[serde(skip)]`, `flatten`) or `#[trackc(skip)]`.
-    skip: bool,
-}
-
-struct EventMeta {
-    contract: String,
-    name: String,
-    backfill: bool,
-    triggers: Vec<String>,
-    /// Wire name of the idempotency key, and where it was named.
-    idempotency_key: Option<(String, Span)>,
+    pub skip: bool,
+    pub flatten: bool,
+    /// The first `#[trackc(...)]` constraint, for "not in contract mode".
+    pub constraint_span: Option<Span>,
 }
 
 fn wire_name(ident: &Ident, s: &attr::Serde, rule: Option<crate::case::RenameRule>) -> String {
@@ -79,642 +99,191 @@ fn wire_name(ident: &Ident, s: &attr::Serde, rule: Option<crate::case::RenameRul
     }
 }
 
-/// Expansion or the compile errors (with the contract tracking tokens either way).
-fn expand(input: &DeriveInput, kind: Kind) -> std::result::Result<TokenStream, TokenStream> {
-    let mut track = TokenStream::new();
-    match expand_inner(input, kind, &mut track) {
-        Ok(ts) => Ok(quote! { #ts #track }),
-        Err(e) => {
-            let err = e.to_compile_error();
-            Err(quote! { #err #track })
+/// Stage 1: read the attributes and the data. Without a model to build (malformed
+/// attributes, a union, a tuple struct), `None`; every error is in `cx`.
+fn parse<'a>(cx: &mut Ctxt, input: &'a DeriveInput, kind: Kind) -> Option<Parsed<'a>> {
+    let container = cx.ok(attr::parse_container(&input.attrs));
+    let serde = cx.ok(attr::parse_serde(&input.attrs));
+    let rename_all = serde.as_ref().and_then(|s| s.rename_all);
+    let name = &input.ident;
+    let body = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(n) => {
+                let fields: Vec<Option<FieldModel>> = n
+                    .named
+                    .iter()
+                    .map(|f| parse_field(cx, f, rename_all))
+                    .collect();
+                fields
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(Body::Struct)
+            }
+            Fields::Unit => Some(Body::Struct(Vec::new())),
+            Fields::Unnamed(_) => {
+                cx.error(
+                    name.span(),
+                    "trackc derives need named fields (their names are the wire names)",
+                );
+                None
+            }
+        },
+        Data::Enum(e) if kind == Kind::Validate => {
+            let contract_mode = container.as_ref().is_some_and(|c| c.contract.is_some());
+            let variants: Vec<Option<(&syn::Variant, attr::Serde)>> = e
+                .variants
+                .iter()
+                .map(|v| {
+                    let s = if contract_mode {
+                        cx.ok(attr::parse_serde(&v.attrs))?
+                    } else {
+                        attr::Serde::default()
+                    };
+                    Some((v, s))
+                })
+                .collect();
+            variants
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(Body::Enum)
         }
-    }
+        Data::Enum(_) => {
+            cx.error(
+                name.span(),
+                format!(
+                    "`#[derive(trackc::{})]` needs a struct with named fields",
+                    kind.name()
+                ),
+            );
+            None
+        }
+        Data::Union(_) => {
+            cx.error(name.span(), "trackc derives do not support unions");
+            None
+        }
+    };
+    Some(Parsed {
+        input,
+        container: container?,
+        serde: serde?,
+        body: body?,
+    })
 }
 
-fn reject(c: &Option<LitStr>, key: &str, kind: Kind, why: &str) -> Result<()> {
-    match c {
-        Some(l) => Err(Error::new(
+fn parse_field(
+    cx: &mut Ctxt,
+    f: &syn::Field,
+    rename_all: Option<crate::case::RenameRule>,
+) -> Option<FieldModel> {
+    let ident = f.ident.clone().expect("named field");
+    let fa = cx.ok(attr::parse_field(&f.attrs));
+    let fs = cx.ok(attr::parse_serde(&f.attrs));
+    let (fa, fs) = (fa?, fs?);
+    Some(FieldModel {
+        wire: wire_name(&ident, &fs, rename_all),
+        ident,
+        ty: f.ty.clone(),
+        constraints: fa.constraints,
+        skip: fa.skip || fs.skip || fs.flatten,
+        flatten: fs.flatten,
+        constraint_span: fa.constraint_span,
+    })
+}
+
+/// A key the derive (or the mode) does not take.
+fn reject(cx: &mut Ctxt, c: &Option<LitStr>, key: &str, kind: Kind, why: &str) {
+    if let Some(l) = c {
+        cx.error(
             l.span(),
             format!(
                 "`{key}` is not used by `#[derive(trackc::{})]`{why}",
                 kind.name()
             ),
-        )),
-        None => Ok(()),
+        );
     }
 }
 
-fn expand_inner(input: &DeriveInput, kind: Kind, track: &mut TokenStream) -> Result<TokenStream> {
-    let c = attr::parse_container(&input.attrs)?;
-    let serde = attr::parse_serde(&input.attrs)?;
-    let name = &input.ident;
-
-    // Which keys each derive takes.
+/// Stage 2: the keys each derive takes, and what contract mode leaves to the contract.
+fn check(cx: &mut Ctxt, p: &Parsed<'_>, kind: Kind) {
+    let c = &p.container;
     match kind {
         Kind::Event => {
             reject(
+                cx,
                 &c.type_name,
                 "type",
                 kind,
                 "; events are bound by `event = \"...\"`",
-            )?;
+            );
             if c.event.is_none() {
-                return Err(Error::new(
-                    c.span.unwrap_or_else(|| name.span()),
+                cx.error(
+                    c.span.unwrap_or_else(|| p.input.ident.span()),
                     "`#[derive(trackc::Event)]` needs `#[trackc(contract = \"contract\", event = \"event_name\")]`",
-                ));
+                );
             }
         }
         Kind::Attributes | Kind::Validate => {
-            reject(&c.event, "event", kind, "")?;
-            reject(&c.contract_name, "contract_name", kind, "")?;
-            reject(&c.idempotency_key, "idempotency_key", kind, "")?;
+            reject(cx, &c.event, "event", kind, "");
+            reject(cx, &c.contract_name, "contract_name", kind, "");
+            reject(cx, &c.idempotency_key, "idempotency_key", kind, "");
             if let Some((_, s)) = c.backfill {
-                return Err(Error::new(s, "`backfill` is only for events"));
+                cx.error(s, "`backfill` is only for events");
             }
             if let Some(t) = c.triggers.first() {
-                return Err(Error::new(t.span(), "`triggers` is only for events"));
+                cx.error(t.span(), "`triggers` is only for events");
             }
             if kind == Kind::Attributes {
-                reject(&c.type_name, "type", kind, "")?;
+                reject(cx, &c.type_name, "type", kind, "");
             }
         }
     }
-    if let Some(contract_lit) = &c.contract {
+    let Some(contract_lit) = &c.contract else {
+        return;
+    };
+    // The keys only events take were refused above for the other derives.
+    if kind == Kind::Event {
         for (key, v) in [
             ("contract_name", &c.contract_name),
             ("idempotency_key", &c.idempotency_key),
         ] {
             reject(
+                cx,
                 v,
                 key,
                 kind,
                 " in contract mode: it comes from the contract",
-            )?;
+            );
         }
         if let Some((_, s)) = c.backfill {
-            return Err(Error::new(
-                s,
-                "`backfill` comes from the contract in contract mode",
-            ));
+            cx.error(s, "`backfill` comes from the contract in contract mode");
         }
         if let Some(t) = c.triggers.first() {
-            return Err(Error::new(
+            cx.error(
                 t.span(),
                 "`triggers` come from the contract in contract mode",
-            ));
-        }
-        if kind == Kind::Validate && c.type_name.is_none() {
-            return Err(Error::new(
-                contract_lit.span(),
-                "contract mode needs the contract type: `#[trackc(contract = \"...\", type = \"TypeName\")]`",
-            ));
+            );
         }
     }
-
-    match &input.data {
-        Data::Enum(e) => {
-            if kind != Kind::Validate {
-                return Err(Error::new(
-                    name.span(),
-                    format!(
-                        "`#[derive(trackc::{})]` needs a struct with named fields",
-                        kind.name()
-                    ),
-                ));
-            }
-            return expand_enum(input, e, &c, &serde, track);
-        }
-        Data::Union(_) => {
-            return Err(Error::new(
-                name.span(),
-                "trackc derives do not support unions",
-            ));
-        }
-        Data::Struct(_) => {}
+    if kind == Kind::Validate && c.type_name.is_none() {
+        cx.error(
+            contract_lit.span(),
+            "contract mode needs the contract type: `#[trackc(contract = \"...\", type = \"TypeName\")]`",
+        );
     }
-    let Data::Struct(s) = &input.data else {
-        unreachable!()
-    };
-    let named: Vec<&syn::Field> = match &s.fields {
-        Fields::Named(n) => n.named.iter().collect(),
-        Fields::Unit => Vec::new(),
-        Fields::Unnamed(_) => {
-            return Err(Error::new(
-                name.span(),
-                "trackc derives need named fields (their names are the wire names)",
-            ));
-        }
-    };
-
-    let mut errors = Vec::new();
-    let mut fields = Vec::new();
-    for f in &named {
-        let ident = f.ident.clone().expect("named field");
-        let fa = attr::parse_field(&f.attrs)?;
-        let fs = attr::parse_serde(&f.attrs)?;
-        if c.contract.is_some() {
-            if let Some(s) = fa.constraint_span {
-                errors.push(Error::new(
+    if let Body::Struct(fields) = &p.body {
+        for f in fields {
+            if let Some(s) = f.constraint_span {
+                cx.error(
                     s,
                     "constraints come from the contract in contract mode; remove this attribute",
-                ));
+                );
             }
-            if fs.flatten {
-                errors.push(Error::new(
-                    ident.span(),
+            if f.flatten {
+                cx.error(
+                    f.ident.span(),
                     "`#[serde(flatten)]` fields cannot be matched against the contract",
-                ));
+                );
             }
         }
-        fields.push(FieldModel {
-            wire: wire_name(&ident, &fs, serde.rename_all),
-            ident,
-            ty: f.ty.clone(),
-            constraints: fa.constraints,
-            skip: fa.skip || fs.skip || fs.flatten,
-        });
     }
-
-    let mut bindings: Vec<Binding> = Vec::new();
-    let mut event: Option<EventMeta> = None;
-    let mut contract_type: Option<String> = c.type_name.as_ref().map(|l| l.value());
-
-    if let Some(lit) = &c.contract {
-        let (loaded, t) = contract::load(lit).map_err(|(e, t)| {
-            *track = t;
-            e
-        })?;
-        *track = t;
-        let ir = loaded.ir();
-        let refs: Vec<FieldRef<'_>> = fields
-            .iter()
-            .filter(|f| !f.skip)
-            .map(|f| FieldRef {
-                ident: &f.ident,
-                ty: &f.ty,
-                wire: &f.wire,
-            })
-            .collect();
-        let constraints = match kind {
-            Kind::Event => {
-                let ev_lit = c.event.as_ref().expect("checked above");
-                let ev_name = ev_lit.value();
-                let Some(ev) = ir.event_by_name(&ev_name) else {
-                    let hint =
-                        diag::did_you_mean(&ev_name, ir.events.iter().map(|e| e.name.as_str()))
-                            .map(|c| format!("; did you mean `{c}`?"))
-                            .unwrap_or_default();
-                    return Err(Error::new(
-                        ev_lit.span(),
-                        format!("the contract `{}` has no event `{ev_name}`{hint}", ir.name),
-                    ));
-                };
-                let owner = Owner {
-                    what: format!("event `{}`", ev.name),
-                    noun: "property",
-                    at: loaded.at(ev.span),
-                };
-                let triggers = ir
-                    .triggered_by(trackc_codegen::ir::EventId(
-                        ir.events.iter().position(|e| e.name == ev.name).unwrap() as u32,
-                    ))
-                    .iter()
-                    .map(|w| w.name.clone())
-                    .collect();
-                event = Some(EventMeta {
-                    contract: ir.name.clone(),
-                    name: ev.name.clone(),
-                    backfill: ev.backfill == BackfillPolicy::Allowed,
-                    triggers,
-                    idempotency_key: ev
-                        .idempotency_property()
-                        .map(|p| (p.name.clone(), ev_lit.span())),
-                });
-                contract::match_fields(
-                    &loaded,
-                    &owner,
-                    &ev.properties,
-                    false,
-                    &refs,
-                    name,
-                    &mut bindings,
-                    &mut errors,
-                )
-            }
-            Kind::Attributes => {
-                let owner = Owner {
-                    what: "the identify attributes".into(),
-                    noun: "attribute",
-                    at: loaded.at(ir.identity.span),
-                };
-                contract::match_fields(
-                    &loaded,
-                    &owner,
-                    &ir.attributes,
-                    true,
-                    &refs,
-                    name,
-                    &mut bindings,
-                    &mut errors,
-                )
-            }
-            Kind::Validate => {
-                let lit = c.type_name.as_ref().expect("checked above");
-                let def = contract::find_type(ir, lit)?;
-                contract_type = Some(def.name.clone());
-                let TypeKind::Object(obj) = &def.kind else {
-                    return Err(Error::new(
-                        lit.span(),
-                        format!(
-                            "`{}` is {} in the contract ({}), not an object: {}",
-                            def.name,
-                            if matches!(def.kind, TypeKind::Enum(_)) {
-                                "an enum"
-                            } else {
-                                "an alias of a scalar or array type"
-                            },
-                            loaded.at(def.span),
-                            if matches!(def.kind, TypeKind::Enum(_)) {
-                                "derive it on an enum"
-                            } else {
-                                "use a type alias (`pub type X = ...;`) instead of a struct"
-                            }
-                        ),
-                    ));
-                };
-                let owner = Owner {
-                    what: format!("type `{}`", def.name),
-                    noun: "property",
-                    at: loaded.at(def.span),
-                };
-                contract::match_fields(
-                    &loaded,
-                    &owner,
-                    &obj.properties,
-                    false,
-                    &refs,
-                    name,
-                    &mut bindings,
-                    &mut errors,
-                )
-            }
-        };
-        let mut it = constraints.into_iter();
-        for f in fields.iter_mut().filter(|f| !f.skip) {
-            f.constraints = it.next().unwrap_or_default();
-        }
-    } else if kind == Kind::Event {
-        let ev = c.event.as_ref().expect("checked above");
-        let Some(contract_name) = &c.contract_name else {
-            return Err(Error::new(
-                ev.span(),
-                "attribute mode needs `contract_name = \"...\"` (or bind the struct to a contract with `contract = \"path\"`)",
-            ));
-        };
-        event = Some(EventMeta {
-            contract: contract_name.value(),
-            name: ev.value(),
-            backfill: c.backfill.map(|b| b.0).unwrap_or(false),
-            triggers: c.triggers.iter().map(|t| t.value()).collect(),
-            idempotency_key: c.idempotency_key.as_ref().map(|k| (k.value(), k.span())),
-        });
-    }
-    if let Some(e) = combine(errors) {
-        return Err(e);
-    }
-
-    let (impl_g, ty_g, where_c) = input.generics.split_for_impl();
-    let generic = !input.generics.params.is_empty();
-    let asserts = if generic {
-        TokenStream::new()
-    } else {
-        contract::binding_assertions(&bindings)
-    };
-
-    let checks: Vec<TokenStream> = fields
-        .iter()
-        .filter(|f| !f.skip)
-        .map(field_checks)
-        .collect();
-    let validate_impl = quote! {
-        #[automatically_derived]
-        #[allow(deprecated)]
-        impl #impl_g ::trackc::Validate for #name #ty_g #where_c {
-            fn validate_into(
-                &self,
-                __trackc_path: &::trackc::Path<'_>,
-                __trackc_out: &mut ::trackc::Violations,
-            ) {
-                #( #checks )*
-            }
-        }
-    };
-    let validate_fn = quote! {
-        fn validate(&self) -> ::core::result::Result<(), ::trackc::Violations> {
-            let mut __trackc_out = ::trackc::Violations::default();
-            ::trackc::Validate::validate_into(self, &::trackc::Path::Root, &mut __trackc_out);
-            __trackc_out.into_result()
-        }
-    };
-    let contract_type_impl = contract_type.map(|t| {
-        quote! {
-            #[automatically_derived]
-            impl #impl_g ::trackc::__private::ContractType for #name #ty_g #where_c {
-                const NAME: &'static str = #t;
-            }
-        }
-    });
-
-    let trait_impl = match kind {
-        Kind::Validate => TokenStream::new(),
-        Kind::Attributes => quote! {
-            #[automatically_derived]
-            #[allow(deprecated)]
-            impl #impl_g ::trackc::Attributes for #name #ty_g #where_c {
-                #validate_fn
-            }
-        },
-        Kind::Event => {
-            let ev = event.expect("event meta");
-            let key = match &ev.idempotency_key {
-                None => quote! { ::core::option::Option::None },
-                Some((wire, span)) => {
-                    let Some(f) = fields.iter().find(|f| &f.wire == wire && !f.skip) else {
-                        return Err(Error::new(
-                            *span,
-                            format!("the idempotency key `{wire}` is not a field of `{name}`"),
-                        ));
-                    };
-                    let member = &f.ident;
-                    quote! { ::trackc::__private::AsIdempotencyKey::as_idempotency_key(&self.#member) }
-                }
-            };
-            let contract_name = &ev.contract;
-            let ev_name = &ev.name;
-            let backfill = if ev.backfill {
-                quote!(::trackc::Backfill::Allowed)
-            } else {
-                quote!(::trackc::Backfill::Forbidden)
-            };
-            let triggers = &ev.triggers;
-            quote! {
-                #[automatically_derived]
-                #[allow(deprecated)]
-                impl #impl_g ::trackc::Event for #name #ty_g #where_c {
-                    const CONTRACT: &'static str = #contract_name;
-                    const NAME: &'static str = #ev_name;
-                    const BACKFILL: ::trackc::Backfill = #backfill;
-                    const TRIGGERS: &'static [&'static str] = &[#(#triggers),*];
-                    fn idempotency_key(&self) -> ::core::option::Option<::trackc::IdempotencyKey<'_>> {
-                        #key
-                    }
-                    #validate_fn
-                }
-            }
-        }
-    };
-    Ok(quote! {
-        #validate_impl
-        #trait_impl
-        #contract_type_impl
-        #asserts
-    })
-}
-
-/// Checks for one field: recurse into the value, then its own constraints.
-fn field_checks(f: &FieldModel) -> TokenStream {
-    let member = &f.ident;
-    let wire = &f.wire;
-    let sh = shape::of(&f.ty);
-    let (inner, is_option) = sh.unoption();
-    let body = value_checks(&quote!(__trackc_v), inner, &f.constraints, 0);
-    let own = if body.is_empty() {
-        TokenStream::new()
-    } else if is_option {
-        quote! {
-            if let ::core::option::Option::Some(__trackc_v) = &self.#member {
-                #body
-            }
-        }
-    } else {
-        quote! {
-            let __trackc_v = &self.#member;
-            #body
-        }
-    };
-    quote! {
-        {
-            let __trackc_p = __trackc_path.field(#wire);
-            ::trackc::Validate::validate_into(&self.#member, &__trackc_p, __trackc_out);
-            #own
-        }
-    }
-}
-
-fn f64_lit(v: f64) -> Literal {
-    Literal::f64_suffixed(v)
-}
-
-/// Checks on a value `v` (a reference) at path `__trackc_p`.
-fn value_checks(v: &TokenStream, sh: &Shape, c: &Constraints, depth: usize) -> TokenStream {
-    let mut out = TokenStream::new();
-    let p = quote!(&__trackc_p);
-    let o = quote!(__trackc_out);
-    let checks = quote!(::trackc::__private::checks);
-    let num = quote!(::trackc::__private::AsF64::as_f64(#v));
-    if matches!(sh, Shape::Float) {
-        out.extend(quote! { #checks::finite(#num, #p, #o); });
-    }
-    if let Some(m) = c.minimum {
-        let m = f64_lit(m);
-        out.extend(quote! { #checks::minimum(#num, #m, #p, #o); });
-    }
-    if let Some(m) = c.maximum {
-        let m = f64_lit(m);
-        out.extend(quote! { #checks::maximum(#num, #m, #p, #o); });
-    }
-    let s = quote!(::trackc::__private::AsStr::as_str(#v));
-    if let Some(n) = c.min_length {
-        let n = Literal::usize_unsuffixed(n as usize);
-        out.extend(quote! { #checks::min_length(#s, #n, #p, #o); });
-    }
-    if let Some(n) = c.max_length {
-        let n = Literal::usize_unsuffixed(n as usize);
-        out.extend(quote! { #checks::max_length(#s, #n, #p, #o); });
-    }
-    if let Some(pat) = &c.pattern {
-        let anchored = format!("^(?:{pat})$");
-        out.extend(quote! {
-            {
-                static __TRACKC_RE: ::trackc::__private::LazyLock<::trackc::__private::regex::Regex> =
-                    ::trackc::__private::LazyLock::new(|| {
-                        ::trackc::__private::regex::Regex::new(#anchored)
-                            .expect("pattern checked by trackc at compile time")
-                    });
-                #checks::pattern(#s, &__TRACKC_RE, #p, #o);
-            }
-        });
-    }
-    if let Some(fmt) = &c.format {
-        out.extend(quote! { #checks::format(#s, #fmt, #p, #o); });
-    }
-    let slice = quote!(::trackc::__private::AsSlice::as_slice(#v));
-    if let Some(n) = c.min_items {
-        let n = Literal::usize_unsuffixed(n as usize);
-        out.extend(quote! { #checks::min_items(#slice.len(), #n, #p, #o); });
-    }
-    if let Some(n) = c.max_items {
-        let n = Literal::usize_unsuffixed(n as usize);
-        out.extend(quote! { #checks::max_items(#slice.len(), #n, #p, #o); });
-    }
-    let item_shape = match sh {
-        Shape::Vec(i) => Some(&**i),
-        _ => None,
-    };
-    if item_shape.is_none() && c.items.is_none() {
-        return out;
-    }
-    let empty = Constraints::default();
-    let items = c.items.as_deref().unwrap_or(&empty);
-    let item_v = format_ident!("__trackc_item{}", depth);
-    let item_body = value_checks(
-        &quote!(#item_v),
-        item_shape.unwrap_or(&Shape::Other),
-        items,
-        depth + 1,
-    );
-    if !item_body.is_empty() {
-        let i = format_ident!("__trackc_i{}", depth);
-        out.extend(quote! {
-            for (#i, #item_v) in #slice.iter().enumerate() {
-                let __trackc_p = __trackc_p.index(#i);
-                #item_body
-            }
-        });
-    }
-    out
-}
-
-fn expand_enum(
-    input: &DeriveInput,
-    e: &syn::DataEnum,
-    c: &Container,
-    serde: &attr::Serde,
-    track: &mut TokenStream,
-) -> Result<TokenStream> {
-    let name = &input.ident;
-    let mut contract_type = c.type_name.as_ref().map(|l| l.value());
-    if let Some(lit) = &c.contract {
-        let (loaded, t) = contract::load(lit).map_err(|(e, t)| {
-            *track = t;
-            e
-        })?;
-        *track = t;
-        let ir = loaded.ir();
-        let tlit = c.type_name.as_ref().expect("checked by caller");
-        let def = contract::find_type(ir, tlit)?;
-        let TypeKind::Enum(en) = &def.kind else {
-            return Err(Error::new(
-                tlit.span(),
-                format!(
-                    "`{}` is not an enum in the contract ({}): derive it on a struct",
-                    def.name,
-                    loaded.at(def.span)
-                ),
-            ));
-        };
-        contract_type = Some(def.name.clone());
-        let at = loaded.at(def.span);
-        let mut errors = Vec::new();
-        let mut seen = vec![false; en.values.len()];
-        let values: Vec<&str> = en.values.iter().map(|v| v.value.as_str()).collect();
-        for v in &e.variants {
-            let vs = attr::parse_serde(&v.attrs)?;
-            if vs.skip {
-                continue;
-            }
-            if !matches!(v.fields, Fields::Unit) {
-                errors.push(Error::new(
-                    v.ident.span(),
-                    format!(
-                        "variant `{}`: contract enum values are unit variants",
-                        v.ident
-                    ),
-                ));
-                continue;
-            }
-            let raw = v.ident.to_string();
-            let base = naming::unraw(&raw);
-            let wire = vs
-                .rename
-                .clone()
-                .or_else(|| serde.rename_all.map(|r| r.apply_to_variant(base)))
-                .unwrap_or_else(|| base.to_owned());
-            if let Some(i) = values.iter().position(|x| *x == wire) {
-                seen[i] = true;
-                continue;
-            }
-            let hint = if let Some(canon) = en.canonical(&wire) {
-                format!(
-                    "`{wire}` is an alias of `{}`; serde writes canonical values: `#[serde(rename = \"{}\")]`",
-                    canon.value, canon.value
-                )
-            } else if let Some(close) = values
-                .iter()
-                .find(|x| x.eq_ignore_ascii_case(&wire))
-                .or_else(|| {
-                    diag::did_you_mean(&wire, values.iter().copied())
-                        .as_ref()
-                        .and_then(|c| values.iter().find(|x| *x == c))
-                })
-            {
-                format!("write `#[serde(rename = \"{close}\")]` on it")
-            } else {
-                "remove it or add the value to the contract".into()
-            };
-            errors.push(Error::new(
-                v.ident.span(),
-                format!(
-                    "variant `{}` serializes as `{wire}`, which is not a value of enum `{}` ({at}); {hint}",
-                    v.ident, def.name
-                ),
-            ));
-        }
-        for (v, s) in en.values.iter().zip(&seen) {
-            if !*s {
-                errors.push(Error::new(
-                    name.span(),
-                    format!(
-                        "enum `{name}` has no variant for the value `{}` of `{}` ({}); add `#[serde(rename = \"{}\")] {},`",
-                        v.value,
-                        def.name,
-                        loaded.at(v.span),
-                        v.value,
-                        v.rust_name
-                    ),
-                ));
-            }
-        }
-        if let Some(e) = combine(errors) {
-            return Err(e);
-        }
-    }
-    let (impl_g, ty_g, where_c) = input.generics.split_for_impl();
-    let ct = contract_type.map(|t| {
-        quote! {
-            #[automatically_derived]
-            impl #impl_g ::trackc::__private::ContractType for #name #ty_g #where_c {
-                const NAME: &'static str = #t;
-            }
-        }
-    });
-    Ok(quote! {
-        #[automatically_derived]
-        impl #impl_g ::trackc::Validate for #name #ty_g #where_c {
-            #[inline]
-            fn validate_into(&self, _: &::trackc::Path<'_>, _: &mut ::trackc::Violations) {}
-        }
-        #ct
-    })
 }

@@ -71,10 +71,13 @@
 use proc_macro::TokenStream;
 
 mod attr;
+mod bind;
 mod case;
 mod contract;
+mod ctxt;
 mod de;
 mod expand;
+mod generate;
 mod schema;
 mod shape;
 

@@ -19,6 +19,8 @@
 pub use schemars;
 pub use serde;
 pub use serde_json;
+/// The contract's string formats: code lists and patterns (defined in `trackc-wire`).
+pub use trackc_wire::formats;
 
 /// `#[derive(trackc::Event)]`, `#[derive(trackc::Attributes)]` and
 /// `#[derive(trackc::Validate)]` (nested objects and enums).
@@ -26,7 +28,6 @@ pub use trackc_macros::{Attributes, Deserialize, Event, JsonSchema, Validate};
 
 mod derive_support;
 mod event;
-pub mod formats;
 mod private;
 mod time;
 pub mod validate;

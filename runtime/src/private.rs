@@ -237,21 +237,9 @@ impl std::fmt::Debug for Redacted {
     }
 }
 
-/// The loose spelling used by generated enums' `normalize`: lowercase, with spaces,
-/// `-`, `_` and `.` removed (`"Skin Care"`, `"skin-care"` → `"skincare"`).
-///
-/// trackc's Rust emitter computes the same key when it generates the match table; the two
-/// must stay identical.
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, ' ' | '-' | '_' | '.') {
-            continue;
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
+/// The loose spelling used by generated enums' `normalize` (the Rust emitter computes the
+/// match table's keys with the same function).
+pub use trackc_wire::text::fold;
 
 /// A string that is not a canonical value of a generated enum (`FromStr`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -296,13 +284,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn const_eq_and_fold() {
+    fn const_eq() {
         assert!(str_eq("Item", "Item"));
         assert!(!str_eq("Item", "Items"));
         assert!(!str_eq("Item", "Itex"));
-        assert_eq!(fold("Skin Care"), "skincare");
-        assert_eq!(fold("skin-care"), "skincare");
-        assert_eq!(fold("SKIN_CARE"), "skincare");
-        assert_eq!(fold("Über.Größe"), "übergröße");
     }
 }

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::formats::MAX_TIMESTAMP_SECONDS;
+use trackc_wire::time::{self as wire, MAX_TIMESTAMP_SECONDS};
 
 /// A point in time, sent as an integer of Unix **seconds** (Customer.io's timestamp
 /// segments break on milliseconds).
@@ -49,7 +49,7 @@ impl Timestamp {
     /// Whether the value is plausible as seconds: a value this large is almost certainly
     /// milliseconds sent by mistake.
     pub const fn looks_like_milliseconds(self) -> bool {
-        self.0 > MAX_TIMESTAMP_SECONDS || self.0 < -MAX_TIMESTAMP_SECONDS
+        wire::looks_like_milliseconds(self.0 as i128)
     }
 }
 
@@ -162,31 +162,13 @@ impl std::fmt::Display for DateError {
 
 impl std::error::Error for DateError {}
 
-const fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        _ => 0,
-    }
-}
-
 impl Date {
     /// A date, if it exists in the proleptic Gregorian calendar (years 0000 to 9999).
     pub fn new(year: u16, month: u8, day: u8) -> Result<Self, DateError> {
-        if year > 9999 {
-            return Err(DateError(format!("year {year} has more than four digits")));
+        match wire::check_ymd(year, month, day) {
+            Ok(()) => Ok(Date { year, month, day }),
+            Err(e) => Err(DateError(e.to_string())),
         }
-        if !(1..=12).contains(&month) {
-            return Err(DateError(format!("month {month} is not 1 to 12")));
-        }
-        if day == 0 || day > days_in_month(year, month) {
-            return Err(DateError(format!("{year:04}-{month:02} has no day {day}")));
-        }
-        Ok(Date { year, month, day })
     }
 
     pub const fn year(self) -> u16 {
@@ -215,18 +197,13 @@ impl std::str::FromStr for Date {
     type Err = DateError;
 
     fn from_str(s: &str) -> Result<Self, DateError> {
-        let b = s.as_bytes();
-        let shape_ok = b.len() == 10
-            && b[4] == b'-'
-            && b[7] == b'-'
-            && b.iter()
-                .enumerate()
-                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-        if !shape_ok {
-            return Err(DateError(format!("`{s}` is not a YYYY-MM-DD date")));
+        match wire::parse_date(s) {
+            Ok((year, month, day)) => Ok(Date { year, month, day }),
+            Err(wire::DateError::NotYmd) => {
+                Err(DateError(format!("`{s}` is not a YYYY-MM-DD date")))
+            }
+            Err(e) => Err(DateError(e.to_string())),
         }
-        let num = |r: std::ops::Range<usize>| s[r].parse::<u16>().unwrap_or(0);
-        Date::new(num(0..4), num(5..7) as u8, num(8..10) as u8)
     }
 }
 
@@ -258,7 +235,7 @@ impl schemars::JsonSchema for Date {
         schemars::json_schema!({
             "type": "string",
             "format": "date",
-            "pattern": crate::formats::DATE_PATTERN,
+            "pattern": wire::DATE_PATTERN,
         })
     }
 }

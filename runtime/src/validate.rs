@@ -73,43 +73,9 @@ impl IntoIterator for Violations {
     }
 }
 
-/// A JSON path built on the stack while validating; rendered only when something fails.
-#[derive(Clone, Copy, Debug)]
-pub enum Path<'a> {
-    Root,
-    Field(&'a Path<'a>, &'a str),
-    Index(&'a Path<'a>, usize),
-}
-
-impl Path<'_> {
-    pub fn field<'a>(&'a self, name: &'a str) -> Path<'a> {
-        Path::Field(self, name)
-    }
-
-    pub fn index(&self, i: usize) -> Path<'_> {
-        Path::Index(self, i)
-    }
-}
-
-impl fmt::Display for Path<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Path::Root => f.write_str("$"),
-            Path::Field(parent, name) => {
-                parent.fmt(f)?;
-                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    write!(f, ".{name}")
-                } else {
-                    write!(f, "[{}]", serde_json::Value::from(*name))
-                }
-            }
-            Path::Index(parent, i) => {
-                parent.fmt(f)?;
-                write!(f, "[{i}]")
-            }
-        }
-    }
-}
+/// A JSON path built on the stack while validating; rendered only when something fails
+/// (`$.items[2].quantity`, the same paths `trackc validate` reports).
+pub use trackc_wire::JsonPath as Path;
 
 /// A value that can check its own constraints (and those of everything inside it).
 ///

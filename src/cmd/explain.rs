@@ -1,8 +1,8 @@
 //! `trackc explain [ID]` and `trackc diff --explain [ID]`: the one printer of the rule
 //! registry (`trackc_codegen::rules`), for every family, human or `--format json`.
 
-use trackc_codegen::ir::LintLevel;
 use trackc_codegen::diag;
+use trackc_codegen::ir::LintLevel;
 use trackc_codegen::rules::{AnyRule, Breaks, DiffRule, Family, Level};
 
 use super::{print_json, usage_error};

@@ -88,9 +88,8 @@ pub(crate) fn trigger<S: Style>(style: &S, t: &Trigger) -> String {
 /// Plain text by names, the same for the same meaning whatever the file layout (filters
 /// sorted): `event order_completed where items.category equals "skincare" within 28d`.
 /// Two versions of a contract are compared in it.
-// diff/compare.rs (being split on the `rules` branch) renders and keys conditions with its
-// own copy of these two until the merge wires it here.
-#[allow(dead_code)]
+// Only the diff compares contracts; without it (build scripts, the derives) this is unused.
+#[cfg_attr(not(feature = "diff"), allow(dead_code))]
 pub(crate) struct Plain<'ir>(pub &'ir Ir);
 
 impl Style for Plain<'_> {
@@ -124,15 +123,15 @@ impl Style for Plain<'_> {
 
 /// What a condition is about, by name, so that the same subject can be found in another
 /// version of the contract: `event order_completed`, `attribute is_vip`, `segment x`.
-#[allow(dead_code)]
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(not(feature = "diff"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Key<'ir> {
     Event(&'ir str),
     Attribute(&'ir str),
     Segment(&'ir str),
 }
 
-#[allow(dead_code)]
+#[cfg_attr(not(feature = "diff"), allow(dead_code))]
 impl<'ir> Key<'ir> {
     pub(crate) fn of(ir: &'ir Ir, c: &Condition) -> Self {
         match c {

@@ -20,6 +20,8 @@ pub struct Ir {
     pub workflows: Vec<Workflow>,
     /// Rule levels set by `lints:`.
     pub lints: BTreeMap<crate::rules::CheckRule, LintLevel>,
+    /// `lints:` levels of `trackc validate`'s rules about the contract's promises.
+    pub traffic_lints: BTreeMap<crate::rules::TrafficRule, LintLevel>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -389,6 +391,32 @@ impl Ir {
                     (_, TypeKind::Alias(inner)) => self.describe(inner),
                 }
             }
+        }
+    }
+
+    /// Does the JSON value fit the type (shape only: contract examples, checked by the lints
+    /// and used by the example payloads)?
+    pub fn fits(&self, ty: &Ty, v: &serde_json::Value) -> bool {
+        use serde_json::Value as V;
+        match (self.underlying(ty), v) {
+            (Ty::String(_), V::String(_)) => true,
+            (Ty::Integer(_) | Ty::Timestamp, V::Number(n)) => n.is_i64() || n.is_u64(),
+            (Ty::Number(_), V::Number(_)) => true,
+            (Ty::Boolean, V::Bool(_)) => true,
+            (Ty::Date, V::String(s)) => trackc_wire::time::parse_date(s).is_ok(),
+            (Ty::Array(a), V::Array(items)) => items.iter().all(|i| self.fits(&a.items, i)),
+            (Ty::Ref(id), v) => match (&self.ty(*id).kind, v) {
+                (TypeKind::Enum(e), V::String(s)) => e.values.iter().any(|x| &x.value == s),
+                (TypeKind::Object(o), V::Object(m)) => {
+                    o.properties.iter().all(|p| match m.get(&p.name) {
+                        Some(v) => self.fits(&p.ty, v),
+                        None => p.optional,
+                    }) && (o.additional_properties
+                        || m.keys().all(|k| o.properties.iter().any(|p| &p.name == k)))
+                }
+                _ => false,
+            },
+            _ => false,
         }
     }
 }

@@ -9,13 +9,7 @@ use crate::front::ast::LintLevel;
 use crate::ir::*;
 use crate::naming;
 use crate::rules::CheckRule;
-
-/// Customer.io's documented Track API limits.
-pub mod limits {
-    pub const EVENT_NAME_BYTES: usize = 100;
-    pub const ATTRIBUTE_NAME_BYTES: usize = 150;
-    pub const ATTRIBUTES_PER_CALL: usize = 300;
-}
+use trackc_wire::limits;
 
 pub fn lint(ir: &Ir, diags: &mut Vec<Diagnostic>) {
     let an = Analysis::new(ir);
@@ -538,36 +532,11 @@ fn duplicate_inline_enums(ir: &Ir, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Does the JSON value fit the type (shape only: used for examples)?
-pub fn fits(ir: &Ir, ty: &Ty, v: &serde_json::Value) -> bool {
-    use serde_json::Value as V;
-    match (ir.underlying(ty), v) {
-        (Ty::String(_), V::String(_)) => true,
-        (Ty::Integer(_) | Ty::Timestamp, V::Number(n)) => n.is_i64() || n.is_u64(),
-        (Ty::Number(_), V::Number(_)) => true,
-        (Ty::Boolean, V::Bool(_)) => true,
-        (Ty::Date, V::String(s)) => crate::front::date::parse(s).is_ok(),
-        (Ty::Array(a), V::Array(items)) => items.iter().all(|i| fits(ir, &a.items, i)),
-        (Ty::Ref(id), v) => match (&ir.ty(*id).kind, v) {
-            (TypeKind::Enum(e), V::String(s)) => e.values.iter().any(|x| &x.value == s),
-            (TypeKind::Object(o), V::Object(m)) => {
-                o.properties.iter().all(|p| match m.get(&p.name) {
-                    Some(v) => fits(ir, &p.ty, v),
-                    None => p.optional,
-                }) && (o.additional_properties
-                    || m.keys().all(|k| o.properties.iter().any(|p| &p.name == k)))
-            }
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
 fn examples(ir: &Ir, diags: &mut Vec<Diagnostic>) {
     let mut check = |props: &[Property]| {
         for p in props {
             for ex in &p.examples {
-                if !fits(ir, &p.ty, ex) {
+                if !ir.fits(&p.ty, ex) {
                     diags.push(
                         Diagnostic::new(
                             CheckRule::InvalidExample,

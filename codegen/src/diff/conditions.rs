@@ -1,23 +1,17 @@
 //! Conditions and triggers compared by what they mean, not by how they print: what they
 //! read (by name: the two contracts number their elements differently), their filters as
-//! a set, their window in seconds, their count. Rendering is for messages only.
+//! a set, their window in seconds, their count. What a condition is about ([`Key`]) and how
+//! it is written for messages ([`Plain`]) come from the analysis, as for the catalog.
 
 use std::time::Duration as Seconds;
 
-use crate::ir::{Condition, EventId, Filter, Ir, Op, SegmentId, Trigger};
-
-/// What a condition or trigger reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Subject<'a> {
-    Event(&'a str),
-    Attribute(&'a str),
-    Segment(&'a str),
-}
+use crate::analysis::conditions::{self, Key, Plain};
+use crate::ir::{Condition, Filter, Ir, Op, SegmentId, Trigger};
 
 /// A condition or trigger as the contract means it, comparable across two IRs.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Meaning<'a> {
-    pub subject: Subject<'a>,
+    pub subject: Key<'a>,
     /// `where`: one (path, operators) a property, in a canonical order.
     filter: Vec<(&'a [String], &'a [Op])>,
     /// An attribute's operator, an event's `count`.
@@ -30,19 +24,18 @@ impl<'a> Meaning<'a> {
     pub fn of_condition(ir: &'a Ir, c: &'a Condition) -> Meaning<'a> {
         match c {
             Condition::Event {
-                event,
                 filter,
                 within,
                 count,
                 ..
             } => Meaning {
-                subject: Subject::Event(&ir.event(*event).name),
+                subject: Key::of(ir, c),
                 filter: canonical(filter),
                 ops: count,
                 within: within.map(|w| Seconds::from_secs(w.seconds())),
             },
-            Condition::Attribute { attribute, op, .. } => Meaning {
-                subject: Subject::Attribute(&ir.attribute(*attribute).name),
+            Condition::Attribute { op, .. } => Meaning {
+                subject: Key::of(ir, c),
                 filter: Vec::new(),
                 ops: std::slice::from_ref(op),
                 within: None,
@@ -54,7 +47,7 @@ impl<'a> Meaning<'a> {
     pub fn of_trigger(ir: &'a Ir, t: &'a Trigger) -> Meaning<'a> {
         match t {
             Trigger::Event { event, filter } => Meaning {
-                subject: Subject::Event(&ir.event(*event).name),
+                subject: Key::Event(&ir.event(*event).name),
                 filter: canonical(filter),
                 ops: &[],
                 within: None,
@@ -65,7 +58,7 @@ impl<'a> Meaning<'a> {
 
     fn of_segment(ir: &'a Ir, segment: SegmentId) -> Meaning<'a> {
         Meaning {
-            subject: Subject::Segment(&ir.segment(segment).name),
+            subject: Key::Segment(&ir.segment(segment).name),
             filter: Vec::new(),
             ops: &[],
             within: None,
@@ -141,63 +134,12 @@ pub(super) fn diff_conditions<'a>(
     }
 }
 
-fn render_op(op: &Op) -> String {
-    format!("{} {}", op.name(), op.operand())
-}
-
-fn render_ops(ops: &[Op]) -> String {
-    ops.iter().map(render_op).collect::<Vec<_>>().join(" and ")
-}
-
-fn render_filters(filter: &[Filter]) -> String {
-    let mut parts: Vec<String> = filter
-        .iter()
-        .map(|f| format!("{} {}", f.dotted(), render_ops(&f.ops)))
-        .collect();
-    parts.sort();
-    parts.join(", ")
-}
-
-/// `event order_completed where items.category equals "skincare"`.
-fn render_event(ir: &Ir, event: EventId, filter: &[Filter]) -> String {
-    let mut s = format!("event {}", ir.event(event).name);
-    if !filter.is_empty() {
-        s.push_str(&format!(" where {}", render_filters(filter)));
-    }
-    s
-}
-
 /// A condition by names: `event order_completed where items.category equals "skincare" within 28d`.
 pub(super) fn render_condition(ir: &Ir, c: &Condition) -> String {
-    match c {
-        Condition::Event {
-            event,
-            filter,
-            within,
-            count,
-            ..
-        } => {
-            let mut s = render_event(ir, *event, filter);
-            if !count.is_empty() {
-                s.push_str(&format!(" count {}", render_ops(count)));
-            }
-            if let Some(w) = within {
-                s.push_str(&format!(" within {w}"));
-            }
-            s
-        }
-        Condition::Attribute { attribute, op, .. } => {
-            let name = &ir.attribute(*attribute).name;
-            format!("attribute {name} {}", render_op(op))
-        }
-        Condition::Segment { segment, .. } => format!("segment {}", ir.segment(*segment).name),
-    }
+    conditions::condition(&Plain(ir), c)
 }
 
 /// A trigger by names: `event cart_updated where ...`, `segment vip`.
 pub(super) fn render_trigger(ir: &Ir, t: &Trigger) -> String {
-    match t {
-        Trigger::Event { event, filter } => render_event(ir, *event, filter),
-        Trigger::Segment { segment } => format!("segment {}", ir.segment(*segment).name),
-    }
+    conditions::trigger(&Plain(ir), t)
 }

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::Side;
 use super::compare::Cx;
-use crate::ir::{EnumValue, Event, Ir, Property, Segment, TypeDef, Workflow};
 use crate::front::similarity::Pattern;
+use crate::ir::{EnumValue, Event, Ir, Property, Segment, TypeDef, Workflow};
 use crate::source::Span;
 
 /// Something compared across the two contracts, paired by its key.

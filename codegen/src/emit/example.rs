@@ -73,7 +73,7 @@ pub fn property(ir: &Ir, p: &Property) -> J {
 
 fn property_within(ir: &Ir, p: &Property, budget: &mut usize) -> J {
     match p.examples.first() {
-        Some(ex) if crate::checker::lint::fits(ir, &p.ty, ex) => super::json::from_value(ex),
+        Some(ex) if ir.fits(&p.ty, ex) => super::json::from_value(ex),
         _ => value_within(ir, &p.ty, 0, budget),
     }
 }
@@ -86,7 +86,7 @@ fn object(ir: &Ir, props: &[Property], depth: usize, budget: &mut usize) -> J {
         .filter(|p| !(p.optional && p.deprecated.is_some()))
     {
         let v = match p.examples.first() {
-            Some(ex) if crate::checker::lint::fits(ir, &p.ty, ex) => super::json::from_value(ex),
+            Some(ex) if ir.fits(&p.ty, ex) => super::json::from_value(ex),
             _ => value_within(ir, &p.ty, depth + 1, budget),
         };
         o.insert(p.name.as_str(), v);

@@ -23,12 +23,6 @@ pub mod rust_tokens;
 #[cfg(feature = "json-schema")]
 pub mod schema;
 
-/// The runtime's format lists and patterns, compiled in here so schemas and the runtime
-/// agree by construction.
-#[allow(dead_code, clippy::duplicate_mod)]
-#[path = "../../../runtime/src/formats.rs"]
-pub(crate) mod formats;
-
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -136,19 +130,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
-}
-
-/// Percent-encode a URL path segment (RFC 3986 unreserved characters kept).
-pub fn url_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

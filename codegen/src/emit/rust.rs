@@ -94,17 +94,8 @@ pub fn generate(ir: &Ir) -> String {
     w.out
 }
 
-/// The loose key of `normalize` (must equal `trackc::__private::fold`).
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, ' ' | '-' | '_' | '.') {
-            continue;
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
+/// The loose key of `normalize` (`trackc::__private::fold` is the same function).
+pub use trackc_wire::text::fold;
 
 /// The lines of a description as doc comments, safe for rustdoc: literal Markdown
 /// ([`crate::escape::markdown::md_lines`]: no link, image, HTML or block structure from the
@@ -1273,7 +1264,6 @@ mod tests {
         assert_eq!(number(-500.0), "-500");
         assert_eq!(number(0.25), "0.25");
         assert_eq!(number(1e20), "100000000000000000000.0");
-        assert_eq!(fold("Skin Care"), "skincare");
         assert_eq!(lit("a\"b\\c'\n\0\x01é"), r#""a\"b\\c'\n\0\u{1}é""#);
         assert_eq!(lit("\u{0}7"), r#""\x007""#);
     }

@@ -31,7 +31,7 @@
 //!   `enumDescriptions` (the annotation editors such as VS Code show).
 //! - Strings: `minLength`/`maxLength` (Unicode scalar values, as trackc counts);
 //!   `pattern` is the contract's regex anchored as `^(?:...)$`. Formats use trackc's
-//!   runtime definitions (`runtime/src/formats.rs`) so validators that do not assert
+//!   wire rules (`trackc_wire::formats`) so validators that do not assert
 //!   `format` agree with trackc: `email`/`uri`/`uuid` keep `format` and add its pattern;
 //!   `e164` is a pattern; `currency` and `country` refer to enums of ISO 4217 and
 //!   ISO 3166-1 alpha-2 codes (`#/$defs/trackc-currency`, `#/$defs/trackc-country`).
@@ -53,17 +53,19 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::formats;
 use super::json::{J, Obj, from_value};
-use super::{GeneratedFile, HEADER, file_stem, url_segment};
+use super::{GeneratedFile, HEADER, file_stem};
 use crate::ir::{Event, Ir, Property, StringFormat, StringTy, Ty, TypeDef, TypeId, TypeKind};
 use crate::naming;
+use trackc_wire::formats;
+use trackc_wire::identifier::encode_segment as url_segment;
+use trackc_wire::time::MAX_TIMESTAMP_SECONDS;
 
 pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 pub const ID_BASE: &str = "https://trackc.dev/schemas";
 
 /// Calendar dates `YYYY-MM-DD`, years 0000 to 9999, February 29 in leap years only.
-pub use super::formats::DATE_PATTERN;
+pub use trackc_wire::time::DATE_PATTERN;
 
 /// Customer.io's own identify keys, accepted in identify whatever the contract says (as
 /// `trackc validate` does).
@@ -569,12 +571,12 @@ fn builtin(key: &str) -> J {
                 format!(
                     "A point in time as an integer of Unix seconds. Values beyond ±{} are \
                      refused: they are milliseconds sent by mistake.",
-                    formats::MAX_TIMESTAMP_SECONDS
+                    MAX_TIMESTAMP_SECONDS
                 ),
             )
             .with("type", "integer")
-            .with("minimum", -formats::MAX_TIMESTAMP_SECONDS)
-            .with("maximum", formats::MAX_TIMESTAMP_SECONDS),
+            .with("minimum", -MAX_TIMESTAMP_SECONDS)
+            .with("maximum", MAX_TIMESTAMP_SECONDS),
         DATE => Obj::new()
             .with("title", "date")
             .with(

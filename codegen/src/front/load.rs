@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, HintBudget, did_you_mean_help_within};
-use crate::rules::CheckRule;
 use crate::front::ast::*;
 use crate::front::yaml::budget::MAX_FILE_BYTES;
 use crate::front::yaml::{self, Node};
+use crate::rules::CheckRule;
 use crate::source::{FileId, Refusal, SourceFile, SourceMap, Sp, Span};
 
 /// A problem with the command's input itself (exit 2), not with the contract's content.

@@ -2,7 +2,6 @@
 //! spans → AST → one resolved IR, with "did you mean" hints and Rust names assigned once.
 
 pub(crate) mod ast;
-pub(crate) mod date;
 pub(crate) mod load;
 pub mod naming;
 pub(crate) mod resolve;

@@ -11,7 +11,7 @@ use crate::front::ast::{self, Named, TypeExpr};
 use crate::front::yaml::Node;
 use crate::ir::*;
 use crate::naming;
-use crate::rules::{AnyRule, CheckRule};
+use crate::rules::{AnyRule, CheckRule, TrafficRule};
 use crate::source::{Sp, Span};
 
 /// The Rust name of the identify attributes struct; reserved in the type namespace.
@@ -205,7 +205,7 @@ impl Resolver<'_> {
             .iter()
             .map(|(n, w)| self.workflow(n, w, &scope))
             .collect();
-        let lints = self.lints(c);
+        let (lints, traffic_lints) = self.lints(c);
 
         Some(Ir {
             name,
@@ -217,6 +217,7 @@ impl Resolver<'_> {
             segments,
             workflows,
             lints,
+            traffic_lints,
         })
     }
 
@@ -1095,7 +1096,7 @@ impl Resolver<'_> {
             (Ty::Number(_), Node::Int(i)) => Some((*i).into()),
             (Ty::Number(_), Node::Float(f)) => Some(serde_json::Number::from_f64(*f)?.into()),
             (Ty::Boolean, Node::Bool(b)) => Some((*b).into()),
-            (Ty::Date, Node::Str(s)) if crate::front::date::parse(s).is_ok() => {
+            (Ty::Date, Node::Str(s)) if trackc_wire::time::parse_date(s).is_ok() => {
                 Some(s.as_str().into())
             }
             (Ty::Ref(id), _) if matches!(self.types[id.0 as usize].kind, TypeKind::Enum(_)) => {
@@ -1233,13 +1234,37 @@ impl Resolver<'_> {
         }
     }
 
-    /// The `lints:` levels, by rule. An id is read from text here only: one that names no
-    /// check rule is a diagnostic, never a silent default.
-    fn lints(&mut self, c: &ast::Contract) -> BTreeMap<CheckRule, LintLevel> {
+    /// The `lints:` levels, by rule: `trackc check`'s and `trackc validate`'s. An id is
+    /// read from text here only: one that names no such rule is a diagnostic, never a
+    /// silent default.
+    fn lints(
+        &mut self,
+        c: &ast::Contract,
+    ) -> (
+        BTreeMap<CheckRule, LintLevel>,
+        BTreeMap<TrafficRule, LintLevel>,
+    ) {
         let mut out = BTreeMap::new();
+        let mut traffic = BTreeMap::new();
         for (id, level) in &c.lints {
             let rule = match (CheckRule::from_id(&id.value), AnyRule::find(&id.value)) {
                 (Some(rule), _) => rule,
+                (None, Some(AnyRule::Traffic(rule))) => {
+                    if rule.class().overridable {
+                        traffic.insert(rule, level.value);
+                    } else {
+                        self.push(
+                            Diagnostic::new(
+                                CheckRule::UnknownLint,
+                                level.span,
+                                format!("traffic rule `{}` cannot be changed", rule.id()),
+                            )
+                            .label("always an error")
+                            .help("it is about what Customer.io accepts, not a promise of the contract; only the contract's promises (`trackc explain missing_event_id`, ...) take a level"),
+                        );
+                    }
+                    continue;
+                }
                 // Another command's rule: `lints:` would silently do nothing.
                 (None, Some(other)) => {
                     self.push(
@@ -1247,13 +1272,13 @@ impl Resolver<'_> {
                             CheckRule::UnknownLint,
                             id.span,
                             format!(
-                                "`{}` is a `{}` rule, not a `trackc check` rule",
+                                "`{}` is a `{}` rule, not a `trackc check` or `trackc validate` rule",
                                 id.value,
                                 other.family().command()
                             ),
                         )
                         .label("not a check rule")
-                        .help("`lints:` sets the levels of `trackc check`'s rules (`trackc explain` lists them)"),
+                        .help("`lints:` sets the levels of `trackc check`'s and `trackc validate`'s rules (`trackc explain` lists them)"),
                     );
                     continue;
                 }
@@ -1292,7 +1317,7 @@ impl Resolver<'_> {
                 out.insert(rule, level.value);
             }
         }
-        out
+        (out, traffic)
     }
 }
 

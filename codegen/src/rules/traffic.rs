@@ -1,8 +1,9 @@
-//! The rules `trackc validate` judges captured traffic by: a violation's `code`. Every
-//! violation makes its record invalid today (`lints:` does not lower them yet: the
-//! contract's levels for traffic come with the traffic rules derived from it).
+//! The rules `trackc validate` judges captured traffic by: a violation's `code`. The
+//! rules about Customer.io's API itself are FIXED (the request would be refused or the data
+//! lost); the promises the contract makes about traffic (idempotency, backfill, where the
+//! timestamp goes) default to deny, and a contract's `lints:` may lower them.
 
-use super::{FIXED, Level};
+use super::{DENY, FIXED, Level};
 
 family! {
     /// A rule `trackc validate` judges captured traffic by: its id is the `code` of a
@@ -21,6 +22,22 @@ invalid record (blank lines are not records). Customer.io would refuse the reque
 (`{\"method\",\"path\",\"body\"}`) on a Track API path, with the envelope's fields of the \
 types the API documents (`type`, `action` and `name` are strings, `identifiers` and \
 `attributes` objects, ...).";
+
+    UnknownRoute, "unknown_route", FIXED,
+    "the method and path are a route of the Track API",
+    "Every request must call a route of Customer.io's Track API (v1 and v2, as its OpenAPI \
+document lists them: `PUT /api/v1/customers/{identifier}`, `POST /api/v1/customers/{identifier}/events`, \
+`POST /api/v2/batch`, ...). Customer.io answers any other method and path with 404, so the \
+data never arrives. A path one segment away from a route (`/evnts`, `/customer/`) is named \
+in the hint.";
+
+    UnknownOperation, "unknown_operation", FIXED,
+    "the operation's type and action are ones the Track API has",
+    "A v2 operation's `type` (`person`, `object`, `delivery`) and `action` (`identify`, \
+`event`, `page`, `screen`, `merge`, ... as the OpenAPI document lists them per type), and a \
+v1 track request's `type` (`event`, `page`, `screen`), must be ones Customer.io knows: it \
+refuses the others, so the data is lost (`\"action\": \"track\"` is Segment's spelling, not \
+Customer.io's).";
 
     LineTooLarge, "line_too_large", FIXED,
     "a line is not larger than the largest Track API request",
@@ -103,6 +120,39 @@ the event's idempotency key.";
     "Track API timestamps are whole seconds since 1970. A value that only makes sense as \
 milliseconds (JavaScript's `Date.now()`) would put the event tens of thousands of years in \
 the future: divide it by 1000.";
+
+    // The contract's promises about traffic ------------------------------------------------
+    MissingEventId, "missing_event_id", DENY,
+    "an event with an idempotency key carries an event id",
+    "The contract gives the event an `idempotency_key` (an order id, say): retries and \
+replays must not count it twice. Customer.io deduplicates events only by their `id` (a ULID), \
+so an idempotent event sent without one is counted again on every retry: revenue doubles and \
+post-purchase journeys restart. Send an `id` derived from the key (trackc's generated code \
+and client do: the same key always gives the same ULID).";
+
+    DuplicateIdempotencyKey, "duplicate_idempotency_key", DENY,
+    "an idempotency key is sent once",
+    "The same event was sent twice with the same idempotency key in one capture (both lines \
+are named). Unless both carry the same event `id`, Customer.io counts it twice: a purchase \
+doubles revenue (the amount counted twice is shown when the event has a numeric `revenue`) \
+and restarts the timers of the journeys it triggers. Derive the event `id` from the key, and \
+make retries resend the same id.";
+
+    ForbiddenBackfill, "forbidden_backfill", DENY,
+    "an event marked `backfill: forbidden` is not replayed",
+    "The contract says this event must never be sent as a historical replay: Customer.io \
+triggers campaigns from events younger than 72 hours, so a replay enrols people in live \
+journeys (a \"thank you for your order\" for an order of last week). A record counts as a \
+replay when its `timestamp` is more than an hour older than the reference time: `--now`, or \
+the capture's own `received_at`. Replay only events marked `backfill: allowed`, or send this \
+one live without a timestamp.";
+
+    MisplacedTimestamp, "misplaced_timestamp", DENY,
+    "the event's `timestamp` is beside its name, not in its data",
+    "A `timestamp` inside the event's data (v2 `attributes`, v1 `data`) is an ordinary \
+property to Customer.io, which then stamps the event with the time it arrives: a replay \
+looks live and enrols people in journeys. Put `timestamp` (Unix seconds) in the operation \
+(v2) or the request body (v1), beside `name`.";
 
     // Event data and identify attributes ---------------------------------------------------
     UnknownProperty, "unknown_property", FIXED,

@@ -26,8 +26,9 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::emit::formats;
 use crate::ir::{Event, Ir, StringFormat, StringTy, Ty, TypeKind};
+use trackc_wire::formats;
+use trackc_wire::time::MAX_TIMESTAMP_SECONDS;
 
 /// A resolved, owned type tree (references followed), so strategies can be `'static`.
 #[derive(Clone, Debug)]
@@ -291,7 +292,7 @@ pub fn valid(shape: Arc<Shape>) -> BoxedStrategy<Value> {
         }
         Shape::Boolean => any::<bool>().prop_map(Value::from).boxed(),
         Shape::Timestamp => {
-            let m = formats::MAX_TIMESTAMP_SECONDS;
+            let m = MAX_TIMESTAMP_SECONDS;
             prop_oneof![Just(-m), Just(m), Just(0i64), -m..=m, 0i64..2_000_000_000]
                 .prop_map(|v| json!(v))
                 .boxed()
@@ -526,7 +527,7 @@ fn collect(shape: &Shape, value: &Value, path: &mut Vec<Seg>, out: &mut Edits) {
             bad(json!(1), "number for boolean");
         }
         Shape::Timestamp => {
-            let m = formats::MAX_TIMESTAMP_SECONDS;
+            let m = MAX_TIMESTAMP_SECONDS;
             bad(json!(1_700_000_000_000i64), "milliseconds");
             bad(json!(m + 1), "above the seconds range");
             bad(json!(-m - 1), "below the seconds range");

@@ -294,7 +294,10 @@ fn har_lines(input: impl Read, skipped: &Skipped) -> io::Result<Vec<u8>> {
             let base64 = p.encoding.is_some_and(|e| e.eq_ignore_ascii_case("base64"));
             p.text.map(|t| body_json(&t, base64))
         });
-        let at = entry.started_date_time.as_deref().and_then(unix_seconds);
+        let at = entry
+            .started_date_time
+            .as_deref()
+            .and_then(trackc_wire::time::parse_date_time);
         match track_line(&r.method, &r.url, body, at) {
             Some(line) => out.extend_from_slice(&line),
             None => {
@@ -304,48 +307,6 @@ fn har_lines(input: impl Read, skipped: &Skipped) -> io::Result<Vec<u8>> {
         }
     }
     Ok(out)
-}
-
-/// `2026-11-30T09:00:00.123Z` / `…+01:00` as Unix seconds.
-fn unix_seconds(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
-        return None;
-    }
-    let mut rest = &s[19..];
-    let mut frac = 0.0;
-    if let Some(r) = rest.strip_prefix('.') {
-        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
-        frac = format!("0.{}", &r[..digits]).parse().ok()?;
-        rest = &r[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" | "" => 0,
-        _ => {
-            let sign = match rest.as_bytes()[0] {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let (h, m) = rest[1..].split_once(':')?;
-            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
-        }
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + hh * 3600 + mm * 60 + ss - offset) as f64 + frac)
 }
 
 // --- mitmproxy --------------------------------------------------------------------------
@@ -558,16 +519,5 @@ mod tests {
             "{   \"a\": [1,   2] }",
             "one line, same size"
         );
-    }
-
-    #[test]
-    fn dates_convert_to_unix_seconds() {
-        assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0.0));
-        assert_eq!(
-            unix_seconds("2026-11-30T10:00:00+01:00"),
-            Some(1_796_029_200.0)
-        );
-        assert_eq!(unix_seconds("2026-13-30T10:00:00Z"), None);
-        assert_eq!(unix_seconds("yesterday"), None);
     }
 }

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
+use super::ViolationLevel;
 use super::formats;
-use crate::ir::{self, Ir, StringFormat, Ty, TypeKind};
+use crate::ir::{self, Ir, LintLevel, StringFormat, Ty, TypeKind};
+use crate::rules::TrafficRule;
 
 pub(crate) type NodeId = u32;
 
@@ -37,6 +39,8 @@ pub(crate) struct StringCheck {
     pub max_length: Option<u64>,
     /// Anchored: `^(?:pattern)$`.
     pub pattern: Option<Regex>,
+    /// The pattern as the contract writes it, for messages.
+    pub pattern_text: Option<Box<str>>,
     pub format: Option<StringFormat>,
 }
 
@@ -99,6 +103,16 @@ pub(crate) struct ObjectCheck {
     /// Keys outside the contract that are accepted: Customer.io's own identify keys,
     /// checked against their documented type when they have one.
     pub passthrough: Vec<(Box<str>, Option<NodeId>)>,
+    /// An event's data: the properties whose values the contract's promises across
+    /// records need (the idempotency key, the revenue), by index into `props`.
+    pub watch: Watch,
+}
+
+/// The properties of an event's data read for the promises across records.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Watch {
+    pub key: Option<usize>,
+    pub revenue: Option<usize>,
 }
 
 impl ObjectCheck {
@@ -124,9 +138,14 @@ pub(crate) enum IdKind {
     Integer(NumCheck),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct EventCheck {
     pub data: NodeId,
+    /// The contract has an `idempotency_key` for it: it must carry an event `id`, and no
+    /// key may be sent twice.
+    pub idempotent: bool,
+    /// `backfill: forbidden`: never sent as a historical replay.
+    pub backfill_forbidden: bool,
 }
 
 /// The built-in string formats' regexes (the lists are binary-searched).
@@ -177,6 +196,20 @@ pub struct Validator {
     pub(crate) attributes: NodeId,
     pub(crate) identity: IdentityCheck,
     pub(crate) fmt: FormatRegexes,
+    /// The contract's `lints:` levels for the traffic rules it may lower.
+    pub(crate) levels: Vec<(TrafficRule, LintLevel)>,
+}
+
+impl Validator {
+    /// How a violation of `rule` counts: `None` when the contract silences it.
+    #[inline]
+    pub(crate) fn level(&self, rule: TrafficRule) -> Option<ViolationLevel> {
+        match self.levels.iter().find(|(r, _)| *r == rule) {
+            None | Some((_, LintLevel::Deny)) => Some(ViolationLevel::Error),
+            Some((_, LintLevel::Warn)) => Some(ViolationLevel::Warning),
+            Some((_, LintLevel::Allow)) => None,
+        }
+    }
 }
 
 /// A contract that cannot be compiled (only an invalid pattern can do this, and the
@@ -243,9 +276,24 @@ impl Validator {
         }
         let mut events = Vec::with_capacity(ir.events.len());
         for e in &ir.events {
-            let obj = c.object(&e.properties, false, ObjectRole::Data)?;
+            let mut obj = c.object(&e.properties, false, ObjectRole::Data)?;
+            // The revenue a duplicate would count twice: the property the checker's
+            // revenue rules read (`revenue`), when it is a number.
+            let revenue = e.properties.iter().position(|p| {
+                p.name == "revenue"
+                    && matches!(ir.underlying(&p.ty), Ty::Number(_) | Ty::Integer(_))
+            });
+            obj.watch = Watch {
+                key: e.idempotency_key,
+                revenue,
+            };
             let data = c.push(Node::Object(obj), format!("{} data", e.name));
-            events.push((e.name.clone().into_boxed_str(), EventCheck { data }));
+            let check = EventCheck {
+                data,
+                idempotent: e.idempotency_key.is_some(),
+                backfill_forbidden: e.backfill == ir::BackfillPolicy::Forbidden,
+            };
+            events.push((e.name.clone().into_boxed_str(), check));
         }
         events.sort_by(|a, b| a.0.cmp(&b.0));
         let mut attrs = c.object(&ir.attributes, false, ObjectRole::Attributes)?;
@@ -290,6 +338,7 @@ impl Validator {
             attributes,
             identity,
             fmt: FormatRegexes::new(),
+            levels: ir.traffic_lints.iter().map(|(r, l)| (*r, *l)).collect(),
         };
         v.collapse_refs();
         Ok(v)
@@ -397,6 +446,7 @@ impl Compiler<'_> {
             index,
             role,
             passthrough: Vec::new(),
+            watch: Watch::default(),
         })
     }
 }
@@ -420,6 +470,7 @@ fn string(s: &ir::StringTy) -> Result<StringCheck, CompileError> {
         min_length: s.min_length,
         max_length: s.max_length,
         pattern,
+        pattern_text: s.pattern.as_deref().map(Into::into),
         format: s.format,
     })
 }

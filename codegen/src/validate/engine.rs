@@ -7,15 +7,16 @@
 //! memory does not grow with the input or `--jobs`; a line longer than
 //! [`limits::LINE_BYTES`] is skipped rather than held, and blank lines cost a scan.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 
+use super::promises::{Duplicates, KeyUse};
 use super::record::Worker;
-use super::{Detail, Omitted, Reported, Summary, Validator, Violation, bounds, limits};
+use super::{Detail, EventGroup, Omitted, Reported, Summary, Validator, Violation, bounds, limits};
 
 /// The most worker threads `--jobs` may ask for.
 pub const MAX_JOBS: usize = 256;
@@ -35,6 +36,9 @@ pub struct Options {
     pub chunk_lines: usize,
     /// Which violations are reported in full (the others are counted).
     pub detail: Detail,
+    /// The reference time (Unix seconds) replays are judged against, instead of each
+    /// line's `received_at` (`--now`).
+    pub now: Option<i64>,
 }
 
 impl Default for Options {
@@ -44,6 +48,7 @@ impl Default for Options {
             chunk_bytes: 256 << 10,
             chunk_lines: 4096,
             detail: Detail::First(bounds::DEFAULT_MAX_VIOLATIONS),
+            now: None,
         }
     }
 }
@@ -266,6 +271,7 @@ struct Checked {
     summary: Summary,
     kept: Vec<Violation>,
     omitted: Vec<Omitted>,
+    keys: Vec<KeyUse>,
 }
 
 fn process(w: &mut Worker<'_>, chunk: &Chunk) -> Checked {
@@ -279,22 +285,55 @@ fn process(w: &mut Worker<'_>, chunk: &Chunk) -> Checked {
         summary: w.take_summary(),
         kept: std::mem::take(&mut w.pending),
         omitted: w.take_omitted(),
+        keys: std::mem::take(&mut w.keys),
     }
 }
 
 /// Hands checked chunks to the sink in order and notices when [`Detail::First`] has
 /// its violations (later chunks then keep none in detail).
+/// Idempotency keys are compared here, in input order, across chunks.
 struct Deliver<'s, F> {
     sink: F,
     total: Summary,
     kept: usize,
     enough: &'s AtomicBool,
     detail: Detail,
+    v: &'s Validator,
+    dups: Duplicates,
+    /// Duplicate-key violations kept per event ([`Detail::PerGroup`]).
+    dups_kept: HashMap<Box<str>, usize>,
 }
 
 impl<F: FnMut(Reported)> Deliver<'_, F> {
-    fn chunk(&mut self, c: Checked) {
-        self.total.add(c.summary);
+    fn chunk(&mut self, mut c: Checked) {
+        let mut summary = c.summary;
+        let mut found = Vec::new();
+        for u in c.keys.drain(..) {
+            let Some(dup) = self.v.duplicate(&mut self.dups, u, &mut summary) else {
+                continue;
+            };
+            let event: Box<str> = dup.event.as_deref().unwrap_or_default().into();
+            let kept = self.dups_kept.entry(event).or_default();
+            let keep = match self.detail {
+                Detail::First(n) => self.kept + c.kept.len() + found.len() < n,
+                Detail::PerGroup(n) => *kept < n,
+            };
+            if keep {
+                *kept += 1;
+                found.push(dup);
+            } else {
+                c.omitted.push(Omitted {
+                    event: EventGroup::of(dup.event.as_deref()),
+                    code: dup.code,
+                    count: 1,
+                });
+            }
+        }
+        if !found.is_empty() {
+            c.kept.extend(found);
+            c.kept.sort_by_key(|v| (v.line, v.index));
+        }
+        self.total.add(summary);
         self.kept += c.kept.len();
         c.kept
             .into_iter()
@@ -330,6 +369,9 @@ pub fn run<R: BufRead + Send>(
         kept: 0,
         enough: &enough,
         detail: opts.detail,
+        v,
+        dups: Duplicates::default(),
+        dups_kept: HashMap::new(),
     };
     let limit = |enough: &AtomicBool| {
         if enough.load(Ordering::Relaxed) {
@@ -340,6 +382,7 @@ pub fn run<R: BufRead + Send>(
     };
     if jobs <= 1 {
         let mut w = Worker::new(v, opts.detail);
+        w.set_now(opts.now);
         let mut chunk = Chunk::default();
         let mut line = 0;
         loop {
@@ -382,6 +425,7 @@ pub fn run<R: BufRead + Send>(
                             // Each worker its own copy: regex caches are then never contended.
                             let v = v.clone();
                             let mut w = Worker::new(&v, opts.detail);
+                            w.set_now(opts.now);
                             loop {
                                 let next = work_rx.lock().map(|rx| rx.recv());
                                 let Ok(Ok(chunk)) = next else { break };

@@ -12,12 +12,17 @@
 //! - a v2 batch `{"batch":[op, ..]}`: every operation is a record (violations carry its
 //!   `index`);
 //! - a v1 request `{"method","path","body"}`: `PUT /api/v1/customers/{id}` (identify),
-//!   `POST /api/v1/customers/{id}/events` (track), `POST /api/v1/events` (anonymous
-//!   track); `POST /api/v2/entity` and `/api/v2/batch` wrapped the same way are read as
-//!   the v2 shapes. Other Track paths only have their identifier checked.
+//!   `POST /api/v1/customers/{id}/events` (track; `type` `page` and `screen` are views,
+//!   not events), `POST /api/v1/events` (anonymous track), `POST /api/v1/merge_customers`
+//!   (both people checked); `POST /api/v2/entity` and `/api/v2/batch` wrapped the same way
+//!   are read as the v2 shapes. Other routes of the Track API (`trackc_wire::route`) only
+//!   have their identifier checked (a `cio_…` one is Customer.io's own, and accepted); a
+//!   method and path that are no route is `unknown_route`.
 //!
 //! A line that is not JSON is one invalid record (`invalid_json`); blank lines are not
-//! records. `object` and `delivery` operations are outside the contract and pass.
+//! records. `object` and `delivery` operations are outside the contract and pass; a type
+//! or action the Track API does not have is `unknown_operation`. A person `merge` names
+//! its two people in `primary` and `secondary` (no `identifiers`).
 //!
 //! # Paths
 //! `path` is a JSON path into the event's data (v2 `attributes`, v1 `body.data`) or the
@@ -34,13 +39,14 @@
 mod capture;
 mod compile;
 mod engine;
+mod promises;
 mod record;
+mod routes;
 mod value;
 
-/// The runtime's format lists, patterns and timestamp threshold (runtime/src/formats.rs,
-/// compiled into codegen once, by the emitters): the same values the schemas and the
+/// The contract's format lists and patterns: the same values the schemas and the
 /// generated types check.
-use crate::emit::formats;
+use trackc_wire::formats;
 
 pub use crate::rules::TrafficRule;
 pub use capture::{InputKind, MAX_HAR_BYTES, Skipped, read as read_capture};
@@ -51,8 +57,6 @@ pub use engine::{MAX_JOBS, Options, open_input, run};
 /// number of violations or `--jobs`: names and texts are cut, details are kept for a
 /// bounded number of violations, the rest are only counted (counts stay exact).
 pub mod bounds {
-    use std::borrow::Cow;
-
     /// `--jobs`: the most worker threads.
     pub const MAX_JOBS: usize = super::engine::MAX_JOBS;
     /// A name from the traffic as kept (event name, a key in a path, an identifier field).
@@ -74,15 +78,7 @@ pub mod bounds {
     pub const GZ_RATIO_AFTER: u64 = 32 << 20;
 
     /// `s` cut at `max` characters, with `…` when cut.
-    pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
-        if s.len() <= max {
-            return Cow::Borrowed(s);
-        }
-        match s.char_indices().nth(max) {
-            Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
-            None => Cow::Borrowed(s),
-        }
-    }
+    pub use trackc_wire::text::clip;
 
     /// [`clip`] in place.
     pub(crate) fn clip_string(s: &mut String, max: usize) {
@@ -141,23 +137,10 @@ pub enum Reported {
     Omitted(Omitted),
 }
 
-/// Customer.io's documented Track API limits, in bytes of UTF-8 (strings) or of the JSON
-/// as captured (operations, batches, event data). "32kb"/"500kb" are read as the stricter
-/// 32,000 and 500,000 bytes, as the runtime client does.
+/// Customer.io's documented Track API limits ([`trackc_wire::limits`]: bytes of UTF-8, or
+/// of the JSON as captured), and the reader's own line limit.
 pub mod limits {
-    pub use crate::checker::lint::limits::{
-        ATTRIBUTE_NAME_BYTES, ATTRIBUTES_PER_CALL, EVENT_NAME_BYTES,
-    };
-    /// A person identifier (v2 `identifiers.id`, the v1 path id) and an anonymous id.
-    pub const IDENTIFIER_BYTES: usize = 150;
-    /// One identify attribute value.
-    pub const ATTRIBUTE_VALUE_BYTES: usize = 1000;
-    /// An event's data.
-    pub const EVENT_DATA_BYTES: usize = 100_000;
-    /// One v2 operation.
-    pub const OPERATION_BYTES: usize = 32_000;
-    /// One v2 batch request.
-    pub const BATCH_BYTES: usize = 500_000;
+    pub use trackc_wire::limits::*;
     /// Lines longer than this are not parsed (or held in memory): far over every limit.
     pub const LINE_BYTES: usize = 8 << 20;
 }
@@ -201,7 +184,13 @@ pub mod codes {
     pub const EVENT_DATA_TOO_LARGE: R = R::EventDataTooLarge;
     pub const OPERATION_TOO_LARGE: R = R::OperationTooLarge;
     pub const BATCH_TOO_LARGE: R = R::BatchTooLarge;
+    pub const UNKNOWN_ROUTE: R = R::UnknownRoute;
+    pub const UNKNOWN_OPERATION: R = R::UnknownOperation;
     pub const LINE_TOO_LARGE: R = R::LineTooLarge;
+    pub const MISSING_EVENT_ID: R = R::MissingEventId;
+    pub const DUPLICATE_IDEMPOTENCY_KEY: R = R::DuplicateIdempotencyKey;
+    pub const FORBIDDEN_BACKFILL: R = R::ForbiddenBackfill;
+    pub const MISPLACED_TIMESTAMP: R = R::MisplacedTimestamp;
 }
 
 /// One way a record breaks the contract.
@@ -218,10 +207,31 @@ pub struct Violation {
     pub path: String,
     /// The rule it breaks (its id in output).
     pub code: TrafficRule,
+    /// `warning` when the contract's `lints:` lowered the rule (the record stays valid);
+    /// left out for errors.
+    #[serde(skip_serializing_if = "ViolationLevel::is_error")]
+    pub level: ViolationLevel,
     pub message: String,
     /// How to fix it, when there is something specific to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+/// How a violation counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViolationLevel {
+    /// The record is invalid.
+    #[default]
+    Error,
+    /// Reported; the record stays valid (`lints: { rule: warn }`).
+    Warning,
+}
+
+impl ViolationLevel {
+    pub fn is_error(&self) -> bool {
+        *self == ViolationLevel::Error
+    }
 }
 
 /// Record counts of a run.
@@ -247,8 +257,35 @@ impl Validator {
         for (i, line) in ndjson.split('\n').enumerate() {
             w.check_line(i as u64 + 1, line.as_bytes());
         }
-        let summary = w.summary();
-        (summary, w.pending)
+        let mut summary = w.summary();
+        let mut out = w.pending;
+        let mut dups = promises::Duplicates::default();
+        let found: Vec<Violation> = std::mem::take(&mut w.keys)
+            .into_iter()
+            .filter_map(|u| self.duplicate(&mut dups, u, &mut summary))
+            .collect();
+        if !found.is_empty() {
+            out.extend(found);
+            out.sort_by_key(|v| (v.line, v.index));
+        }
+        (summary, out)
+    }
+
+    /// The duplicate-key violation of one key use, if any, with the counts it changes.
+    pub(crate) fn duplicate(
+        &self,
+        dups: &mut promises::Duplicates,
+        u: promises::KeyUse,
+        summary: &mut Summary,
+    ) -> Option<Violation> {
+        let level = self.level(codes::DUPLICATE_IDEMPOTENCY_KEY)?;
+        let valid = u.valid;
+        let v = dups.check(u, level)?;
+        if valid && level.is_error() {
+            summary.valid -= 1;
+            summary.invalid += 1;
+        }
+        Some(v)
     }
 
     /// Validate one line (numbered `line`) and return its violations and counts.

@@ -17,9 +17,14 @@ static FULL: LazyLock<Validator> = LazyLock::new(|| compile("../tests/fixtures/f
 
 const ID: &str = r#""identifiers":{"id":"cus_12345678"}"#;
 
+/// An event operation, with an event id (idempotent events need one: `missing_event_id`).
 fn op(name: &str, data: &str) -> String {
-    format!(r#"{{"type":"person",{ID},"action":"event","name":"{name}","attributes":{data}}}"#)
+    format!(
+        r#"{{"type":"person",{ID},"action":"event","id":"{EVENT_ID}","name":"{name}","attributes":{data}}}"#
+    )
 }
+
+const EVENT_ID: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
 fn identify(attrs: &str) -> String {
     format!(r#"{{"type":"person",{ID},"action":"identify","attributes":{attrs}}}"#)
@@ -416,7 +421,7 @@ fn field_order_does_not_change_the_verdict() {
         .replace("64.8", "\"64.8\"");
     let forward = op("order_completed", &data);
     let backward = format!(
-        r#"{{"attributes":{data},"name":"order_completed","action":"event",{ID},"type":"person"}}"#
+        r#"{{"attributes":{data},"name":"order_completed","action":"event",{ID},"id":"{EVENT_ID}","type":"person"}}"#
     );
     let (s1, v1) = EXAMPLE.validate_str(&forward);
     let (s2, v2) = EXAMPLE.validate_str(&backward);
@@ -424,10 +429,10 @@ fn field_order_does_not_change_the_verdict() {
     assert_eq!(v1, v2);
     // v1 with the body before the path.
     let a = format!(
-        r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"order_completed","data":{data}}}}}"#
+        r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"order_completed","id":"{EVENT_ID}","data":{data}}}}}"#
     );
     let b = format!(
-        r#"{{"body":{{"data":{data},"name":"order_completed"}},"path":"/api/v1/customers/cus_12345678/events","method":"POST"}}"#
+        r#"{{"body":{{"data":{data},"id":"{EVENT_ID}","name":"order_completed"}},"path":"/api/v1/customers/cus_12345678/events","method":"POST"}}"#
     );
     let (_, va) = EXAMPLE.validate_str(&a);
     let (_, vb) = EXAMPLE.validate_str(&b);
@@ -440,7 +445,7 @@ fn v1_requests() {
     let track =
         |path: &str, body: &str| format!(r#"{{"method":"POST","path":"{path}","body":{body}}}"#);
     let body = format!(
-        r#"{{"name":"order_completed","data":{},"timestamp":1717430400}}"#,
+        r#"{{"name":"order_completed","id":"{EVENT_ID}","data":{},"timestamp":1717430400}}"#,
         order("")
     );
     valid(
@@ -471,7 +476,7 @@ fn v1_requests() {
         ("$.plan", codes::UNKNOWN_ATTRIBUTE, Some("identify"))
     );
     let v = one(&EXAMPLE, &track("/api/v1/customers/cus_12345678", "{}"));
-    assert_eq!((v.path.as_str(), v.code), ("path", codes::INVALID_REQUEST));
+    assert_eq!((v.path.as_str(), v.code), ("path", codes::UNKNOWN_ROUTE));
     let v = one(
         &EXAMPLE,
         &track("/api/v1/customers/cus_12345678/events", r#"{"data":{}}"#),
@@ -562,7 +567,10 @@ fn lines_that_are_not_json_or_not_requests() {
         &EXAMPLE,
         &format!(r#"{{"type":"persona",{ID},"action":"identify"}}"#),
     );
-    assert_eq!((v.path.as_str(), v.code), ("type", codes::INVALID_REQUEST));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("type", codes::UNKNOWN_OPERATION)
+    );
     let v = one(
         &EXAMPLE,
         &format!(r#"{{"type":"person",{ID},"action":"event","name":7}}"#),
@@ -686,6 +694,7 @@ fn the_engine_keeps_line_order_on_every_core_and_reads_gzip() {
             chunk_bytes: 10_000,
             chunk_lines: 100,
             detail: Detail::First(usize::MAX),
+            now: None,
         };
         let mut got = Vec::new();
         let s = run(&EXAMPLE, input.as_bytes(), &opts, |r| {
@@ -781,6 +790,7 @@ fn past_the_first_n_violations_are_counted_the_same_on_every_core() {
                 chunk_bytes: 20_000,
                 chunk_lines: 7,
                 detail: Detail::First(n),
+                now: None,
             };
             let (mut kept, mut total, mut cut) = (Vec::new(), 0, false);
             let s = run(&EXAMPLE, input.as_bytes(), &opts, |r| {
@@ -820,6 +830,7 @@ fn per_group_detail_keeps_the_first_examples_and_exact_counts() {
             chunk_bytes: 20_000,
             chunk_lines: 5,
             detail: Detail::PerGroup(3),
+            now: None,
         };
         let mut got = ByGroup::default();
         run(&EXAMPLE, input.as_bytes(), &opts, |r| match r {
@@ -898,5 +909,414 @@ fn blank_lines_are_skipped_and_counted() {
         .unwrap();
         assert_eq!(s.records, 2);
         assert_eq!(lines, [5, 8]);
+    }
+}
+
+/// Issue 14's route findings: every route of the table is recognised, anything else is
+/// `unknown_route`; types and actions outside the table are `unknown_operation`.
+#[test]
+fn routes_come_from_the_track_api_table() {
+    let req = |m: &str, path: &str, body: &str| {
+        format!(r#"{{"method":"{m}","path":"{path}","body":{body}}}"#)
+    };
+    let unknown = [
+        req("POST", "/api/v1/customers/cus_12345678/evnts", "{}"),
+        req("PUT", "/api/v1/customer/cus_12345678", "{}"),
+        req("POST", "/api/v1/customers/cus_12345678", "{}"),
+        req("POST", "/not/track", "{}"),
+    ];
+    for line in &unknown {
+        let v = one(&EXAMPLE, line);
+        assert_eq!(
+            (v.path.as_str(), v.code),
+            ("path", codes::UNKNOWN_ROUTE),
+            "{line}"
+        );
+    }
+    let v = one(&EXAMPLE, &unknown[0]);
+    assert_eq!(
+        v.hint.as_deref(),
+        Some("did you mean POST /api/v1/customers/{identifier}/events?")
+    );
+    let v = one(&EXAMPLE, &unknown[2]);
+    assert!(v.message.contains("takes PUT or DELETE"), "{}", v.message);
+    // Real routes that used to be refused or skipped.
+    valid(
+        &EXAMPLE,
+        &req("POST", "/unsubscribe/dlv_123", r#"{"unsubscribe":true}"#),
+    );
+    valid(
+        &EXAMPLE,
+        &req("POST", "/api/v1/customers/cus_12345678/suppress", "null"),
+    );
+    valid(
+        &EXAMPLE,
+        &req(
+            "DELETE",
+            "/api/v1/customers/cus_12345678/devices/tok%2F1",
+            "null",
+        ),
+    );
+}
+
+#[test]
+fn cio_ids_in_the_path_are_customer_io_s_own() {
+    let put = |id: &str| {
+        format!(
+            r#"{{"method":"PUT","path":"/api/v1/customers/{id}","body":{{"email":"jane@example.com"}}}}"#
+        )
+    };
+    valid(&EXAMPLE, &put("cio_03000001"));
+    // Only its size is checked; other ids still follow the contract.
+    let v = one(&EXAMPLE, &put(&format!("cio_{}", "0".repeat(150))));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("path", codes::IDENTIFIER_TOO_LONG)
+    );
+    let v = one(&EXAMPLE, &put("42"));
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("path", codes::IDENTIFIER_INVALID)
+    );
+    // The message shows the contract's pattern, not the compiled regex.
+    assert_eq!(
+        v.message,
+        r#"`customer_id` "42" does not match the pattern ^cus_[0-9a-z]{8,}$"#
+    );
+}
+
+#[test]
+fn v1_page_and_screen_views_are_judged_like_v2() {
+    let track = |body: &str| {
+        format!(
+            r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{body}}}"#
+        )
+    };
+    for body in [
+        r#"{"type":"page","name":"https://shop.example/serum","data":{"referrer":"x"}}"#,
+        // `type` after `data`: the data was first read as an event's.
+        r#"{"name":"site_visit","data":{"path":7},"type":"screen"}"#,
+    ] {
+        let (s, v) = EXAMPLE.validate_str(&track(body));
+        assert!(v.is_empty(), "{body}: {v:#?}");
+        assert_eq!(s.valid, 1);
+    }
+    let (_, v) = EXAMPLE.validate_str(&track(r#"{"type":"page","name":"/x"}"#));
+    assert!(v.is_empty(), "{v:#?}");
+    let v2 = r#"{"type":"person","identifiers":{"id":"cus_12345678"},"action":"page","name":"https://shop.example/serum","attributes":{"referrer":"x"}}"#;
+    valid(&EXAMPLE, v2);
+    let v = one(
+        &EXAMPLE,
+        &track(r#"{"type":"bogus","name":"site_visit","data":{"path":7}}"#),
+    );
+    assert_eq!(
+        (v.path.as_str(), v.code),
+        ("body.type", codes::UNKNOWN_OPERATION)
+    );
+    // `"type":"event"` is an event.
+    let v = one(
+        &EXAMPLE,
+        &track(r#"{"type":"event","name":"site_visit","data":{"path":7}}"#),
+    );
+    assert_eq!((v.path.as_str(), v.code), ("$.path", codes::TYPE));
+}
+
+#[test]
+fn unknown_v2_types_and_actions() {
+    let op = |ty: &str, action: &str| {
+        format!(
+            r#"{{"type":"{ty}",{ID},"action":"{action}","name":"site_visit","attributes":{{"path":"/"}}}}"#
+        )
+    };
+    for (ty, action, path) in [
+        ("person", "evnt", "action"),
+        ("person", "track", "action"),
+        ("bogus", "event", "type"),
+        ("delivery", "identify", "action"),
+    ] {
+        let v = one(&EXAMPLE, &op(ty, action));
+        assert_eq!(
+            (v.path.as_str(), v.code),
+            (path, codes::UNKNOWN_OPERATION),
+            "{ty} {action}"
+        );
+    }
+    let v = one(&EXAMPLE, &op("person", "evnt"));
+    assert_eq!(v.hint.as_deref(), Some("did you mean `event`?"));
+    valid(&EXAMPLE, &op("person", "screen"));
+    valid(&EXAMPLE, &op("object", "delete"));
+}
+
+#[test]
+fn merges_follow_the_identity_rules() {
+    let v1 = |body: &str| {
+        format!(r#"{{"method":"POST","path":"/api/v1/merge_customers","body":{body}}}"#)
+    };
+    let v2 = |sides: &str| format!(r#"{{"type":"person","action":"merge",{sides}}}"#);
+    let ok = r#""primary":{"id":"cus_12345678"},"secondary":{"id":"cus_87654321"}"#;
+    valid(&EXAMPLE, &v1(&format!("{{{ok}}}")));
+    valid(&EXAMPLE, &v2(ok));
+    let cases = [
+        (
+            r#""primary":{"id":"jane@example.com"},"secondary":{"id":"cus_87654321"}"#,
+            "primary.id",
+            codes::IDENTIFIED_BY_EMAIL,
+        ),
+        (
+            r#""primary":{"id":"cus_12345678"},"secondary":{"id":"+14155550123"}"#,
+            "secondary.id",
+            codes::IDENTIFIER_INVALID,
+        ),
+        (
+            r#""primary":{"email":"jane@example.com"},"secondary":{"id":"cus_87654321"}"#,
+            "primary",
+            codes::IDENTIFIED_BY_EMAIL,
+        ),
+        (
+            r#""primary":{"phone":"+14155550123"},"secondary":{"id":"cus_87654321"}"#,
+            "primary",
+            codes::INVALID_REQUEST,
+        ),
+        (
+            r#""primary":{"id":"cus_12345678"}"#,
+            "secondary",
+            codes::INVALID_REQUEST,
+        ),
+    ];
+    for (sides, path, code) in cases {
+        let found: Vec<_> = codes_of(&EXAMPLE, &v1(&format!("{{{sides}}}")));
+        assert!(
+            found.contains(&(format!("body.{path}"), code)),
+            "v1 {sides}: {found:?}"
+        );
+        let found = codes_of(&EXAMPLE, &v2(sides));
+        assert!(
+            found.contains(&(path.to_owned(), code)),
+            "v2 {sides}: {found:?}"
+        );
+        assert!(
+            found.iter().all(|(p, _)| p != "identifiers"),
+            "a merge needs no identifiers: {found:?}"
+        );
+    }
+}
+
+/// Issue 14's traffic rules from the contract's promises, each with its case.
+mod promises {
+    use super::*;
+
+    fn order_line(id: &str, order_id: &str, extra: &str) -> String {
+        let data = order("").replace("ord_1", order_id);
+        format!(
+            r#"{{"type":"person",{ID},"action":"event"{id},"name":"order_completed","attributes":{data}{extra}}}"#
+        )
+    }
+
+    fn with_id(id: &str) -> String {
+        format!(r#","id":"{id}""#)
+    }
+
+    const OTHER_ID: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAW";
+
+    #[test]
+    fn an_idempotent_event_without_an_id_is_missing_event_id() {
+        let v = one(&EXAMPLE, &order_line("", "ord_1", ""));
+        assert_eq!((v.path.as_str(), v.code), ("id", codes::MISSING_EVENT_ID));
+        // Not idempotent: no id needed.
+        valid(
+            &EXAMPLE,
+            &format!(
+                r#"{{"type":"person",{ID},"action":"event","name":"site_visit","attributes":{{"path":"/"}}}}"#
+            ),
+        );
+        // v1 as well.
+        let v1 = format!(
+            r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"order_completed","data":{}}}}}"#,
+            order("")
+        );
+        assert_eq!(one(&EXAMPLE, &v1).path, "body.id");
+    }
+
+    #[test]
+    fn the_same_key_twice_is_a_duplicate_naming_the_first_line_and_the_revenue() {
+        let lines = [
+            order_line(&with_id(EVENT_ID), "ord_1", ""),
+            order_line(&with_id(EVENT_ID), "ord_2", ""),
+            // A retry that kept its id: Customer.io counts it once.
+            order_line(&with_id(EVENT_ID), "ord_1", ""),
+            // The same order under another id: counted twice.
+            order_line(&with_id(OTHER_ID), "ord_1", ""),
+        ]
+        .join("\n");
+        let (s, viol) = EXAMPLE.validate_str(&lines);
+        assert_eq!((s.records, s.valid, s.invalid), (4, 3, 1), "{viol:#?}");
+        assert_eq!(viol.len(), 1, "{viol:#?}");
+        let v = &viol[0];
+        assert_eq!(
+            (v.line, v.path.as_str(), v.code),
+            (4, "$.order_id", codes::DUPLICATE_IDEMPOTENCY_KEY)
+        );
+        assert!(
+            v.message.contains("already sent on line 1"),
+            "{}",
+            v.message
+        );
+        assert!(
+            v.message.contains("revenue 64.8 is counted twice"),
+            "{}",
+            v.message
+        );
+    }
+
+    #[test]
+    fn duplicates_are_found_across_chunks_and_threads_in_input_order() {
+        // 300 orders, every one sent twice 150 lines apart under new ids.
+        let mut lines = Vec::new();
+        for round in 0..2 {
+            for i in 0..150 {
+                let id = format!("01ARZ3NDEKTSV4RRFFQ69G{round}{i:03}");
+                lines.push(order_line(&with_id(&id), &format!("ord_{i}"), ""));
+            }
+        }
+        let text = lines.join("\n");
+        for jobs in [1, 3] {
+            let opts = Options {
+                jobs,
+                chunk_bytes: 4_000,
+                chunk_lines: 7,
+                detail: Detail::First(usize::MAX),
+                now: None,
+            };
+            let mut got = Vec::new();
+            let s = run(&EXAMPLE, text.as_bytes(), &opts, |r| {
+                if let Reported::Violation(v) = r {
+                    got.push(v);
+                }
+            })
+            .unwrap();
+            assert_eq!((s.records, s.invalid), (300, 150), "jobs {jobs}");
+            let lines: Vec<u64> = got.iter().map(|v| v.line).collect();
+            assert_eq!(lines, (151..=300).collect::<Vec<_>>(), "jobs {jobs}");
+            assert!(
+                got.iter()
+                    .all(|v| v.code == codes::DUPLICATE_IDEMPOTENCY_KEY)
+            );
+        }
+    }
+
+    #[test]
+    fn a_forbidden_backfill_is_judged_against_received_at_or_now() {
+        let ts = 1_796_029_200i64; // 2026-11-30T09:00:00Z
+        let v1 = |at: &str| {
+            format!(
+                r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":"order_completed","id":"{EVENT_ID}","timestamp":{ts},"data":{}}}{at}}}"#,
+                order("")
+            )
+        };
+        // Sent live (received within the hour): fine.
+        valid(&EXAMPLE, &v1(&format!(r#","received_at":{}"#, ts + 120)));
+        // A day later: a replay of a forbidden event.
+        let v = one(
+            &EXAMPLE,
+            &v1(&format!(r#","received_at":{}.5"#, ts + 86_400)),
+        );
+        assert_eq!(
+            (v.path.as_str(), v.code),
+            ("body.timestamp", codes::FORBIDDEN_BACKFILL)
+        );
+        assert!(v.message.contains("1 d 0 h"), "{}", v.message);
+        assert!(v.message.contains("live journeys"), "{}", v.message);
+        // Without a reference time nothing is judged.
+        valid(&EXAMPLE, &v1(""));
+        // `--now` judges every line.
+        let mut w = record::Worker::new(&EXAMPLE, Detail::First(usize::MAX));
+        w.set_now(Some(ts + 10 * 86_400));
+        w.check_line(1, v1("").as_bytes());
+        assert_eq!(w.pending.len(), 1);
+        assert!(w.pending[0].message.contains("older than the 72 hours"));
+        // `backfill: allowed` events may be replayed.
+        let refund = format!(
+            r#"{{"type":"person",{ID},"action":"event","id":"{EVENT_ID}","timestamp":{ts},"name":"order_refunded","attributes":{{"refund_id":"re_1","order_id":"ord_1","amount":5.0}}}}"#
+        );
+        let mut w = record::Worker::new(&EXAMPLE, Detail::First(usize::MAX));
+        w.set_now(Some(ts + 10 * 86_400));
+        w.check_line(1, refund.as_bytes());
+        assert!(
+            w.pending
+                .iter()
+                .all(|v| v.code != codes::FORBIDDEN_BACKFILL),
+            "{:#?}",
+            w.pending
+        );
+    }
+
+    #[test]
+    fn a_timestamp_inside_the_data_is_misplaced_and_a_js_date_gets_a_hint() {
+        let v = one(
+            &EXAMPLE,
+            &op("order_completed", &order(r#","timestamp":1796029200"#)),
+        );
+        assert_eq!(
+            (v.path.as_str(), v.code),
+            ("$.timestamp", codes::MISPLACED_TIMESTAMP)
+        );
+        assert!(v.hint.unwrap().contains("beside the event's `name`"));
+        let js = format!(
+            r#"{{"type":"person",{ID},"action":"event","timestamp":"2026-11-30T09:00:00.000Z","name":"site_visit","attributes":{{"path":"/"}}}}"#
+        );
+        let v = one(&EXAMPLE, &js);
+        assert_eq!((v.path.as_str(), v.code), ("timestamp", codes::TYPE));
+        assert!(v.hint.unwrap().contains("send 1796029200"));
+    }
+
+    /// The example contract with `levels` added to its `lints:`.
+    fn with_lints(levels: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contract");
+        for e in std::fs::read_dir(&src).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+        }
+        let main = dir.path().join("contract.yaml");
+        let text = std::fs::read_to_string(&main).unwrap();
+        assert!(text.contains("\nlints:\n"));
+        std::fs::write(
+            &main,
+            text.replace("\nlints:\n", &format!("\nlints:\n{levels}")),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_contract_lowers_or_silences_its_promises() {
+        let dir = with_lints("  missing_event_id: warn\n  misplaced_timestamp: allow\n");
+        let checked = crate::check(dir.path()).unwrap();
+        let v = Validator::new(checked.valid_ir().expect("lowered levels are accepted")).unwrap();
+        let line = order_line("", "ord_1", "").replace(
+            r#""is_first_order":true"#,
+            r#""is_first_order":true,"timestamp":1"#,
+        );
+        let (s, viol) = v.validate_str(&line);
+        assert_eq!((s.valid, s.invalid), (1, 0), "{viol:#?}");
+        assert_eq!(viol.len(), 1);
+        assert_eq!(
+            (viol[0].code, viol[0].level),
+            (codes::MISSING_EVENT_ID, ViolationLevel::Warning)
+        );
+        let json = serde_json::to_string(&viol[0]).unwrap();
+        assert!(json.contains(r#""level":"warning""#), "{json}");
+    }
+
+    #[test]
+    fn a_fixed_traffic_rule_cannot_be_lowered() {
+        let dir = with_lints("  unknown_event: allow\n");
+        let checked = crate::check(dir.path()).unwrap();
+        assert!(checked.has_errors());
+        let out = checked.render(false);
+        assert!(
+            out.contains("traffic rule `unknown_event` cannot be changed"),
+            "{out}"
+        );
     }
 }

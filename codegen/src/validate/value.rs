@@ -7,8 +7,12 @@ use std::fmt::{self, Display};
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use serde_json::value::RawValue;
+
 use super::compile::{EnumCheck, Node, NodeId, NumCheck, ObjectCheck, ObjectRole, Validator};
-use super::{TrafficRule, codes, formats, limits};
+use trackc_wire::time::{DateError, looks_like_milliseconds, parse_date};
+
+use super::{TrafficRule, bounds, codes, limits};
 use crate::diag::did_you_mean;
 
 /// One problem found in the current record, before the record layer adds the line,
@@ -25,6 +29,16 @@ pub(crate) struct Found {
 pub(crate) struct Ctx<'v> {
     pub v: &'v Validator,
     pub found: Vec<Found>,
+    /// What the current event's data said of its idempotency key and revenue.
+    pub captured: Captured,
+}
+
+/// The values of an event's watched properties ([`super::compile::Watch`]), as read.
+#[derive(Debug, Default)]
+pub(crate) struct Captured {
+    /// The idempotency key's value, as canonical JSON (`"ord_1"`, `42`).
+    pub key: Option<String>,
+    pub revenue: Option<f64>,
 }
 
 impl<'v> Ctx<'v> {
@@ -32,6 +46,7 @@ impl<'v> Ctx<'v> {
         Ctx {
             v,
             found: Vec::new(),
+            captured: Captured::default(),
         }
     }
 
@@ -46,35 +61,9 @@ impl<'v> Ctx<'v> {
     }
 }
 
-/// A JSON path built on the stack while checking; rendered only when something fails.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Path<'a> {
-    Root,
-    Field(&'a Path<'a>, &'a str),
-    Index(&'a Path<'a>, usize),
-}
-
-impl Display for Path<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Path::Root => f.write_str("$"),
-            Path::Field(parent, name) => {
-                parent.fmt(f)?;
-                if !name.is_empty() && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
-                {
-                    write!(f, ".{}", Shown(name))
-                } else {
-                    let name = super::bounds::clip(name, super::bounds::NAME_CHARS);
-                    write!(f, "[{}]", serde_json::Value::from(&*name))
-                }
-            }
-            Path::Index(parent, i) => {
-                parent.fmt(f)?;
-                write!(f, "[{i}]")
-            }
-        }
-    }
-}
+/// A JSON path built on the stack while checking; rendered (its keys cut at
+/// [`bounds::NAME_CHARS`]) only when something fails.
+pub(crate) use trackc_wire::JsonPath as Path;
 
 /// What was on the wire, for "expected X, found Y".
 #[derive(Clone, Copy, Debug)]
@@ -145,6 +134,12 @@ impl<'de> DeserializeSeed<'de> for NodeSeed<'_, '_, '_> {
 }
 
 impl NodeSeed<'_, '_, '_> {
+    /// This value's path as reported.
+    #[cold]
+    fn path_text(&self) -> String {
+        self.path.clipped(bounds::NAME_CHARS).to_string()
+    }
+
     #[cold]
     fn mismatch(self, found: Wire<'_>) {
         let v = self.cx.v;
@@ -168,7 +163,7 @@ impl NodeSeed<'_, '_, '_> {
             _ => None,
         };
         self.cx.push(
-            self.path.to_string(),
+            self.path_text(),
             codes::TYPE,
             format!("expected {expected}, found {found}"),
             hint,
@@ -180,7 +175,7 @@ impl NodeSeed<'_, '_, '_> {
             && (x < min || x.is_nan())
         {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::MINIMUM,
                 format!("{shown} is less than the minimum {min}"),
                 None,
@@ -191,7 +186,7 @@ impl NodeSeed<'_, '_, '_> {
             && (x > max || x.is_nan())
         {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::MAXIMUM,
                 format!("{shown} is greater than the maximum {max}"),
                 None,
@@ -208,11 +203,9 @@ impl NodeSeed<'_, '_, '_> {
                 }
             }
             Node::Timestamp => {
-                if n > formats::MAX_TIMESTAMP_SECONDS as i128
-                    || n < -(formats::MAX_TIMESTAMP_SECONDS as i128)
-                {
+                if looks_like_milliseconds(n) {
                     self.cx.push(
-                        self.path.to_string(),
+                        self.path_text(),
                         codes::TIMESTAMP_SECONDS,
                         format!("timestamp {n} looks like milliseconds; send Unix seconds"),
                         Some(format!("send {}", n / 1000)),
@@ -231,7 +224,7 @@ impl NodeSeed<'_, '_, '_> {
                     && s.len() > limit
                 {
                     self.cx.push(
-                        self.path.to_string(),
+                        self.path_text(),
                         codes::ATTRIBUTE_VALUE_TOO_LONG,
                         format!(
                             "attribute value is {} bytes; Customer.io allows at most {limit}",
@@ -246,7 +239,7 @@ impl NodeSeed<'_, '_, '_> {
                         let n = s.chars().count() as u64;
                         if n > max {
                             self.cx.push(
-                                self.path.to_string(),
+                                self.path_text(),
                                 codes::MAX_LENGTH,
                                 format!("length {n} is greater than {max}"),
                                 None,
@@ -260,7 +253,7 @@ impl NodeSeed<'_, '_, '_> {
                         let n = s.chars().count() as u64;
                         if n < min {
                             self.cx.push(
-                                self.path.to_string(),
+                                self.path_text(),
                                 codes::MIN_LENGTH,
                                 format!("length {n} is less than {min}"),
                                 None,
@@ -272,9 +265,13 @@ impl NodeSeed<'_, '_, '_> {
                     && !re.is_match(s)
                 {
                     self.cx.push(
-                        self.path.to_string(),
+                        self.path_text(),
                         codes::PATTERN,
-                        format!("{} does not match the pattern {}", Quoted(s), re.as_str()),
+                        format!(
+                            "{} does not match the pattern {}",
+                            Quoted(s),
+                            sc.pattern_text.as_deref().unwrap_or(re.as_str())
+                        ),
                         None,
                     );
                 }
@@ -282,7 +279,7 @@ impl NodeSeed<'_, '_, '_> {
                     && !v.fmt.check(f, s)
                 {
                     self.cx.push(
-                        self.path.to_string(),
+                        self.path_text(),
                         codes::FORMAT,
                         format!("{} is not a valid {}", Quoted(s), f.as_str()),
                         None,
@@ -290,8 +287,8 @@ impl NodeSeed<'_, '_, '_> {
                 }
             }
             Node::Date => {
-                if let Err(why) = check_date(s) {
-                    self.cx.push(self.path.to_string(), codes::DATE, why, None);
+                if let Some(why) = date_problem(s) {
+                    self.cx.push(self.path_text(), codes::DATE, why, None);
                 }
             }
             Node::Enum(e) => {
@@ -309,7 +306,7 @@ impl NodeSeed<'_, '_, '_> {
         let name = &v.names[self.node as usize];
         if let Some(canonical) = e.canonical_of_alias(s) {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::ENUM_ALIAS,
                 format!(
                     "{} is an alias of `{canonical}` in {name}; send the canonical value",
@@ -332,7 +329,7 @@ impl NodeSeed<'_, '_, '_> {
             None => format!("did you mean `{m}`?"),
         });
         self.cx.push(
-            self.path.to_string(),
+            self.path_text(),
             codes::ENUM,
             format!(
                 "{} is not a value of {name} ({})",
@@ -358,6 +355,10 @@ impl NodeSeed<'_, '_, '_> {
         while let Some(key) = map.next_key_seed(KeySeed { obj })? {
             keys += 1;
             match key {
+                Key::Known(i) if obj.watch.key == Some(i) || obj.watch.revenue == Some(i) => {
+                    seen.set(i);
+                    self.watched(obj, i, map.next_value::<&RawValue>()?);
+                }
                 Key::Known(i) => {
                     seen.set(i);
                     let p = &obj.props[i];
@@ -397,7 +398,9 @@ impl NodeSeed<'_, '_, '_> {
                 if !p.optional && !seen.get(i) {
                     let what = &v.names[self.node as usize];
                     self.cx.push(
-                        Path::Field(self.path, &p.name).to_string(),
+                        Path::Field(self.path, &p.name)
+                            .clipped(bounds::NAME_CHARS)
+                            .to_string(),
                         codes::MISSING_PROPERTY,
                         format!("required property `{}` of {what} is missing", p.name),
                         None,
@@ -407,7 +410,7 @@ impl NodeSeed<'_, '_, '_> {
         }
         if obj.role == ObjectRole::Attributes && keys > limits::ATTRIBUTES_PER_CALL {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::TOO_MANY_ATTRIBUTES,
                 format!(
                     "{keys} attributes in one call; Customer.io allows at most {}",
@@ -419,10 +422,40 @@ impl NodeSeed<'_, '_, '_> {
         Ok(())
     }
 
+    /// A watched property of an event's data (its idempotency key, its revenue): checked
+    /// like any other, and its value kept for the promises across records.
+    #[cold]
+    fn watched(&mut self, obj: &ObjectCheck, i: usize, raw: &RawValue) {
+        let p = &obj.props[i];
+        let path = Path::Field(self.path, &p.name);
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        // The text was parsed once already: this cannot fail.
+        let _ = NodeSeed {
+            cx: &mut *self.cx,
+            node: p.node,
+            path: &path,
+            limit: None,
+        }
+        .deserialize(&mut de);
+        let value: Option<serde_json::Value> = serde_json::from_str(raw.get()).ok();
+        if obj.watch.key == Some(i) {
+            // Canonical, so that `"ord_1"` and `"ord\u005f1"` are one key; a key is a scalar.
+            self.cx.captured.key = value
+                .as_ref()
+                .filter(|v| !v.is_object() && !v.is_array() && !v.is_null())
+                .map(|v| bounds::clip(&v.to_string(), bounds::NAME_CHARS).into_owned());
+        }
+        if obj.watch.revenue == Some(i) {
+            self.cx.captured.revenue = value.as_ref().and_then(serde_json::Value::as_f64);
+        }
+    }
+
     #[cold]
     fn unknown_key(&mut self, obj: &ObjectCheck, name: &str) {
         let v = self.cx.v;
-        let path = Path::Field(self.path, name).to_string();
+        let path = Path::Field(self.path, name)
+            .clipped(bounds::NAME_CHARS)
+            .to_string();
         let hint = did_you_mean(name, obj.props.iter().map(|p| &*p.name))
             .map(|m| format!("did you mean `{m}`?"));
         match obj.role {
@@ -444,6 +477,20 @@ impl NodeSeed<'_, '_, '_> {
                     codes::UNKNOWN_ATTRIBUTE,
                     format!("attribute `{}` is not in the contract", Shown(name)),
                     hint,
+                );
+            }
+            ObjectRole::Data if name == "timestamp" && matches!(self.path, Path::Root) => {
+                self.cx.push(
+                    path,
+                    codes::MISPLACED_TIMESTAMP,
+                    "`timestamp` is inside the event's data: Customer.io reads it as an ordinary \
+                     property and stamps the event with the time it arrives"
+                        .into(),
+                    Some(
+                        "move `timestamp` up beside the event's `name` (v2: in the operation; \
+                         v1: in the body), as Unix seconds"
+                            .into(),
+                    ),
                 );
             }
             ObjectRole::Data => {
@@ -537,7 +584,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
             && (n as u64) < min
         {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::MIN_ITEMS,
                 format!("{n} items, at least {min} required"),
                 None,
@@ -547,7 +594,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
             && n as u64 > max
         {
             self.cx.push(
-                self.path.to_string(),
+                self.path_text(),
                 codes::MAX_ITEMS,
                 format!("{n} items, at most {max} allowed"),
                 None,
@@ -649,14 +696,13 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 }
 
-/// `YYYY-MM-DD`, a day that exists (as `trackc::Date` parses it).
-pub(crate) fn check_date(s: &str) -> Result<(), String> {
-    use crate::front::date::{DateError, parse};
-    parse(s).map_err(|e| match e {
-        DateError::Shape => format!("{} is not a YYYY-MM-DD date", Quoted(s)),
-        DateError::NoMonth { month } => format!("{} has no month {month}", Quoted(s)),
-        DateError::NoDay { year, month, day } => {
-            format!("{year:04}-{month:02} has no day {day}")
-        }
-    })
+/// Why `s` is not a `YYYY-MM-DD` day that exists ([`trackc_wire::time::parse_date`]), the
+/// text quoted as sent.
+fn date_problem(s: &str) -> Option<String> {
+    match parse_date(s) {
+        Ok(_) => None,
+        Err(DateError::NotYmd) => Some(format!("{} is not a YYYY-MM-DD date", Quoted(s))),
+        Err(DateError::Month(month)) => Some(format!("{} has no month {month}", Quoted(s))),
+        Err(e) => Some(e.to_string()),
+    }
 }

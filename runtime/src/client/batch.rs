@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
 use super::limits::{MAX_BATCH_BYTES, MAX_OPERATION_BYTES};
-use super::{Client, Error, Identifier, Method, PreparedEvent, Recipient, Ulid, limits, to_body};
+use trackc_wire::route::RouteId;
+
+use super::{Client, Error, Identifier, PreparedEvent, Recipient, Ulid, limits, to_body};
 use crate::{Attributes, Event, Timestamp};
 
 /// Operations for `/api/v2/batch`, built with [`Client::batch`].
@@ -333,14 +335,7 @@ impl<'c> Batch<'c> {
             );
             let outcome = self
                 .client
-                .execute_until(
-                    "batch",
-                    Method::Post,
-                    "/api/v2/batch",
-                    "/api/v2/batch".to_owned(),
-                    Some(body),
-                    deadline,
-                )
+                .execute_until("batch", RouteId::Batch, &[], Some(body), deadline)
                 .instrument(span)
                 .await;
             let slots = &mut results[range.clone()];

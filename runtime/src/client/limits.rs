@@ -1,30 +1,28 @@
-//! Customer.io's documented Track API limits, checked before anything is sent.
-//!
-//! Source: the "Rate Limits" section of the Track API OpenAPI document. Sizes are bytes of
-//! UTF-8 (strings) or of compact JSON (other values). "32kb"/"500kb" are read as the
-//! stricter 32,000 and 500,000 bytes.
+//! Customer.io's documented Track API limits ([`trackc_wire::limits`]), checked before
+//! anything is sent. Sizes of JSON values are those of compact JSON, as the client sends it.
 
 use serde_json::{Map, Value};
+use trackc_wire::limits as wire;
 
 use super::Error;
 use crate::Timestamp;
 
 /// A person's identifier (id, email, cio_id), and an anonymous id.
-pub const MAX_IDENTIFIER_BYTES: usize = 150;
+pub const MAX_IDENTIFIER_BYTES: usize = wire::IDENTIFIER_BYTES;
 /// An attribute's name.
-pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 150;
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = wire::ATTRIBUTE_NAME_BYTES;
 /// An attribute's value.
-pub const MAX_ATTRIBUTE_VALUE_BYTES: usize = 1000;
+pub const MAX_ATTRIBUTE_VALUE_BYTES: usize = wire::ATTRIBUTE_VALUE_BYTES;
 /// Attributes in one identify call.
-pub const MAX_ATTRIBUTES: usize = 300;
+pub const MAX_ATTRIBUTES: usize = wire::ATTRIBUTES_PER_CALL;
 /// An event's name.
-pub const MAX_EVENT_NAME_BYTES: usize = 100;
+pub const MAX_EVENT_NAME_BYTES: usize = wire::EVENT_NAME_BYTES;
 /// An event's `data`, as compact JSON.
-pub const MAX_EVENT_DATA_BYTES: usize = 100_000;
+pub const MAX_EVENT_DATA_BYTES: usize = wire::EVENT_DATA_BYTES;
 /// One v2 operation (`/api/v2/entity` body, or one element of a batch).
-pub const MAX_OPERATION_BYTES: usize = 32_000;
+pub const MAX_OPERATION_BYTES: usize = wire::OPERATION_BYTES;
 /// One `/api/v2/batch` body.
-pub const MAX_BATCH_BYTES: usize = 500_000;
+pub const MAX_BATCH_BYTES: usize = wire::BATCH_BYTES;
 
 /// Identify attributes whose value may be an object: the schema defines them.
 const OBJECT_ATTRIBUTES: &[&str] = &["cio_subscription_preferences", "cio_relationships"];

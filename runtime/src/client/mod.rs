@@ -98,6 +98,9 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
+use trackc_wire::PathPerson;
+use trackc_wire::route::RouteId;
+
 use crate::{Attributes, Backfill, Event, Timestamp};
 
 /// Customer.io data centre.
@@ -159,31 +162,20 @@ impl Identifier<'_> {
         limits::identifier(field, self.value())
     }
 
-    /// The v1 path segment: id or email as is, cio_id as `cio_<id>`; percent-encoded.
-    fn path_segment(&self) -> String {
-        match self {
-            Identifier::Id(s) | Identifier::Email(s) => percent_encode(s),
-            Identifier::CioId(s) => format!("cio_{}", percent_encode(s)),
+    /// The v1 path's `{identifier}`: id or email as is, cio_id as `cio_<id>` (the route
+    /// percent-encodes it).
+    fn path_value(&self) -> std::borrow::Cow<'_, str> {
+        match *self {
+            Identifier::Id(s) | Identifier::Email(s) => PathPerson::IdOrEmail(s),
+            Identifier::CioId(s) => PathPerson::CioId(s),
         }
+        .path_value()
     }
 
     /// The v2 / merge form: `{"id": "..."}`.
     fn to_json(self) -> Value {
         json!({ self.key(): self.value() })
     }
-}
-
-/// Percent-encode everything but RFC 3986 unreserved characters.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Events in backfill mode whose timestamp is newer than this would trigger live
@@ -394,13 +386,11 @@ impl Client {
         person.check("identifier")?;
         attributes.validate()?;
         let attrs = limits::identify_attributes(attributes)?;
-        let path = format!("/api/v1/customers/{}", person.path_segment());
         let body = to_body(&Value::Object(attrs));
         self.execute(
             "identify",
-            Method::Put,
-            "/api/v1/customers/{identifier}",
-            path,
+            RouteId::Identify,
+            &[&person.path_value()],
             Some(body),
         )
         .await
@@ -515,21 +505,16 @@ impl Client {
     /// `/api/v1/events` when anonymous), retrying under the policy. Sending the same prepared
     /// event again, after a failure or a crash, is safe: Customer.io ignores an id it has.
     pub async fn send(&self, event: &PreparedEvent) -> Result<Ulid, Error> {
-        let (op, template, path) = match event.recipient.identifier() {
-            Some(person) => (
-                "track",
-                "/api/v1/customers/{identifier}/events",
-                format!("/api/v1/customers/{}/events", person.path_segment()),
-            ),
-            None => (
-                "track_anonymous",
-                "/api/v1/events",
-                "/api/v1/events".to_owned(),
-            ),
+        let person = event.recipient.identifier();
+        let segment = person.as_ref().map(Identifier::path_value);
+        let (op, route) = match segment {
+            Some(_) => ("track", RouteId::Track),
+            None => ("track_anonymous", RouteId::TrackAnonymous),
         };
+        let args: Vec<&str> = segment.as_deref().into_iter().collect();
         let body = to_body(&v1_event_body(event));
         let span = tracing::info_span!("trackc.track", event = %event.name, event_id = %event.id);
-        self.execute(op, Method::Post, template, path, Some(body))
+        self.execute(op, route, &args, Some(body))
             .instrument(span)
             .await?;
         Ok(event.id)
@@ -549,16 +534,9 @@ impl Client {
     pub async fn delete<'a>(&self, person: impl Into<Identifier<'a>>) -> Result<(), Error> {
         let person = person.into();
         person.check("identifier")?;
-        let path = format!("/api/v1/customers/{}", person.path_segment());
-        self.execute(
-            "delete",
-            Method::Delete,
-            "/api/v1/customers/{identifier}",
-            path,
-            None,
-        )
-        .await
-        .map(drop)
+        self.execute("delete", RouteId::Delete, &[&person.path_value()], None)
+            .await
+            .map(drop)
     }
 
     /// Delete a person and suppress their identifier
@@ -566,28 +544,19 @@ impl Client {
     pub async fn suppress<'a>(&self, person: impl Into<Identifier<'a>>) -> Result<(), Error> {
         let person = person.into();
         person.check("identifier")?;
-        let path = format!("/api/v1/customers/{}/suppress", person.path_segment());
-        self.execute(
-            "suppress",
-            Method::Post,
-            "/api/v1/customers/{identifier}/suppress",
-            path,
-            None,
-        )
-        .await
-        .map(drop)
+        self.execute("suppress", RouteId::Suppress, &[&person.path_value()], None)
+            .await
+            .map(drop)
     }
 
     /// Lift a suppression (`POST /api/v1/customers/{identifier}/unsuppress`).
     pub async fn unsuppress<'a>(&self, person: impl Into<Identifier<'a>>) -> Result<(), Error> {
         let person = person.into();
         person.check("identifier")?;
-        let path = format!("/api/v1/customers/{}/unsuppress", person.path_segment());
         self.execute(
             "unsuppress",
-            Method::Post,
-            "/api/v1/customers/{identifier}/unsuppress",
-            path,
+            RouteId::Unsuppress,
+            &[&person.path_value()],
             None,
         )
         .await
@@ -606,15 +575,9 @@ impl Client {
         secondary.check("secondary")?;
         let body =
             to_body(&json!({"primary": primary.to_json(), "secondary": secondary.to_json()}));
-        self.execute(
-            "merge",
-            Method::Post,
-            "/api/v1/merge_customers",
-            "/api/v1/merge_customers".to_owned(),
-            Some(body),
-        )
-        .await
-        .map(drop)
+        self.execute("merge", RouteId::Merge, &[], Some(body))
+            .await
+            .map(drop)
     }
 
     /// A v2 batch: add operations, then [`Batch::send`].
@@ -651,31 +614,31 @@ impl Client {
     pub(crate) async fn execute(
         &self,
         op: &'static str,
-        method: Method,
-        template: &'static str,
-        path: String,
+        route: RouteId,
+        args: &[&str],
         body: Option<Vec<u8>>,
     ) -> Result<Response, Error> {
         let deadline = Instant::now() + self.inner.retry.budget;
-        self.execute_until(op, method, template, path, body, deadline)
-            .await
+        self.execute_until(op, route, args, body, deadline).await
     }
 
-    /// Send one request, retrying under the policy, until `deadline` at the latest: no
-    /// attempt starts after it, no attempt runs past it. `template` is the path with
-    /// placeholders, for logs (identifiers are personal data and stay out of them).
+    /// Send one request to `route` (its path parameters `args`, in order), retrying under
+    /// the policy, until `deadline` at the latest: no attempt starts after it, no attempt
+    /// runs past it. Logs show the route's template, never the path (identifiers are
+    /// personal data and stay out of them).
     pub(crate) async fn execute_until(
         &self,
         op: &'static str,
-        method: Method,
-        template: &'static str,
-        path: String,
+        route: RouteId,
+        args: &[&str],
         body: Option<Vec<u8>>,
         deadline: Instant,
     ) -> Result<Response, Error> {
         let inner = &*self.inner;
         let policy = inner.retry;
-        let url = format!("{}{}", inner.base_url, path);
+        let route = route.route();
+        let (method, template) = (route.method, route.template);
+        let url = format!("{}{}", inner.base_url, route.path(args));
         let start = Instant::now();
         if deadline <= start {
             return Err(Error::DeadlineExceeded {

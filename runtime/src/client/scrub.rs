@@ -27,7 +27,7 @@ impl Secrets {
                 secret.to_owned(),
                 json.replace('/', "\\/"),
                 json,
-                super::percent_encode(secret),
+                trackc_wire::identifier::encode_segment(secret),
             ] {
                 if !form.is_empty() && !patterns.contains(&form) {
                     patterns.push(form);
@@ -72,7 +72,7 @@ mod tests {
                 "{{\"authorization\":\"Basic {}\"}}",
                 token.replace('/', "\\/")
             ),
-            format!("key={}", super::super::percent_encode(key)),
+            format!("key={}", trackc_wire::identifier::encode_segment(key)),
             format!("{{\"key\":{}}}", serde_json::to_string(key).unwrap()),
             format!("raw {key} raw"),
         ] {

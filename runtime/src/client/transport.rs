@@ -8,31 +8,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-/// The HTTP methods the Track API uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Method {
-    Get,
-    Put,
-    Post,
-    Delete,
-}
-
-impl Method {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Put => "PUT",
-            Method::Post => "POST",
-            Method::Delete => "DELETE",
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The HTTP method of a request (the route table's).
+pub use trackc_wire::Method;
 
 /// The value of the `Authorization` header. Its `Debug` and `Display` never show it; only
 /// a transport calls [`Authorization::expose`], to put it on the wire.

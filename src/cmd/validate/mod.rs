@@ -76,6 +76,8 @@ pub struct Args<'a> {
     pub jobs: usize,
     /// `--format json` lists at most this many violations.
     pub max_violations: usize,
+    /// `--now`: the reference time of replays (Unix seconds).
+    pub now: Option<i64>,
 }
 
 pub fn run(args: Args<'_>) -> u8 {
@@ -104,6 +106,7 @@ pub fn run(args: Args<'_>) -> u8 {
     };
     let mut opts = Options {
         jobs: args.jobs,
+        now: args.now,
         ..Options::default()
     };
     let result = match report {

@@ -1,9 +1,7 @@
-//! Code lists for the contract's string formats, shared by the runtime checks and by
-//! trackc-codegen (which includes this file), so generated validators, JSON Schemas and
-//! `trackc validate` accept exactly the same values.
+//! The contract's string formats: code lists and patterns, so that generated validators,
+//! JSON Schemas and `trackc validate` accept exactly the same values.
 //!
 //! Source: ISO 4217 and ISO 3166-1 as published in the pycountry package (26.2.16).
-//! Keep this file free of dependencies: it is compiled into two crates.
 
 /// ISO 4217 alphabetic currency codes, sorted.
 pub const CURRENCIES: &[&str] = &[
@@ -57,10 +55,6 @@ pub const UUID_PATTERN: &str =
 /// URI: a scheme, a colon, and no whitespace.
 pub const URI_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$";
 
-/// Unix seconds at or above this are taken to be milliseconds (it is the year 5138 in
-/// seconds, and 1973-03-03 in milliseconds), so `1700000000000` is refused as a timestamp.
-pub const MAX_TIMESTAMP_SECONDS: i64 = 99_999_999_999;
-
 /// Whether `code` is an ISO 4217 currency code.
 pub fn is_currency(code: &str) -> bool {
     CURRENCIES.binary_search(&code).is_ok()
@@ -71,5 +65,15 @@ pub fn is_country(code: &str) -> bool {
     COUNTRIES.binary_search(&code).is_ok()
 }
 
-/// Calendar dates `YYYY-MM-DD`, years 0000 to 9999, February 29 in leap years only.
-pub const DATE_PATTERN: &str = "^(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$";
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_lists_are_sorted_for_binary_search() {
+        assert!(CURRENCIES.windows(2).all(|w| w[0] < w[1]));
+        assert!(COUNTRIES.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_currency("EUR") && !is_currency("EURO") && !is_currency("eur"));
+        assert!(is_country("DE") && !is_country("UK"));
+    }
+}

@@ -1,0 +1,373 @@
+//! v2 operations (a line, a batch element or a v1 entity body) and batches.
+
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess};
+use serde_json::value::RawValue;
+
+use super::event::{Data, Envelope, data_value};
+use super::identity::IdentSeed;
+use super::scalar::{ScalarKind, scalar_field};
+use super::shape::{Shape, Shaped, Subject, detached, string_field};
+use super::{Cow, Key, NodeSeed, Path, Summary, Wire, Worker, codes, limits, with_raw};
+use crate::validate::{ViolationLevel, routes};
+use trackc_wire::IdentifierKey;
+use trackc_wire::route::{Action, ObjectType};
+
+/// A v2 operation's fields, as far as they have been read.
+pub(super) struct Op<'de> {
+    /// `found.len()` when the operation began.
+    start: usize,
+    not_object: Option<Wire<'static>>,
+    ty: Option<Cow<'de, str>>,
+    ty_bad: bool,
+    action: Option<Cow<'de, str>>,
+    action_bad: bool,
+    name: Option<Cow<'de, str>>,
+    name_bad: bool,
+    identifiers: bool,
+    /// The event's own `id` and `timestamp`.
+    env: Envelope,
+    /// A merge's `primary` (1) and `secondary` (2), as far as seen.
+    sides: u8,
+    data: Data<'de>,
+}
+
+impl Op<'_> {
+    /// Whether the body was an object (a merge's sides are read from it).
+    pub(super) fn is_object(&self) -> bool {
+        self.not_object.is_none()
+    }
+
+    /// A merge's `primary` (1) and `secondary` (2), as far as seen.
+    pub(super) fn sides(&self) -> u8 {
+        self.sides
+    }
+
+    pub(super) fn new(start: usize) -> Self {
+        Op {
+            start,
+            not_object: None,
+            ty: None,
+            ty_bad: false,
+            action: None,
+            action_bad: false,
+            name: None,
+            name_bad: false,
+            identifiers: false,
+            env: Envelope::default(),
+            sides: 0,
+            data: Data::Absent,
+        }
+    }
+}
+
+impl Worker<'_> {
+    pub(super) fn finish_op(
+        &mut self,
+        op: Op<'_>,
+        index: Option<u32>,
+        prefix: &str,
+        size: Option<usize>,
+    ) {
+        let start = op.start;
+        if let Some(found) = op.not_object {
+            self.cx.found.truncate(start);
+            self.wrong_shape(
+                prefix.trim_end_matches('.').to_owned(),
+                codes::INVALID_REQUEST,
+                Subject::Part("an operation"),
+                OpSeed::EXPECTED,
+                found,
+            );
+            return self.finish_record(index, None);
+        }
+        if let Some(size) = size.filter(|&s| s > limits::OPERATION_BYTES) {
+            self.cx.push(
+                prefix.trim_end_matches('.').to_owned(),
+                codes::OPERATION_TOO_LARGE,
+                format!(
+                    "operation is {size} bytes; Customer.io accepts at most {} per operation",
+                    limits::OPERATION_BYTES
+                ),
+                None,
+            );
+        }
+        let kind = routes::operation(&mut self.cx, prefix, op.ty.as_deref(), op.action.as_deref());
+        match kind.ty {
+            Some(ObjectType::Person) => {}
+            Some(_) => {
+                // Outside the contract: only the size limit and the table apply.
+                let kept: Vec<_> = self
+                    .cx
+                    .found
+                    .drain(start..)
+                    .filter(|f| {
+                        f.code == codes::OPERATION_TOO_LARGE || f.code == codes::UNKNOWN_OPERATION
+                    })
+                    .collect();
+                self.cx.found.extend(kept);
+                return self.finish_record(index, op.action.as_deref());
+            }
+            None if op.ty.is_some() || op.ty_bad => {}
+            None => self.request(
+                format!("{prefix}type"),
+                "the operation has no `type`".into(),
+            ),
+        }
+        if kind.op.is_some_and(|o| o.action == Action::Merge) {
+            routes::merge_sides(&mut self.cx, prefix, op.sides);
+        }
+        if !op.identifiers && kind.op.is_none_or(|o| o.requires_identifiers) {
+            self.cx.push(
+                format!("{prefix}identifiers"),
+                codes::MISSING_IDENTIFIER,
+                format!(
+                    "the operation has no identifiers; the contract identifies people by `{}`",
+                    self.cx.v.identity.name
+                ),
+                None,
+            );
+        }
+        let label = match op.action.as_deref() {
+            Some("event") => match &op.name {
+                Some(name) => {
+                    self.finish_event(name, op.data, op.env, (prefix, "name", "attributes"));
+                    Some(&**name)
+                }
+                None => {
+                    if !op.name_bad {
+                        self.request(
+                            format!("{prefix}name"),
+                            "an event operation needs a `name`".into(),
+                        );
+                    }
+                    None
+                }
+            },
+            Some("identify") => {
+                if let Data::Raw(raw) = op.data {
+                    let node = self.cx.v.attributes;
+                    let seed = NodeSeed {
+                        cx: &mut self.cx,
+                        node,
+                        path: &Path::Root,
+                        limit: None,
+                    };
+                    let _ = with_raw(raw.get(), seed);
+                }
+                Some("identify")
+            }
+            Some(other) => Some(other),
+            None => {
+                if !op.action_bad {
+                    self.request(
+                        format!("{prefix}action"),
+                        "the operation has no `action`".into(),
+                    );
+                }
+                None
+            }
+        };
+        self.finish_record(index, label);
+    }
+
+    /// After a batch: Customer.io refuses a batch over the limit as a whole.
+    fn batch_size(&mut self, len: usize, before: Summary, path: &str) {
+        if len <= limits::BATCH_BYTES {
+            return;
+        }
+        let now = self.summary();
+        let valid_ops = (now.records - before.records) - (now.invalid - before.invalid);
+        self.invalid += valid_ops;
+        self.report(
+            None,
+            None,
+            path.to_owned(),
+            codes::BATCH_TOO_LARGE,
+            ViolationLevel::Error,
+            format!(
+                "batch is {len} bytes; Customer.io accepts at most {} per batch (every operation in it is refused)",
+                limits::BATCH_BYTES
+            ),
+            Some("split the batch".into()),
+        );
+    }
+}
+
+/// Read one field of a v2 operation.
+pub(super) fn op_field<'de, A: MapAccess<'de>>(
+    w: &mut Worker<'_>,
+    op: &mut Op<'de>,
+    key: Key,
+    map: &mut A,
+    prefix: &str,
+) -> Result<(), A::Error> {
+    match key {
+        Key::Type => {
+            op.ty = string_field(w, map, || format!("{prefix}type"))?;
+            op.ty_bad = op.ty.is_none();
+        }
+        Key::Action => {
+            op.action = string_field(w, map, || format!("{prefix}action"))?;
+            op.action_bad = op.action.is_none();
+        }
+        Key::Name => {
+            op.name = string_field(w, map, || format!("{prefix}name"))?;
+            op.name_bad = op.name.is_none();
+        }
+        Key::Identifiers => {
+            op.identifiers = true;
+            map.next_value_seed(Shaped(IdentSeed {
+                w,
+                prefix,
+                field: "identifiers",
+                keys: IdentifierKey::V2,
+            }))?;
+        }
+        Key::Primary | Key::Secondary => {
+            let (bit, field) = match key {
+                Key::Primary => (1, "primary"),
+                _ => (2, "secondary"),
+            };
+            op.sides |= bit;
+            map.next_value_seed(Shaped(IdentSeed {
+                w,
+                prefix,
+                field,
+                keys: IdentifierKey::MERGE,
+            }))?;
+        }
+        Key::Timestamp => {
+            w.timestamp = None;
+            scalar_field(w, map, ScalarKind::Timestamp, &|| {
+                format!("{prefix}timestamp")
+            })?;
+            op.env.timestamp = w.timestamp.take();
+        }
+        Key::Id => {
+            op.env.has_id = true;
+            w.event_id = None;
+            scalar_field(w, map, ScalarKind::EventId, &|| format!("{prefix}id"))?;
+            op.env.id = w.event_id.take();
+        }
+        Key::Attributes => {
+            let v = w.cx.v;
+            let node = if w.big_data {
+                None
+            } else {
+                match (op.action.as_deref(), op.name.as_deref()) {
+                    (Some("identify"), _) => Some(Some(v.attributes)),
+                    (Some("event"), Some(name)) => Some(v.event(name).map(|e| e.data)),
+                    (Some("event"), None) | (None, _) => None,
+                    (Some(_), _) => Some(None),
+                }
+            };
+            op.data = data_value(w, map, node)?;
+        }
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok(())
+}
+
+/// One v2 operation (top level of a line, in a batch, or a v1-wrapped entity body).
+pub(super) struct OpSeed<'a, 'v> {
+    pub(super) w: &'a mut Worker<'v>,
+    pub(super) prefix: &'a str,
+}
+
+impl OpSeed<'_, '_> {
+    const EXPECTED: &'static str = "a JSON object";
+}
+
+impl<'de> Shape<'de> for OpSeed<'_, '_> {
+    type Value = Op<'de>;
+    const SHOWS_STRINGS: bool = false;
+
+    fn expected(&self) -> &'static str {
+        Self::EXPECTED
+    }
+
+    fn map<A: MapAccess<'de>>(self, mut map: A) -> Result<Op<'de>, A::Error> {
+        let mut op = Op::new(self.w.cx.found.len());
+        while let Some(key) = map.next_key::<Key>()? {
+            op_field(self.w, &mut op, key, &mut map, self.prefix)?;
+        }
+        Ok(op)
+    }
+
+    /// Reported when the operation is finished, after what it found is dropped.
+    fn wrong(self, found: Wire<'_>) -> Op<'de> {
+        let mut op = Op::new(self.w.cx.found.len());
+        op.not_object = Some(detached(found));
+        op
+    }
+}
+
+/// The `batch` array: every element is a record.
+struct BatchSeed<'a, 'v> {
+    w: &'a mut Worker<'v>,
+    prefix: &'a str,
+}
+
+impl<'de> Shape<'de> for BatchSeed<'_, '_> {
+    type Value = ();
+    const SHOWS_STRINGS: bool = false;
+
+    fn expected(&self) -> &'static str {
+        "an array of operations"
+    }
+
+    fn seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let w = self.w;
+        let mut i: u32 = 0;
+        loop {
+            if w.sizes {
+                let Some(raw) = seq.next_element::<&'de RawValue>()? else {
+                    break;
+                };
+                let op = with_raw(raw.get(), Shaped(OpSeed { w, prefix: "" }))
+                    .map_err(de::Error::custom)?;
+                w.finish_op(op, Some(i), "", Some(raw.get().len()));
+            } else {
+                let Some(op) = seq.next_element_seed(Shaped(OpSeed { w, prefix: "" }))? else {
+                    break;
+                };
+                w.finish_op(op, Some(i), "", None);
+            }
+            i += 1;
+        }
+        if i == 0 {
+            w.request(format!("{}batch", self.prefix), "the batch is empty".into());
+            w.finish_record(None, None);
+        }
+        Ok(())
+    }
+
+    fn wrong(self, found: Wire<'_>) {
+        let expected = self.expected();
+        self.w.wrong_shape(
+            format!("{}batch", self.prefix),
+            codes::INVALID_REQUEST,
+            Subject::Field("batch"),
+            expected,
+            found,
+        );
+        self.w.finish_record(None, None);
+    }
+}
+
+/// Run a batch (top level or a v1 body) with the current record's findings set aside.
+pub(super) fn batch_value<'de, A: MapAccess<'de>>(
+    w: &mut Worker<'_>,
+    map: &mut A,
+    prefix: &str,
+    len: usize,
+) -> Result<(), A::Error> {
+    let stash = std::mem::take(&mut w.cx.found);
+    let before = w.summary();
+    map.next_value_seed(Shaped(BatchSeed { w, prefix }))?;
+    w.batch_size(len, before, prefix.trim_end_matches('.'));
+    w.cx.found = stash;
+    Ok(())
+}
