@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::json;
-use serve_support::Server;
+use serve_support::{Server, event_id};
 
 /// The pinned clients: the project's own files, never a version named here.
 const PINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/serve_support/sdk");
@@ -100,7 +100,7 @@ fn assert_verdicts(s: &Server) {
     assert!(
         lines
             .iter()
-            .all(|l| l["method"].is_string() && l["received_at"].is_string())
+            .all(|l| l["method"].is_string() && l["received_at"].is_number())
     );
 }
 
@@ -136,8 +136,8 @@ from customerio import CustomerIO
 cio = CustomerIO("site_1", "key_1", host="127.0.0.1", port={port}, retries=0)
 items = {ITEMS}
 cio.identify(id="cus_8f2k1m0q", email="jane@example.com", email_opt_in=True)
-cio.track(customer_id="cus_8f2k1m0q", name="order_completed", data=dict(order_id="ord_ok", revenue=64.8, currency="USD", items=items, is_first_order=True))
-cio.track(customer_id="cus_8f2k1m0q", name="order_completed", data=dict(order_id="ord_bad", revenue=64.8, currency="usd", items=items, is_first_order=True))
+cio.track(customer_id="cus_8f2k1m0q", name="order_completed", id="{ok_id}", data=dict(order_id="ord_ok", revenue=64.8, currency="USD", items=items, is_first_order=True))
+cio.track(customer_id="cus_8f2k1m0q", name="order_completed", id="{bad_id}", data=dict(order_id="ord_bad", revenue=64.8, currency="usd", items=items, is_first_order=True))
 cio.track_anonymous(anonymous_id="anon_3c9", name="site_visit", data=dict(path="/"))
 try:
     CustomerIO("site_1", "wrong", host="127.0.0.1", port={port}, retries=0).identify(id="cus_8f2k1m0q")
@@ -145,7 +145,9 @@ try:
 except Exception as e:
     print("refused", "401" in str(e))
 "#,
-        dir = dir.to_str().unwrap()
+        dir = dir.to_str().unwrap(),
+        ok_id = event_id("ord_ok"),
+        bad_id = event_id("ord_bad"),
     );
     let out = run(Command::new("python3")
         .args(["-c", &script])
@@ -176,8 +178,8 @@ const cio = new TrackClient('site_1', 'key_1', defaults);
 const items = {ITEMS};
 (async () => {{
   await cio.identify('cus_8f2k1m0q', {{ email: 'jane@example.com', email_opt_in: true }});
-  await cio.track('cus_8f2k1m0q', {{ name: 'order_completed', data: {{ order_id: 'ord_ok', revenue: 64.8, currency: 'USD', items, is_first_order: true }} }});
-  await cio.track('cus_8f2k1m0q', {{ name: 'order_completed', data: {{ order_id: 'ord_bad', revenue: 64.8, currency: 'usd', items, is_first_order: true }} }});
+  await cio.track('cus_8f2k1m0q', {{ name: 'order_completed', id: '{ok_id}', data: {{ order_id: 'ord_ok', revenue: 64.8, currency: 'USD', items, is_first_order: true }} }});
+  await cio.track('cus_8f2k1m0q', {{ name: 'order_completed', id: '{bad_id}', data: {{ order_id: 'ord_bad', revenue: 64.8, currency: 'usd', items, is_first_order: true }} }});
   await cio.trackAnonymous('anon_3c9', {{ name: 'site_visit', data: {{ path: '/' }} }});
   try {{
     await new TrackClient('site_1', 'wrong', defaults).identify('cus_8f2k1m0q', {{}});
@@ -188,6 +190,8 @@ const items = {ITEMS};
 }})().catch((e) => {{ console.error(e); process.exit(1); }});
 "#,
         module = dir.join("node_modules/customerio-node").to_str().unwrap(),
+        ok_id = event_id("ord_ok"),
+        bad_id = event_id("ord_bad"),
     );
     let out = run(Command::new("node").args(["-e", &script]));
     assert_eq!(out.trim(), "refused true");

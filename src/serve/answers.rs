@@ -46,8 +46,10 @@ pub fn error(status: StatusCode, message: &str) -> Answer {
 /// The request broke the contract (enforce), or its body is not JSON: 400, or 207 for a
 /// batch whose every violation belongs to an operation (the others were accepted).
 pub fn rejected(route: &Route, violations: &[Violation]) -> (StatusCode, Answer) {
+    // Warnings (rules `lints:` lowered) are recorded, never a reason to refuse.
+    let violations: Vec<&Violation> = violations.iter().filter(|v| v.level.is_error()).collect();
     if !route.is_v2() {
-        let errors: Vec<String> = violations.iter().map(text).collect();
+        let errors: Vec<String> = violations.iter().map(|v| text(v)).collect();
         let status = StatusCode::BAD_REQUEST;
         return (
             status,

@@ -130,7 +130,15 @@ async fn track(
     authorization: Option<header::HeaderValue>,
     body: Bytes,
 ) -> Answer {
-    let judged = judge(&state.validator, &method, &path, &route, &body);
+    let received_at = clock::now_ms();
+    let judged = judge(
+        &state.validator,
+        &method,
+        &path,
+        &route,
+        &body,
+        received_at.div_euclid(1000),
+    );
     let (status, answer) = if judged.malformed || (state.mode == Mode::Enforce && !judged.valid()) {
         answers::rejected(&route, &judged.violations)
     } else if let Some(f) = &state.forward {
@@ -150,7 +158,7 @@ async fn track(
     let record = Record {
         rules: judged.rules(),
         request: RequestRow {
-            received_at: clock::now_rfc3339(),
+            received_at,
             method,
             path,
             valid: judged.valid(),

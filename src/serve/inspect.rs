@@ -4,7 +4,7 @@
 //!   violation counts.
 //! - `GET /_trackc/requests?valid=&event=&person=&after=&limit=`: NDJSON, one recorded
 //!   request a line, in the line shape `trackc validate` reads (`method`, `path`, `body`)
-//!   plus `seq`, `received_at` and `verdict`.
+//!   plus `seq`, `received_at` (Unix seconds, as validate reads it) and `verdict`.
 //! - `POST /_trackc/reset`: empty the store.
 //! - `POST /_trackc/match[?wait_ms=N&limit=N]` with a partial operation: the recorded
 //!   operations that contain it (`wait_ms` may also be a top-level key of the body).
@@ -160,7 +160,7 @@ impl Recorded {
             s(&r.method),
             s(&r.path),
             self.seq,
-            s(&r.received_at),
+            super::clock::seconds(r.received_at),
             r.valid,
             r.status,
             r.violations
@@ -274,7 +274,7 @@ fn scan(
         found.push(json!({
             "seq": r.get::<_, i64>(1)?,
             "index": r.get::<_, Option<u32>>(2)?,
-            "received_at": r.get::<_, String>(6)?,
+            "received_at": super::clock::seconds(r.get(6)?),
             "valid": r.get::<_, bool>(4)?,
             "operation": op,
             "violations": serde_json::from_str::<Value>(&violations).unwrap_or(Value::Null),

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 use trackc_codegen::validate::bounds::{self, clip};
-use trackc_codegen::validate::{Validator, Violation, codes};
+use trackc_codegen::validate::{Validator, Violation, ViolationLevel, codes};
 
 use super::routes::Route;
 use super::store::{OpRow, RuleRow};
@@ -22,8 +22,10 @@ pub struct Judged {
 }
 
 impl Judged {
+    /// No violation at the error level (a rule the contract's `lints:` lowered to `warn`
+    /// is shown but keeps the request valid, as in `trackc validate`).
     pub fn valid(&self) -> bool {
-        self.violations.is_empty()
+        self.violations.iter().all(|v| !v.level.is_error())
     }
 
     pub fn rules(&self) -> Vec<RuleRow> {
@@ -44,6 +46,9 @@ pub fn violation_json(v: &Violation) -> Value {
     o.insert("event".into(), v.event.clone().into());
     o.insert("path".into(), v.path.clone().into());
     o.insert("code".into(), v.code.id().into());
+    if !v.level.is_error() {
+        o.insert("level".into(), "warning".into());
+    }
     o.insert("message".into(), v.message.clone().into());
     if let Some(h) = &v.hint {
         o.insert("hint".into(), h.clone().into());
@@ -55,8 +60,17 @@ fn violations_json<'a>(vs: impl Iterator<Item = &'a Violation>) -> String {
     Value::Array(vs.map(violation_json).collect()).to_string()
 }
 
-/// Judge `method path` with `body` (bytes as received, bounded by the caller).
-pub fn judge(v: &Validator, method: &str, path: &str, route: &Route, body: &[u8]) -> Judged {
+/// Judge `method path` with `body` (bytes as received, bounded by the caller), received at
+/// `received_at` (Unix seconds: what a backfill is judged against, as validate does with
+/// a capture line's `received_at`).
+pub fn judge(
+    v: &Validator,
+    method: &str,
+    path: &str,
+    route: &Route,
+    body: &[u8],
+    received_at: i64,
+) -> Judged {
     let parsed: Result<Option<Value>, String> = if body.iter().all(u8::is_ascii_whitespace) {
         Ok(None)
     } else {
@@ -74,6 +88,7 @@ pub fn judge(v: &Validator, method: &str, path: &str, route: &Route, body: &[u8]
                 event: None,
                 path: "body".into(),
                 code: codes::INVALID_JSON,
+                level: ViolationLevel::Error,
                 message,
                 hint: None,
             };
@@ -99,6 +114,7 @@ pub fn judge(v: &Validator, method: &str, path: &str, route: &Route, body: &[u8]
     if let Some(b) = &value {
         line.insert("body".into(), b.clone());
     }
+    line.insert("received_at".into(), received_at.into());
     let line = Value::Object(line).to_string();
     let (_, violations) = v.validate_line(1, line.as_bytes());
     let body = value.as_ref().map_or_else(String::new, Value::to_string);
@@ -114,7 +130,7 @@ pub fn judge(v: &Validator, method: &str, path: &str, route: &Route, body: &[u8]
                 index,
                 event: event_of(&op).map(|e| clip(&e, bounds::NAME_CHARS).into_owned()),
                 person: person_of(&op).map(|p| clip(&p, bounds::NAME_CHARS).into_owned()),
-                valid: mine.is_empty(),
+                valid: mine.iter().all(|v| !v.level.is_error()),
                 violations: violations_json(mine.into_iter()),
                 op: op.to_string(),
             }

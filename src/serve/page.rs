@@ -161,7 +161,7 @@ pub fn main_part(summary: &Value, recent: &[Recorded], filter: &str) -> String {
             h,
             "<tr><td>{}</td><td>{}</td><td><code>{} {}</code> → {}</td><td>{verdict}</td></tr>",
             r.seq,
-            esc(&r.request.received_at),
+            super::clock::rfc3339(r.request.received_at),
             esc(&r.request.method),
             esc(&r.request.path),
             r.request.status
@@ -399,7 +399,7 @@ mod tests {
         Recorded {
             seq: 1,
             request: crate::serve::store::RequestRow {
-                received_at: "2026-01-01T00:00:00.000Z".into(),
+                received_at: 1_767_225_600_000,
                 method: "POST".into(),
                 path: path.into(),
                 body: body.into(),

@@ -23,7 +23,8 @@ const QUEUE: usize = 4096;
 /// One request as recorded: what `requests` lists and the page shows (with its `seq`).
 #[derive(Clone, Debug)]
 pub struct RequestRow {
-    pub received_at: String,
+    /// Unix milliseconds.
+    pub received_at: i64,
     pub method: String,
     pub path: String,
     /// JSON text: the body as sent, a JSON string holding it when it was not JSON, or
@@ -104,7 +105,7 @@ pub struct Store {
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY,
-    received_at TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
     method TEXT NOT NULL,
     path TEXT NOT NULL,
     body TEXT NOT NULL,

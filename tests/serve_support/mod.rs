@@ -304,11 +304,24 @@ pub fn basic(user: &str, password: &str) -> String {
     format!("Basic {token}")
 }
 
-/// The example contract's valid order, as a v2 operation.
+/// The example contract's valid order, as a v2 operation: sent live (no `timestamp`: the
+/// event is `backfill: forbidden`), with an event `id` (it has an idempotency key).
 pub fn order(order_id: &str) -> String {
+    let id = event_id(order_id);
     format!(
-        r#"{{"type":"person","identifiers":{{"id":"cus_8f2k1m0q"}},"action":"event","name":"order_completed","timestamp":1717430400,"attributes":{{"order_id":"{order_id}","revenue":64.8,"currency":"USD","items":[{{"sku":"SKN-SERUM-30ML","product_name":"Daily Vitamin C Serum","quantity":1,"unit_price":32.4,"category":"skincare"}}],"is_first_order":true}}}}"#
+        r#"{{"type":"person","identifiers":{{"id":"cus_8f2k1m0q"}},"action":"event","name":"order_completed","id":"{id}","attributes":{{"order_id":"{order_id}","revenue":64.8,"currency":"USD","items":[{{"sku":"SKN-SERUM-30ML","product_name":"Daily Vitamin C Serum","quantity":1,"unit_price":32.4,"category":"skincare"}}],"is_first_order":true}}}}"#
     )
+}
+
+/// The event id of the order `order_id`: a ULID derived from its idempotency key, as the
+/// generated code sends it.
+pub fn event_id(order_id: &str) -> String {
+    trackc::client::derive_event_id(
+        "example",
+        "order_completed",
+        trackc::IdempotencyKey::String(order_id),
+    )
+    .to_string()
 }
 
 /// An order breaking the contract: a lowercase currency (rule `format`: ISO 4217 codes are upper case).
