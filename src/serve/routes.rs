@@ -1,9 +1,9 @@
 //! Which requests are Track API calls: the one place `trackc serve` decides a route exists
-//! (else 404). It follows the published OpenAPI document's paths and methods
-//! (runtime/tests/data/track-api-openapi.json); the shared route table of the wire-rules
-//! crate replaces [`track`] when it lands.
+//! (else 404). The routes are trackc-wire's table (`wire/src/route.rs`, checked against
+//! the published OpenAPI document); this module only names what `serve` does with each.
 
 use hyper::Method;
+use trackc_wire::route::{Matched, Param, RouteId, match_request};
 
 /// A Track API route, with the person it names when its path does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,44 +36,36 @@ impl Route {
 }
 
 /// The route of `method path` (the path without its query), or `None`: not a Track API
-/// call. The person id is kept as sent (percent-encoded), like the path in the capture.
+/// call. The person id is percent-decoded (`jane%40example.com` is `jane@example.com`).
 pub fn track(method: &Method, path: &str) -> Option<Route> {
-    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
-    if segments.iter().any(|s| s.is_empty()) {
+    let Matched::Route(route, params) = match_request(method.as_str(), path) else {
         return None;
-    }
-    let id = |s: &&str| Some((*s).to_owned());
-    let other = |action: &'static str, id: Option<String>| Some(Route::Other { action, id });
-    let m = method.clone();
-    match (m, segments.as_slice()) {
-        (Method::GET, ["api", "v1", "accounts", "region"]) => Some(Route::Region),
-        (Method::PUT, ["api", "v1", "customers", c]) => Some(Route::Identify { id: (*c).into() }),
-        (Method::DELETE, ["api", "v1", "customers", c]) => other("delete", id(c)),
-        (Method::POST, ["api", "v1", "customers", c, "events"]) => {
-            Some(Route::Track { id: (*c).into() })
-        }
-        (Method::PUT, ["api", "v1", "customers", c, "devices"]) => other("add_device", id(c)),
-        (Method::DELETE, ["api", "v1", "customers", c, "devices", _]) => {
-            other("delete_device", id(c))
-        }
-        (Method::POST, ["api", "v1", "customers", c, "suppress"]) => other("suppress", id(c)),
-        (Method::POST, ["api", "v1", "customers", c, "unsuppress"]) => other("unsuppress", id(c)),
-        (Method::POST, ["unsubscribe", _]) => other("unsubscribe", None),
-        (Method::POST, ["api", "v1", "events"]) => Some(Route::Anonymous),
-        (Method::POST, ["api", "v1", "forms", _, "submit"]) => other("form_submit", None),
-        (Method::POST, ["api", "v1", "merge_customers"]) => other("merge", None),
-        (Method::POST, ["api", "v1", "metrics"]) => other("metric", None),
-        (Method::POST, ["api", "v1", "push", "events"]) => other("push_metric", None),
-        (Method::POST, ["api", "v1", "segments", _, "add_customers"]) => {
-            other("add_to_segment", None)
-        }
-        (Method::POST, ["api", "v1", "segments", _, "remove_customers"]) => {
-            other("remove_from_segment", None)
-        }
-        (Method::POST, ["api", "v2", "entity"]) => Some(Route::Entity),
-        (Method::POST, ["api", "v2", "batch"]) => Some(Route::Batch),
-        _ => None,
-    }
+    };
+    let id = params.get(Param::Identifier).map(str::to_owned);
+    let other = |action: &'static str| Route::Other {
+        action,
+        id: id.clone(),
+    };
+    Some(match route.id {
+        RouteId::Region => Route::Region,
+        RouteId::Identify => Route::Identify { id: id.clone()? },
+        RouteId::Track => Route::Track { id: id.clone()? },
+        RouteId::TrackAnonymous => Route::Anonymous,
+        RouteId::Entity => Route::Entity,
+        RouteId::Batch => Route::Batch,
+        RouteId::Delete => other("delete"),
+        RouteId::AddDevice => other("add_device"),
+        RouteId::DeleteDevice => other("delete_device"),
+        RouteId::Suppress => other("suppress"),
+        RouteId::Unsuppress => other("unsuppress"),
+        RouteId::Unsubscribe => other("unsubscribe"),
+        RouteId::SubmitForm => other("form_submit"),
+        RouteId::Merge => other("merge"),
+        RouteId::Metrics => other("metric"),
+        RouteId::PushMetrics => other("push_metric"),
+        RouteId::AddToSegment => other("add_to_segment"),
+        RouteId::RemoveFromSegment => other("remove_from_segment"),
+    })
 }
 
 #[cfg(test)]
@@ -101,6 +93,8 @@ mod tests {
             (Method::POST, "/api/v1/segments/7/remove_customers"),
             (Method::POST, "/api/v2/entity"),
             (Method::POST, "/api/v2/batch"),
+            // A trailing slash is the same route (trackc-wire's reading, as validate's).
+            (Method::POST, "/api/v2/batch/"),
         ];
         for (m, p) in yes {
             assert!(track(&m, p).is_some(), "{m} {p}");
@@ -110,7 +104,6 @@ mod tests {
             (Method::POST, "/api/v1/customers/cus_1/evnts"),
             (Method::POST, "/api/v1/customer/cus_1/events"),
             (Method::PUT, "/api/v1/customers//events"),
-            (Method::POST, "/api/v2/batch/"),
             (Method::POST, "/"),
             (Method::POST, ""),
         ];
@@ -120,6 +113,12 @@ mod tests {
         assert_eq!(
             track(&Method::PUT, "/api/v1/customers/cus_1"),
             Some(Route::Identify { id: "cus_1".into() })
+        );
+        assert_eq!(
+            track(&Method::POST, "/api/v1/customers/jane%40example.com/events"),
+            Some(Route::Track {
+                id: "jane@example.com".into()
+            })
         );
     }
 }
