@@ -846,17 +846,8 @@ impl<'a> Traffic<'a> {
             out.push_str(",\"attributes\":");
             self.attributes(out, brk);
         } else {
-            out.push_str("\"action\":\"event\",\"name\":");
-            let e = *self.rng.pick(&self.events);
-            if matches!(brk, Break::UnknownEvent) {
-                let _ = write!(out, "\"{}_typo\"", e.name);
-            } else {
-                out.push_str(&q(&e.name));
-            }
-            out.push_str(",\"timestamp\":");
-            self.timestamp(out, matches!(brk, Break::MillisTimestamp));
-            out.push_str(",\"attributes\":");
-            self.object(out, &e.properties, brk, 0);
+            out.push_str("\"action\":\"event\",");
+            self.track_call(out, brk, "attributes");
         }
         out.push('}');
     }
@@ -884,22 +875,57 @@ impl<'a> Traffic<'a> {
             self.timestamp(out, false);
             out.push_str("}}");
         } else {
-            let e = *self.rng.pick(&self.events);
             let _ = write!(
                 out,
-                "{{\"method\":\"POST\",\"path\":\"/api/v1/customers/{id}/events\",\"body\":{{\"name\":"
+                "{{\"method\":\"POST\",\"path\":\"/api/v1/customers/{id}/events\",\"body\":{{"
             );
-            if matches!(brk, Break::UnknownEvent) {
-                let _ = write!(out, "\"{}_typo\"", e.name);
-            } else {
-                out.push_str(&q(&e.name));
-            }
-            out.push_str(",\"timestamp\":");
-            self.timestamp(out, matches!(brk, Break::MillisTimestamp));
-            out.push_str(",\"data\":");
-            self.object(out, &e.properties, brk, 0);
+            self.track_call(out, brk, "data");
             out.push_str("}}");
         }
+    }
+
+    /// A track call from its name on (v2 operation, v1 body):
+    /// `"name":…,"id":…,"timestamp":…,"<data_key>":{…}`.
+    fn track_call(&mut self, out: &mut String, brk: Break, data_key: &str) {
+        let e = *self.rng.pick(&self.events);
+        out.push_str("\"name\":");
+        if matches!(brk, Break::UnknownEvent) {
+            let _ = write!(out, "\"{}_typo\"", e.name);
+        } else {
+            out.push_str(&q(&e.name));
+        }
+        let (data, id) = self.event_data(e, brk);
+        let _ = write!(out, ",\"id\":\"{id}\",\"timestamp\":");
+        self.timestamp(out, matches!(brk, Break::MillisTimestamp));
+        let _ = write!(out, ",\"{data_key}\":{data}");
+    }
+
+    /// An event's data and its event id (a ULID): derived from the idempotency key's value
+    /// when the event has one, as trackc's client does (a resend is the same event, so
+    /// a repeated key is no duplicate), else random.
+    fn event_data(&mut self, e: &trackc_codegen::ir::Event, brk: Break) -> (String, String) {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let mut data = String::new();
+        self.object(&mut data, &e.properties, brk, 0);
+        let key = e.idempotency_property().and_then(|p| {
+            let v: serde_json::Value = serde_json::from_str(&data).ok()?;
+            v.get(&p.name).map(|k| format!("{}:{k}", e.name))
+        });
+        let bits = match key {
+            Some(k) => {
+                let h = BuildHasherDefault::<DefaultHasher>::default();
+                (u128::from(h.hash_one((1u8, &k))) << 64) | u128::from(h.hash_one((2u8, &k)))
+            }
+            None => {
+                (u128::from(self.rng.below(u64::MAX)) << 64) | u128::from(self.rng.below(u64::MAX))
+            }
+        };
+        const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        // 26 characters of 5 bits from the top: the first carries 3 bits (0-7).
+        let id = (0..26)
+            .map(|i| CROCKFORD[((bits >> (125 - 5 * i)) & 31) as usize] as char)
+            .collect();
+        (data, id)
     }
 
     fn attributes(&mut self, out: &mut String, brk: Break) {

@@ -229,6 +229,9 @@ fn every_request_shape_gives_the_same_verdict() {
 }
 
 /// v2 in client order and reversed, v1: the lines that carry `data`.
+/// The event id every wrapped event carries (idempotent events need one).
+const EVENT_ID: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+
 fn wrap(event: Option<&str>, data: &Value) -> Vec<String> {
     let id = r#"{"id":"cus_12345678"}"#;
     match event {
@@ -236,16 +239,16 @@ fn wrap(event: Option<&str>, data: &Value) -> Vec<String> {
             let name = Value::from(name);
             vec![
                 format!(
-                    r#"{{"type":"person","identifiers":{id},"action":"event","name":{name},"attributes":{data}}}"#
+                    r#"{{"type":"person","identifiers":{id},"action":"event","id":"{EVENT_ID}","name":{name},"attributes":{data}}}"#
                 ),
                 format!(
-                    r#"{{"type":"person","attributes":{data},"name":{name},"action":"event","identifiers":{id}}}"#
+                    r#"{{"type":"person","attributes":{data},"name":{name},"action":"event","identifiers":{id},"id":"{EVENT_ID}"}}"#
                 ),
                 format!(
-                    r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":{name},"data":{data}}}}}"#
+                    r#"{{"method":"POST","path":"/api/v1/customers/cus_12345678/events","body":{{"name":{name},"id":"{EVENT_ID}","data":{data}}}}}"#
                 ),
                 format!(
-                    r#"{{"body":{{"data":{data},"name":{name}}},"path":"/api/v1/customers/cus_12345678/events","method":"POST"}}"#
+                    r#"{{"body":{{"data":{data},"name":{name},"id":"{EVENT_ID}"}},"path":"/api/v1/customers/cus_12345678/events","method":"POST"}}"#
                 ),
             ]
         }

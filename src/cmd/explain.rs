@@ -163,9 +163,12 @@ fn explain(r: AnyRule, scope: Scope) {
     }
     println!("{}\n", r.summary());
     println!("{}", r.explanation());
-    if let AnyRule::Check(c) = r
-        && c.class().overridable
-    {
+    let overridable = match r {
+        AnyRule::Check(c) => c.class().overridable,
+        AnyRule::Traffic(t) => t.class().overridable,
+        AnyRule::Diff(_) => false,
+    };
+    if overridable {
         println!(
             "\nOverride it in the contract:\n\n    lints:\n      {}: allow   # or warn, deny",
             r.id()

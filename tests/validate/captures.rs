@@ -133,10 +133,26 @@ fn har_and_mitmproxy_captures_give_the_verdicts_of_the_same_lines() {
     assert!(reqs.len() >= 10, "the fixture has requests of every shape");
     let dir = Dir::new("validate_captures");
     let base = dir.write("baseline.ndjson", &ndjson(&reqs));
+    // The captures carry their own time (2026-11-30T09:00:00Z), the reference of
+    // replays; the plain lines are judged at the same time through `--now`.
     let want = report(&trackc(&[
-        "validate", "contract", &base, "--format", "json",
+        "validate",
+        "contract",
+        &base,
+        "--format",
+        "json",
+        "--now",
+        "2026-11-30T09:00:00Z",
     ]));
     assert!(want["invalid"].as_u64().unwrap() > 5, "{want}");
+    assert!(
+        want["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["code"] == "forbidden_backfill"),
+        "the fixture's 2024 order is a replay in 2026: {want}"
+    );
 
     let har = dir.write("capture.har", &har(&reqs));
     let dump = dir.write("flows.jsonl", &mitmproxy(&reqs));

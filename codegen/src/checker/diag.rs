@@ -93,7 +93,7 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
 /// Render rustc-style: `error[code]: message`, `--> file:line:col`, the source line
 /// with a marker, secondary places, and a `help:` line.
 pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
-    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    use annotate_snippets::{AnnotationKind, Level, Snippet};
 
     let level = match diag.severity {
         Severity::Error => Level::ERROR,
@@ -118,23 +118,13 @@ pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
     // source line to show (see `load::read_sources`). Name the file alone.
     let primary_file = sources.get(diag.primary.span.file);
     if primary_file.refused.is_some() {
-        let mut report = vec![
+        let report = vec![
             level
                 .primary_title(diag.message.as_str())
                 .id(diag.code.id())
                 .element(annotate_snippets::Origin::path(primary_file.name.as_str())),
         ];
-        if let Some(help) = &diag.help {
-            report.push(Group::with_title(
-                Level::HELP.secondary_title(help.as_str()),
-            ));
-        }
-        let renderer = if color {
-            Renderer::styled()
-        } else {
-            Renderer::plain()
-        };
-        return renderer.render(&report);
+        return render_with_help(report, diag, color);
     }
     // Only the lines the labels are on go to annotate-snippets (with their line number):
     // it scans all the source it is given, so giving it the whole file made N diagnostics
@@ -188,18 +178,7 @@ pub fn render(sources: &SourceMap, diag: &Diagnostic, color: bool) -> String {
     for s in other_files {
         group = group.element(s);
     }
-    let mut report = vec![group];
-    if let Some(help) = &diag.help {
-        report.push(Group::with_title(
-            Level::HELP.secondary_title(help.as_str()),
-        ));
-    }
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
-    renderer.render(&report)
+    render_with_help(vec![group], diag, color)
 }
 
 fn non_empty(s: &str) -> Option<&str> {
@@ -294,4 +273,24 @@ pub fn did_you_mean_help_within<'a>(
 ) -> Option<String> {
     crate::front::similarity::closest(name, candidates, budget)
         .map(|c| format!("did you mean `{c}`?"))
+}
+
+/// The report's groups, then the diagnostic's help, rendered.
+fn render_with_help<'a>(
+    mut report: Vec<annotate_snippets::Group<'a>>,
+    diag: &'a Diagnostic,
+    color: bool,
+) -> String {
+    use annotate_snippets::{Group, Level, Renderer};
+    if let Some(help) = &diag.help {
+        report.push(Group::with_title(
+            Level::HELP.secondary_title(help.as_str()),
+        ));
+    }
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    renderer.render(&report)
 }

@@ -374,6 +374,23 @@ impl Ir {
 
     /// A human name for a type: `string`, `array of Item`, `Category`.
     pub fn describe(&self, ty: &Ty) -> String {
+        self.name_of(ty, true)
+    }
+
+    /// The kind of a type, through aliases and named types: `array of string`, `enum`,
+    /// `object`.
+    pub fn kind(&self, ty: &Ty) -> String {
+        self.name_of(self.underlying(ty), false)
+    }
+
+    fn name_of(&self, ty: &Ty, by_name: bool) -> String {
+        let again = |t: &Ty| {
+            if by_name {
+                self.describe(t)
+            } else {
+                self.kind(t)
+            }
+        };
         match ty {
             Ty::String(_) => "string".into(),
             Ty::Integer(_) => "integer".into(),
@@ -381,14 +398,14 @@ impl Ir {
             Ty::Boolean => "boolean".into(),
             Ty::Timestamp => "timestamp".into(),
             Ty::Date => "date".into(),
-            Ty::Array(a) => format!("array of {}", self.describe(&a.items)),
+            Ty::Array(a) => format!("array of {}", again(&a.items)),
             Ty::Ref(id) => {
                 let t = self.ty(*id);
                 match (&t.origin, &t.kind) {
-                    (TypeOrigin::Named, _) => t.name.clone(),
+                    (TypeOrigin::Named, _) if by_name => t.name.clone(),
                     (_, TypeKind::Enum(_)) => "enum".into(),
                     (_, TypeKind::Object(_)) => "object".into(),
-                    (_, TypeKind::Alias(inner)) => self.describe(inner),
+                    (_, TypeKind::Alias(inner)) => again(inner),
                 }
             }
         }

@@ -66,24 +66,6 @@ pub fn property_shape(ir: &Ir, p: &Property) -> String {
     )
 }
 
-/// The kind of a type, through aliases and arrays: `array of string`, `enum`, `object`.
-pub fn kind(ir: &Ir, ty: &Ty) -> String {
-    match ir.underlying(ty) {
-        Ty::String(_) => "string".into(),
-        Ty::Integer(_) => "integer".into(),
-        Ty::Number(_) => "number".into(),
-        Ty::Boolean => "boolean".into(),
-        Ty::Timestamp => "timestamp".into(),
-        Ty::Date => "date".into(),
-        Ty::Array(a) => format!("array of {}", kind(ir, &a.items)),
-        Ty::Ref(id) => match &ir.ty(*id).kind {
-            TypeKind::Enum(_) => "enum".into(),
-            TypeKind::Object(_) => "object".into(),
-            TypeKind::Alias(inner) => kind(ir, inner),
-        },
-    }
-}
-
 /// The name of a named type.
 pub fn named(ir: &Ir, ty: &Ty) -> Option<String> {
     match ty {

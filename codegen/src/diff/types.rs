@@ -4,7 +4,7 @@
 use super::Side;
 use super::compare::{Cx, Lifecycle, Owner, Place, emit};
 use super::impact::Target;
-use super::shape::{kind, named, typedef_shape};
+use super::shape::{named, typedef_shape};
 use crate::ir::{ObjectDef, StringTy, Ty, TypeDef, TypeKind, TypeOrigin};
 use crate::rules::DiffRule;
 use crate::source::Span;
@@ -110,7 +110,7 @@ impl Cx<'_> {
         {
             return;
         }
-        if kind(self.old, o) != kind(self.new, n) {
+        if self.old.kind(o) != self.new.kind(n) {
             self.type_changed(place, o, n, span);
             return;
         }

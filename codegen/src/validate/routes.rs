@@ -25,8 +25,9 @@ pub(super) enum Route<'a> {
     /// `POST /api/v1/merge_customers`: `primary` and `secondary` name people.
     Merge,
     /// Another route of the table (delete, devices, suppress, unsubscribe ...): only the
-    /// person its path names (if any) is checked.
-    Other(Option<Cow<'a, str>>),
+    /// person its path names (if any) is checked. Its OpenAPI `operationId` labels the
+    /// record in reports.
+    Other(Option<Cow<'a, str>>, &'static str),
     /// Not a route of the Track API (`unknown_route`): the message and a hint.
     Unknown(String, Option<String>),
 }
@@ -43,7 +44,7 @@ impl<'a> Route<'a> {
                     (RouteId::Entity, _) => Route::Entity,
                     (RouteId::Batch, _) => Route::Batch,
                     (RouteId::Merge, _) => Route::Merge,
-                    (_, person) => Route::Other(person),
+                    (_, person) => Route::Other(person, r.operation_id),
                 }
             }
             Matched::WrongMethod { routes, .. } => {

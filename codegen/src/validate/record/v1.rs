@@ -59,13 +59,14 @@ impl Worker<'_> {
             b => b,
         };
         match route {
-            Route::Identify(ref id) | Route::Track(ref id) | Route::Other(Some(ref id)) => {
+            Route::Identify(ref id) | Route::Track(ref id) | Route::Other(Some(ref id), _) => {
                 if let Some(id) = routes::path_person(&mut self.cx, id) {
                     self.check_id(IdValue::Str(id), "path".into());
                 }
                 match route {
                     Route::Identify(_) => self.finish_record(None, Some("identify")),
-                    _ => self.finish_track_body(body, matches!(route, Route::Track(_))),
+                    Route::Other(_, operation) => self.finish_record(None, Some(operation)),
+                    _ => self.finish_track_body(body),
                 }
             }
             Route::Merge => {
@@ -80,8 +81,8 @@ impl Worker<'_> {
                 }
                 self.finish_record(None, Some("merge"))
             }
-            Route::Anonymous => self.finish_track_body(body, true),
-            Route::Other(None) => self.finish_record(None, None),
+            Route::Anonymous => self.finish_track_body(body),
+            Route::Other(None, operation) => self.finish_record(None, Some(operation)),
             Route::Entity => match body {
                 Body::Op(op) => self.finish_op(op, None, "body.", Some(len)),
                 _ => {
@@ -108,10 +109,7 @@ impl Worker<'_> {
         }
     }
 
-    fn finish_track_body(&mut self, body: Body<'_>, is_track: bool) {
-        if !is_track {
-            return self.finish_record(None, None);
-        }
+    fn finish_track_body(&mut self, body: Body<'_>) {
         match body {
             Body::Track(t) => match routes::track_type(&mut self.cx, t.ty.as_deref(), t.data_found)
             {
@@ -200,7 +198,7 @@ impl<'de> DeserializeSeed<'de> for BodySeed<'_, '_, '_> {
                 d.deserialize_any(BatchBodySeed { w, len: self.len })?;
                 Ok(Body::Done)
             }
-            Route::Other(_) | Route::Unknown(..) => {
+            Route::Other(..) | Route::Unknown(..) => {
                 IgnoredAny::deserialize(d)?;
                 Ok(Body::Done)
             }
