@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::json;
-use serve_support::{CONTRACT, Server, bad_order, basic, order, request, temp_dir};
+use serve_support::{CONTRACT, Server, bad_order, basic, event_id, order, request, temp_dir};
 
 fn batch(ops: &[String]) -> String {
     format!("{{\"batch\":[{}]}}", ops.join(","))
@@ -680,4 +680,44 @@ fn forward_relays_with_the_callers_credentials() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_rule_lowered_to_warn_is_recorded_but_neither_invalid_nor_refused() {
+    // The example contract with `missing_event_id: warn` in its `lints:`.
+    let dir = temp_dir("lints");
+    for e in std::fs::read_dir(CONTRACT).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    let main = dir.join("contract.yaml");
+    let text = std::fs::read_to_string(&main).unwrap();
+    assert!(text.contains("\nlints:\n"));
+    std::fs::write(
+        &main,
+        text.replace("\nlints:\n", "\nlints:\n  missing_event_id: warn\n"),
+    )
+    .unwrap();
+    let s = Server::start_on(dir.to_str().unwrap(), &["--mode", "enforce"], &[]);
+    let without_id = order("ord_1").replace(&format!("\"id\":\"{}\",", event_id("ord_1")), "");
+    assert!(!without_id.contains("\"id\":\"0"), "{without_id}");
+    let r = s.post("/api/v2/entity", &without_id);
+    assert_eq!(
+        (r.status, r.json()),
+        (200, json!({})),
+        "a warning is no refusal"
+    );
+    let r = s.post("/api/v2/entity", &bad_order("ord_2"));
+    assert_eq!(r.status, 400, "an error still is: {}", r.body);
+    let sum = s.summary();
+    assert_eq!(
+        sum["requests"],
+        json!({"total": 2, "valid": 1, "invalid": 1}),
+        "{sum}"
+    );
+    assert_eq!(sum["by_rule"], json!({"missing_event_id": 1, "format": 1}));
+    let v = &s.requests("")[0]["verdict"];
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["violations"][0]["code"], "missing_event_id");
+    assert_eq!(v["violations"][0]["level"], "warning");
 }

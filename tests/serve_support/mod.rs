@@ -36,8 +36,13 @@ impl Server {
     }
 
     pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_on(CONTRACT, args, env)
+    }
+
+    /// `trackc serve CONTRACT --listen 127.0.0.1:0 ARGS` for another contract.
+    pub fn start_on(contract: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackc"));
-        cmd.args(["serve", CONTRACT, "--listen", "127.0.0.1:0"])
+        cmd.args(["serve", contract, "--listen", "127.0.0.1:0"])
             .args(args)
             .env_remove("TRACKC_SITE_ID")
             .env_remove("TRACKC_API_KEY")
