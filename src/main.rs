@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use trackc_codegen::validate::bounds;
 
 mod cmd;
+mod serve;
 
 /// Exit codes: 0 ok, 1 the check failed, 2 usage or IO.
 pub mod exit {
@@ -147,11 +148,53 @@ enum Command {
         #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "")]
         explain: Option<String>,
     },
+    /// A local Track API that any SDK can point at: every request is judged against the
+    /// contract, recorded, and answered as Customer.io would (inspection API under
+    /// `/_trackc/`).
+    Serve(ServeArgs),
     /// Print the JSON Schema of the contract format, for editors.
     Schema {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The contract folder (or one file).
+    #[arg(default_value = "contract")]
+    dir: PathBuf,
+    /// Address to listen on; port 0 picks a free one (the first line on stdout names it).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: String,
+    /// Keep the recorded requests in this SQLite file (they survive a restart); without
+    /// it, a temporary one.
+    #[arg(long, value_name = "PATH")]
+    store: Option<PathBuf>,
+    /// The store's size bound, in MiB: past it, requests get 503 (never a silent loss).
+    #[arg(long, value_name = "MB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    max_store_mb: u64,
+    /// observe: answer success, record the verdict; enforce: answer Customer.io's error
+    /// for requests that break the contract.
+    #[arg(long, value_enum, default_value_t)]
+    mode: serve::Mode,
+    /// Accept only this site id (Basic auth user; or TRACKC_SITE_ID).
+    #[arg(long)]
+    site_id: Option<String>,
+    /// Accept only this API key (Basic auth password; or TRACKC_API_KEY). Never shown.
+    #[arg(long, hide_default_value = true)]
+    api_key: Option<String>,
+    /// HTTPS with a self-signed certificate made at start (its file is named on stdout).
+    #[arg(long)]
+    tls: bool,
+    /// Send requests that pass (every request in observe mode) on to URL, e.g.
+    /// https://track.customer.io, with the caller's credentials; relay the answer.
+    #[arg(long, value_name = "URL")]
+    forward: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    #[arg(long, value_enum, default_value_t)]
+    color: Color,
 }
 
 fn main() -> ExitCode {
@@ -212,6 +255,19 @@ fn main() -> ExitCode {
             cmd::explain::run(cmd::explain::Scope::All, id.as_deref(), format)
         }
         Command::Schema { format } => cmd::schema::run(format),
+        Command::Serve(a) => cmd::serve::run(cmd::serve::Args {
+            dir: &a.dir,
+            listen: &a.listen,
+            store: a.store.as_deref(),
+            max_store_mb: a.max_store_mb,
+            mode: a.mode,
+            site_id: a.site_id,
+            api_key: a.api_key,
+            tls: a.tls,
+            forward: a.forward.as_deref(),
+            format: a.format,
+            color: a.color,
+        }),
         Command::Diff {
             old,
             new,

@@ -3,6 +3,7 @@ pub mod diff;
 pub mod explain;
 pub mod generate;
 pub mod schema;
+pub mod serve;
 pub mod validate;
 
 use crate::{Format, exit};

@@ -5,7 +5,7 @@
 //!   comments: [`markdown::md_lines`] and its siblings) and a pull-request comment
 //!   ([`markdown::text`], [`markdown::code`], [`markdown::message`], [`markdown::fenced`]);
 //! - [`mermaid`]: a Mermaid label; [`rust`]: a line of a `//` comment;
-//! - [`xml`]: an XML report such as JUnit's.
+//! - [`xml`]: an XML report such as JUnit's; [`html`]: a page (`trackc serve`'s).
 //!
 //! The rule is the same for every destination: the reader sees the text, never an
 //! instruction to the thing that shows it (a terminal's escape sequence, a Markdown link).
@@ -13,6 +13,7 @@
 //! everywhere, then each destination's spelling of the rest (C1 controls and bidirectional
 //! overrides: `\u{..}` on a terminal, `�` in generated files, [`visible`]).
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod mermaid;

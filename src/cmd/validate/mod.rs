@@ -88,29 +88,9 @@ pub fn run(args: Args<'_>) -> u8 {
         [dir, file] => (dir.as_path(), file.as_path()),
         _ => return usage_error(format, "usage: trackc validate [DIR] FILE"),
     };
-    let checked = match trackc_codegen::check(dir) {
-        Ok(c) => c,
-        Err(e) => return usage_error(format, &e.to_string()),
-    };
-    let ir = match checked.valid_ir() {
-        Some(ir) => ir,
-        None => {
-            match format {
-                Format::Json => print_json(&diag::to_json(&checked.sources, &checked.diagnostics)),
-                _ => eprint!("{}", checked.render(args.color.enabled())),
-            }
-            return exit::FAILED;
-        }
-    };
-    let validator = match Validator::new(ir) {
+    let validator = match load(dir, format, args.color) {
         Ok(v) => v,
-        Err(e) => {
-            match format {
-                Format::Json => print_json(&serde_json::json!({ "error": e.to_string() })),
-                _ => eprintln!("error: {}", terminal::escape(&e.to_string())),
-            }
-            return exit::FAILED;
-        }
+        Err(code) => return code,
     };
     let kind = match args.input {
         Input::Auto => None,
@@ -171,6 +151,32 @@ pub fn run(args: Args<'_>) -> u8 {
             exit::USAGE
         }
     }
+}
+
+/// The contract in `dir` compiled for validation, or the exit code after its errors were
+/// reported (`trackc serve` judges with the same).
+pub fn load(dir: &Path, format: Format, color: Color) -> Result<Validator, u8> {
+    let checked = match trackc_codegen::check(dir) {
+        Ok(c) => c,
+        Err(e) => return Err(usage_error(format, &e.to_string())),
+    };
+    let ir = match checked.valid_ir() {
+        Some(ir) => ir,
+        None => {
+            match format {
+                Format::Json => print_json(&diag::to_json(&checked.sources, &checked.diagnostics)),
+                _ => eprint!("{}", checked.render(color.enabled())),
+            }
+            return Err(exit::FAILED);
+        }
+    };
+    Validator::new(ir).map_err(|e| {
+        match format {
+            Format::Json => print_json(&serde_json::json!({ "error": e.to_string() })),
+            _ => eprintln!("error: {}", terminal::escape(&e.to_string())),
+        }
+        exit::FAILED
+    })
 }
 
 fn json(

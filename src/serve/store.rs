@@ -1,0 +1,304 @@
+//! The recorded requests: an embedded SQLite database owned by one writer thread.
+//!
+//! A request is answered 2xx only after its row is committed (`synchronous=FULL`), so a
+//! crash or a restart never loses a request the caller was told succeeded. Concurrent
+//! requests share commits: the writer takes every job waiting in its queue (up to
+//! [`GROUP`]) into one transaction, the way a database's group commit does, so one fsync
+//! serves many callers. A failed commit (full disk, the store's size bound, an I/O error)
+//! fails every request of that transaction: they are answered 503 and none is reported as
+//! stored. Reads run on the same thread after the pending writes, so a caller always sees
+//! what it was told is stored.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rusqlite::{Connection, params};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+/// Jobs one transaction takes at most.
+const GROUP: usize = 512;
+/// Jobs waiting for the writer at most; callers past it wait for room (back-pressure).
+const QUEUE: usize = 4096;
+
+/// One request as recorded: what `requests` lists and the page shows (with its `seq`).
+#[derive(Clone, Debug)]
+pub struct RequestRow {
+    /// Unix milliseconds.
+    pub received_at: i64,
+    pub method: String,
+    pub path: String,
+    /// JSON text: the body as sent, a JSON string holding it when it was not JSON, or
+    /// empty when the request had none.
+    pub body: String,
+    pub valid: bool,
+    /// The status the caller was answered.
+    pub status: u16,
+    /// A JSON array of the request's violations.
+    pub violations: String,
+}
+
+/// A request to store, with the rows the summary and `match` read.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub request: RequestRow,
+    pub operations: Vec<OpRow>,
+    pub rules: Vec<RuleRow>,
+}
+
+/// One operation of a request (a v2 operation, a batch's item, a v1 call).
+#[derive(Clone, Debug)]
+pub struct OpRow {
+    pub index: Option<u32>,
+    pub event: Option<String>,
+    pub person: Option<String>,
+    pub valid: bool,
+    /// The operation in v2 shape (v1 calls converted), JSON: what `match` compares.
+    pub op: String,
+    /// A JSON array of this operation's violations.
+    pub violations: String,
+}
+
+/// One violation, for the per-rule counts.
+#[derive(Clone, Debug)]
+pub struct RuleRow {
+    pub code: trackc_codegen::rules::TrafficRule,
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    /// SQLite refused (full disk, the size bound, an I/O error): the text says why.
+    Sqlite(String),
+    /// The writer thread is gone.
+    Closed,
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Sqlite(e) => write!(f, "the store refused the write: {e}"),
+            StoreError::Closed => f.write_str("the store is closed"),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e.to_string())
+    }
+}
+
+type Read = Box<dyn FnOnce(&Connection) + Send>;
+
+enum Job {
+    Insert(Box<Record>, oneshot::Sender<Result<i64, StoreError>>),
+    Read(Read),
+}
+
+/// A handle on the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::Sender<Job>,
+    /// Notified after every commit (`match` with `wait_ms` waits on it).
+    pub committed: Arc<Notify>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    body TEXT NOT NULL,
+    valid INTEGER NOT NULL,
+    status INTEGER NOT NULL,
+    violations TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS operations (
+    request_id INTEGER NOT NULL REFERENCES requests(id),
+    idx INTEGER,
+    event TEXT,
+    person TEXT,
+    valid INTEGER NOT NULL,
+    op TEXT NOT NULL,
+    violations TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operations_request ON operations(request_id);
+CREATE INDEX IF NOT EXISTS operations_event ON operations(event);
+CREATE INDEX IF NOT EXISTS operations_person ON operations(person);
+CREATE TABLE IF NOT EXISTS violations (
+    request_id INTEGER NOT NULL REFERENCES requests(id),
+    code TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS violations_request ON violations(request_id);
+";
+
+impl Store {
+    /// Open (or create) the store at `path`, or a temporary one (deleted when the process
+    /// ends) with `None`. `max_bytes` bounds the database file: past it, writes fail (503).
+    pub fn open(path: Option<&Path>, max_bytes: u64) -> Result<Store, String> {
+        let conn = match path {
+            // SQLite's "" is a private temporary database on disk, deleted on close.
+            None => Connection::open(""),
+            Some(p) => Connection::open(p),
+        }
+        .map_err(|e| describe_open(path, &e))?;
+        let setup = || -> rusqlite::Result<()> {
+            if path.is_some() {
+                // WAL: readers never block the writer; FULL: a commit is on disk when
+                // it returns.
+                conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+            }
+            conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")?;
+            conn.execute_batch(SCHEMA)?;
+            let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+            let pages = (max_bytes / page.max(512) as u64).max(16);
+            conn.query_row(&format!("PRAGMA max_page_count={pages}"), [], |_| Ok(()))?;
+            Ok(())
+        };
+        setup().map_err(|e| describe_open(path, &e))?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let committed = Arc::new(Notify::new());
+        let notify = committed.clone();
+        std::thread::Builder::new()
+            .name("trackc-store".into())
+            .spawn(move || writer(conn, rx, &notify))
+            .map_err(|e| format!("cannot start the store's thread: {e}"))?;
+        Ok(Store {
+            jobs: tx,
+            committed,
+        })
+    }
+
+    /// Store `record`; `Ok(id)` once it is committed.
+    pub async fn insert(&self, record: Record) -> Result<i64, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Job::Insert(Box::new(record), tx))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Run `f` on the store's connection, after every write queued before it.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Read = Box::new(move |c: &Connection| {
+            let _ = tx.send(f(c).map_err(StoreError::from));
+        });
+        self.jobs
+            .send(Job::Read(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Empty the store.
+    pub async fn reset(&self) -> Result<(), StoreError> {
+        self.read(|c| {
+            c.execute_batch(
+                "BEGIN; DELETE FROM violations; DELETE FROM operations; DELETE FROM requests; COMMIT;",
+            )
+            .inspect_err(|_| {
+                let _ = c.execute_batch("ROLLBACK");
+            })
+        })
+        .await
+    }
+}
+
+fn describe_open(path: Option<&Path>, e: &rusqlite::Error) -> String {
+    match path {
+        Some(p) => format!("cannot open the store {}: {e}", p.display()),
+        None => format!("cannot open a temporary store: {e}"),
+    }
+}
+
+fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, committed: &Notify) {
+    let mut inserts = Vec::with_capacity(GROUP);
+    let mut reads = Vec::new();
+    while let Some(job) = rx.blocking_recv() {
+        let mut next = Some(job);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Insert(r, tx) => inserts.push((r, tx)),
+                Job::Read(f) => reads.push(f),
+            }
+            if inserts.len() + reads.len() < GROUP {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !inserts.is_empty() {
+            match insert_all(&mut conn, &inserts) {
+                Ok(ids) => {
+                    for ((_, tx), id) in inserts.drain(..).zip(ids) {
+                        let _ = tx.send(Ok(id));
+                    }
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    for (_, tx) in inserts.drain(..) {
+                        let _ = tx.send(Err(StoreError::Sqlite(text.clone())));
+                    }
+                }
+            }
+            committed.notify_waiters();
+        }
+        for f in reads.drain(..) {
+            f(&conn);
+        }
+    }
+}
+
+type Pending = (Box<Record>, oneshot::Sender<Result<i64, StoreError>>);
+
+fn insert_all(conn: &mut Connection, jobs: &[Pending]) -> rusqlite::Result<Vec<i64>> {
+    let tx = conn.transaction()?;
+    let mut ids = Vec::with_capacity(jobs.len());
+    {
+        let mut req = tx.prepare_cached(
+            "INSERT INTO requests (received_at, method, path, body, valid, status, violations)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        let mut op = tx.prepare_cached(
+            "INSERT INTO operations (request_id, idx, event, person, valid, op, violations)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        let mut rule =
+            tx.prepare_cached("INSERT INTO violations (request_id, code) VALUES (?1, ?2)")?;
+        for (r, _) in jobs {
+            let q = &r.request;
+            req.execute(params![
+                q.received_at,
+                q.method,
+                q.path,
+                q.body,
+                q.valid,
+                q.status,
+                q.violations
+            ])?;
+            let id = tx.last_insert_rowid();
+            for o in &r.operations {
+                op.execute(params![
+                    id,
+                    o.index,
+                    o.event,
+                    o.person,
+                    o.valid,
+                    o.op,
+                    o.violations
+                ])?;
+            }
+            for v in &r.rules {
+                rule.execute(params![id, v.code.id()])?;
+            }
+            ids.push(id);
+        }
+    }
+    // Dropping an uncommitted transaction rolls it back: nothing half-written stays.
+    tx.commit()?;
+    Ok(ids)
+}
