@@ -350,6 +350,7 @@ const cio = new TrackClient('site_1', 'key_1', defaults);
   await cio.mergeCustomers('id', 'cus_8f2k1m0q', 'email', 'jane@example.com');
   await cio.track('jane@example.com', {{ name: 'site_visit', data: {{ path: '/' }} }});
   await cio.track('cus_8f2k1m0q', {{ name: 'site_visit', data: {{ path: '/', timestamp: 1796029200 }} }});
+  await cio.trackPush({{ delivery_id: 'dlv_1', event: 'opened', device_id: 'dev_1', timestamp: 1796029200 }});
   await cio.destroy('cus_9z9z9z9z');
   console.log('sent');
 }})().catch((e) => {{ console.error(e); process.exit(1); }});
@@ -385,6 +386,7 @@ const cio = new TrackClient('site_1', 'key_1', defaults);
             false,
             &["misplaced_timestamp"],
         ),
+        row("POST", "/api/v1/push/events", true, &[]),
         row("DELETE", "/api/v1/customers/cus_9z9z9z9z", true, &[]),
     ];
     assert_eq!(verdicts(&s), want);
