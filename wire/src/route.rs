@@ -447,6 +447,33 @@ pub fn request_path(target: &str) -> &str {
     path.strip_suffix('/').unwrap_or(path)
 }
 
+/// A path that a capture tool stored percent-decoded, encoded again: an identifier holding
+/// `/` (`/api/v1/customers/a/b/events` for the person `a/b`) splits into segments and
+/// matches no route. When `method` and `path` match no route, and the path is a route's
+/// template whose one `{identifier}` took the extra segments (its fixed prefix and tail
+/// around them), the path with that identifier encoded (`a%2Fb`); else `None`. For
+/// capture adapters only: on the wire such a path is not a route.
+pub fn reencode_decoded(method: &str, path: &str) -> Option<String> {
+    let path = request_path(path);
+    if !matches!(match_request(method, path), Matched::Unknown) {
+        return None;
+    }
+    ROUTES
+        .iter()
+        .filter(|r| r.params == [Param::Identifier])
+        .filter_map(|r| {
+            let (head, tail) = r.template.split_once("{identifier}")?;
+            let id = path.strip_prefix(head)?.strip_suffix(tail)?;
+            if id.is_empty() || !id.contains('/') {
+                return None;
+            }
+            let fixed = format!("{head}{}{tail}", encode_segment(id));
+            matches!(match_request(method, &fixed), Matched::Route(..)).then_some(fixed)
+        })
+        // The longest tail first (`…/suppress` before the bare person path).
+        .max_by_key(|p| p.len())
+}
+
 /// The route whose template `path` (as [`request_path`] gives it) misses by one literal
 /// segment (`/api/v1/customers/42/evnts` → `…/{identifier}/events`), for a "did you mean";
 /// when several do, the one whose segment is spelt closest (`evnts` is nearer `events` than
@@ -717,6 +744,25 @@ mod tests {
             assert_eq!(Action::parse(a.as_str()), Some(a));
         }
         assert_eq!(Action::parse("track"), None);
+    }
+
+    #[test]
+    fn decoded_paths_are_encoded_again() {
+        assert_eq!(
+            reencode_decoded("POST", "/api/v1/customers/a/b/events").as_deref(),
+            Some("/api/v1/customers/a%2Fb/events")
+        );
+        assert_eq!(
+            reencode_decoded("PUT", "https://track.customer.io/api/v1/customers/x/y/z").as_deref(),
+            Some("/api/v1/customers/x%2Fy%2Fz")
+        );
+        // A route already, or nothing to re-encode.
+        assert_eq!(
+            reencode_decoded("POST", "/api/v1/customers/a%2Fb/events"),
+            None
+        );
+        assert_eq!(reencode_decoded("POST", "/api/v1/customers/42/evnts"), None);
+        assert_eq!(reencode_decoded("GET", "/elsewhere/a/b"), None);
     }
 
     #[test]

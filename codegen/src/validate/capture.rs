@@ -132,9 +132,11 @@ fn track_line(
         #[serde(skip_serializing_if = "Option::is_none")]
         received_at: Option<f64>,
     }
+    // Some tools store the path decoded: an identifier holding `/` is encoded again.
+    let fixed = trackc_wire::route::reencode_decoded(method, path);
     let line = Line {
         method: method.to_ascii_uppercase(),
-        path,
+        path: fixed.as_deref().unwrap_or(path),
         body: body.unwrap_or_else(|| raw("null").expect("null is JSON")),
         received_at: at.filter(|t| t.is_finite()),
     };
@@ -414,6 +416,20 @@ mod tests {
         let mut out = String::new();
         r.read_to_string(&mut out).unwrap();
         (out, skipped.count())
+    }
+
+    #[test]
+    fn a_path_stored_decoded_is_encoded_again() {
+        let har = r#"{"log": {"entries": [
+          {"request": {"method": "POST",
+            "url": "https://track.customer.io/api/v1/customers/cus_1/2/events",
+            "postData": {"text": "{\"name\":\"site_visit\",\"data\":{}}"}}}
+        ]}}"#;
+        let (out, _) = lines(InputKind::Har, har);
+        assert_eq!(
+            out.lines().next().unwrap(),
+            r#"{"method":"POST","path":"/api/v1/customers/cus_1%2F2/events","body":{"name":"site_visit","data":{}}}"#
+        );
     }
 
     #[test]
