@@ -280,7 +280,16 @@ impl Validator {
     ) -> Option<Violation> {
         let level = self.level(codes::DUPLICATE_IDEMPOTENCY_KEY)?;
         let valid = u.valid;
-        let v = dups.check(u, level)?;
+        let mut v = dups.check(u, level)?;
+        // The key property's path, worked out only for a duplicate (not per record).
+        if let Some(ev) = v.event.as_deref().and_then(|e| self.event(e))
+            && let compile::Node::Object(o) = &self.nodes[ev.data as usize]
+            && let Some(i) = o.watch.key
+        {
+            v.path = value::Path::Field(&value::Path::Root, &o.props[i].name)
+                .clipped(bounds::NAME_CHARS)
+                .to_string();
+        }
         if valid && level.is_error() {
             summary.valid -= 1;
             summary.invalid += 1;

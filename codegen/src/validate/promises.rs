@@ -20,8 +20,6 @@ pub struct KeyUse {
     pub line: u64,
     pub index: Option<u32>,
     pub event: Box<str>,
-    /// The key property's path in the data (`$.order_id`).
-    pub path: Box<str>,
     /// The key's value as canonical JSON.
     pub key: String,
     /// A hash of the record's event `id`, when it had one.
@@ -75,7 +73,8 @@ impl Duplicates {
                     line: u.line,
                     index: u.index,
                     event: Some(event.into()),
-                    path: u.path.into(),
+                    // Filled in by the caller, who knows the event's key property.
+                    path: String::new(),
                     code: codes::DUPLICATE_IDEMPOTENCY_KEY,
                     level,
                     message,

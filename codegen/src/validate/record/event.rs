@@ -3,9 +3,8 @@
 use serde::de::{IgnoredAny, MapAccess};
 use serde_json::value::RawValue;
 
-use super::super::compile::{EventCheck, Node};
+use super::super::compile::EventCheck;
 use super::super::promises::KeyUse;
-use super::bounds;
 use super::{NodeId, NodeSeed, Path, Worker, codes, did_you_mean, limits, with_raw};
 
 /// What a track call's envelope said of the event itself (not of its data), for the
@@ -120,20 +119,10 @@ impl Worker<'_> {
                 );
             }
             if let Some(key) = captured.key {
-                let path = match &self.cx.v.nodes[ev.data as usize] {
-                    Node::Object(o) => o.watch.key.map(|i| {
-                        Path::Field(&Path::Root, &o.props[i].name)
-                            .clipped(bounds::NAME_CHARS)
-                            .to_string()
-                    }),
-                    _ => None,
-                };
-                let path = path.unwrap_or_default().into_boxed_str();
                 self.key_use = Some(KeyUse {
                     line: 0,
                     index: None,
                     event: name.into(),
-                    path,
                     key,
                     id: env.id,
                     revenue: captured.revenue,
