@@ -475,16 +475,33 @@ fn bad_input_gets_customerio_answers_and_never_a_crash() {
         assert_eq!(r.status, 404, "{method} {path}: {}", r.body);
         assert!(r.json()["meta"]["errors"].is_array());
     }
-    // Malformed requests are recorded as invalid; 404s and 413s are not traffic.
+    // Malformed requests are recorded as invalid, and so are sends to no route (a typo in
+    // an app's path must show); GETs to unknown pages and 413s are not traffic.
     let sum = s.summary();
     assert_eq!(
         sum["requests"],
-        json!({"total": 3, "valid": 0, "invalid": 3}),
+        json!({"total": 5, "valid": 0, "invalid": 5}),
         "{sum}"
     );
     assert_eq!(sum["by_rule"]["invalid_json"], 3);
+    assert_eq!(sum["by_rule"]["unknown_route"], 2);
     let lines = s.requests("");
     assert_eq!(lines[0]["body"], "{\"type\": \"person\",");
+    let typo = lines
+        .iter()
+        .find(|l| l["path"] == "/api/v1/customers/cus_1/evnts")
+        .expect("the send to a misspelt route is recorded");
+    assert_eq!(typo["verdict"]["status"], 404, "{typo}");
+    assert_eq!(typo["verdict"]["valid"], false, "{typo}");
+    let v = &typo["verdict"]["violations"][0];
+    assert_eq!(v["code"], "unknown_route", "{typo}");
+    assert!(
+        v["hint"].as_str().unwrap_or("").contains("/events"),
+        "the nearest route is suggested: {typo}"
+    );
+    // The page shows it too.
+    let page = s.get("/").body;
+    assert!(page.contains("unknown_route"), "{page}");
 }
 
 #[test]
@@ -720,4 +737,75 @@ fn a_rule_lowered_to_warn_is_recorded_but_neither_invalid_nor_refused() {
     assert_eq!(v["valid"], true);
     assert_eq!(v["violations"][0]["code"], "missing_event_id");
     assert_eq!(v["violations"][0]["level"], "warning");
+}
+
+#[test]
+fn a_batch_is_stored_as_sent_and_each_operation_read_back_whole() {
+    let dir = temp_dir("ranges");
+    let store = dir.join("requests.db");
+    let s = Server::start(&["--store", store.to_str().unwrap()]);
+    // Multi-byte text before the operation asked for, and line breaks between tokens
+    // (CRLF too): each operation is kept as a byte range of the stored body.
+    let first = order("ord_1").replace("Daily Vitamin C Serum", "Sérum ☕ «jour» 𝄞");
+    let body = format!(
+        "{{\r\n  \"batch\": [\n    {first},\n    {}\n  ]\n}}\n",
+        order("ord_2")
+    );
+    let r = s.post("/api/v2/batch", &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    for (order_id, index) in [("ord_1", 0), ("ord_2", 1)] {
+        let m = s
+            .post(
+                "/_trackc/match",
+                &format!(r#"{{"attributes":{{"order_id":"{order_id}"}}}}"#),
+            )
+            .json();
+        assert_eq!(m["count"], 1, "{m}");
+        assert_eq!(m["matches"][0]["index"], index, "{m}");
+        let sent: serde_json::Value = serde_json::from_str(if index == 0 {
+            &first
+        } else {
+            &body[body.rfind("{\"type\"").unwrap()..body.rfind("\n  ]").unwrap()]
+        })
+        .unwrap();
+        assert_eq!(m["matches"][0]["operation"], sent, "{m}");
+    }
+    // The body is recorded as sent, on one line, and re-judged the same by validate.
+    let lines = s.get("/_trackc/requests").body;
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    let line: serde_json::Value = serde_json::from_str(lines.trim()).unwrap();
+    assert_eq!(
+        line["body"],
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()
+    );
+    assert_eq!(line["verdict"]["valid"], true, "{line}");
+    assert_eq!(s.summary()["by_event"]["order_completed"]["total"], 2);
+}
+
+#[test]
+fn a_store_of_another_layout_is_refused_with_a_message() {
+    let dir = temp_dir("layout");
+    let store = dir.join("other.db");
+    // Any SQLite file with tables trackc did not make (here: a table of an app).
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    conn.execute_batch("CREATE TABLE orders (id TEXT);")
+        .unwrap();
+    drop(conn);
+    let out = Command::new(env!("CARGO_BIN_EXE_trackc"))
+        .args(["serve", CONTRACT, "--listen", "127.0.0.1:0", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not a trackc serve store") && err.contains("another --store path"),
+        "{err}"
+    );
+    // Untouched: the app's table is still the only one.
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tables, 1);
 }

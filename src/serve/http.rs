@@ -95,10 +95,7 @@ async fn answer(state: &State, req: Request<Incoming>) -> Answer {
         return inspection(state, req).await;
     }
     let Some(route) = routes::track(req.method(), path) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("not a Track API route: {} {}", req.method(), shown(path)),
-        );
+        return unknown_route(state, req).await;
     };
     if let Some(c) = &state.auth
         && !c.accepts(req.headers().get(header::AUTHORIZATION))
@@ -108,17 +105,105 @@ async fn answer(state: &State, req: Request<Incoming>) -> Answer {
             "Unauthorized request: check the site id and API key (Basic auth)",
         );
     }
-    let method = req.method().to_string();
-    let path = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| path.to_owned(), |p| p.as_str().to_owned());
+    let (method, path) = method_and_path(&req);
     let authorization = req.headers().get(header::AUTHORIZATION).cloned();
     let body = match read_body(req).await {
         Ok(b) => b,
         Err(answer) => return answer,
     };
     track(state, method, path, route, authorization, body).await
+}
+
+/// A call to a path that is no Track API route: Customer.io's 404. A send (any method but
+/// GET, HEAD and OPTIONS) is also judged and recorded, as `unknown_route` with the nearest
+/// route, so a typo in an app's base path or a retired route shows in the summary and on
+/// the page like any other mistake; a GET (a browser's favicon, a health check) is
+/// answered and forgotten. With credentials set, a caller that does not present them is
+/// answered the same 404 and not recorded (nothing a stranger sends is stored).
+async fn unknown_route(state: &State, req: Request<Incoming>) -> Answer {
+    let not_found = || {
+        error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "not a Track API route: {} {}",
+                req.method(),
+                shown(req.uri().path())
+            ),
+        )
+    };
+    let sends = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let stranger = state
+        .auth
+        .as_ref()
+        .is_some_and(|c| !c.accepts(req.headers().get(header::AUTHORIZATION)));
+    if !sends || stranger {
+        return not_found();
+    }
+    let answer = not_found();
+    let (method, path) = method_and_path(&req);
+    let body = match read_body(req).await {
+        Ok(b) => b,
+        Err(answer) => return answer,
+    };
+    let received_at = clock::now_ms();
+    let judged = judge(
+        &state.validator,
+        &method,
+        &path,
+        None,
+        &body,
+        received_at.div_euclid(1000),
+    );
+    let record = record(received_at, method, path, judged, StatusCode::NOT_FOUND);
+    store_then(state, record, answer).await
+}
+
+/// The method and the path with its query, as recorded.
+fn method_and_path(req: &Request<Incoming>) -> (String, String) {
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    (req.method().to_string(), path)
+}
+
+/// What is stored of a judged request answered `status`.
+fn record(
+    received_at: i64,
+    method: String,
+    path: String,
+    judged: judge::Judged,
+    status: StatusCode,
+) -> Record {
+    let violations = Value::Array(
+        judged
+            .violations
+            .iter()
+            .map(judge::violation_json)
+            .collect(),
+    );
+    Record {
+        rules: judged.rules(),
+        request: RequestRow {
+            received_at,
+            method,
+            path,
+            valid: judged.valid(),
+            status: status.as_u16(),
+            violations: violations.to_string(),
+            body: judged.body,
+        },
+        operations: judged.operations,
+    }
+}
+
+/// Store `record`, then give the caller `answer`; a request that could not be stored is
+/// never answered as if it were (503: the SDK retries it).
+async fn store_then(state: &State, record: Record, answer: Answer) -> Answer {
+    match state.store.insert(record).await {
+        Ok(_) => answer,
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
 }
 
 /// Judge, (forward,) store, answer.
@@ -135,7 +220,7 @@ async fn track(
         &state.validator,
         &method,
         &path,
-        &route,
+        Some(&route),
         &body,
         received_at.div_euclid(1000),
     );
@@ -148,31 +233,8 @@ async fn track(
     } else {
         (StatusCode::OK, answers::success(&route))
     };
-    let violations = Value::Array(
-        judged
-            .violations
-            .iter()
-            .map(judge::violation_json)
-            .collect(),
-    );
-    let record = Record {
-        rules: judged.rules(),
-        request: RequestRow {
-            received_at,
-            method,
-            path,
-            valid: judged.valid(),
-            status: status.as_u16(),
-            violations: violations.to_string(),
-            body: judged.body,
-        },
-        operations: judged.operations,
-    };
-    match state.store.insert(record).await {
-        Ok(_) => answer,
-        // Not stored: never answered as if it were (the SDK retries a 503).
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-    }
+    let record = record(received_at, method, path, judged, status);
+    store_then(state, record, answer).await
 }
 
 /// The body, at most [`MAX_BODY`] bytes, within [`BODY_TIMEOUT`]; or the error answer.

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 use trackc_codegen::escape::json as safe_json;
 
-use super::store::{RequestRow, Store, StoreError};
+use super::store::{OP_TEXT_SQL, RequestRow, Store, StoreError};
 
 /// Lines `requests` returns by default, and at most.
 pub const DEFAULT_LIMIT: usize = 1000;
@@ -184,8 +184,8 @@ fn select(c: &Connection, f: &Filter, newest_first: bool) -> rusqlite::Result<Ve
     let sql = format!(
         "SELECT id, received_at, method, path, body, valid, status, violations FROM requests r
          WHERE id > ?1 AND (?2 IS NULL OR valid = ?2)
-           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM operations o WHERE o.request_id = r.id AND o.event = ?3))
-           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM operations o WHERE o.request_id = r.id AND o.person = ?4))
+           AND (?3 IS NULL OR id IN (SELECT request_id FROM operations WHERE event = ?3))
+           AND (?4 IS NULL OR id IN (SELECT request_id FROM operations WHERE person = ?4))
          ORDER BY id {order} LIMIT ?5"
     );
     let mut q = c.prepare_cached(&sql)?;
@@ -253,11 +253,11 @@ fn scan(
         (Some(Value::String(n)), Some(Value::String(a))) if a == "event" => Some(n.clone()),
         _ => None,
     };
-    let mut q = c.prepare_cached(
-        "SELECT o.rowid, o.request_id, o.idx, o.op, o.valid, o.violations, r.received_at
+    let mut q = c.prepare_cached(&format!(
+        "SELECT o.rowid, o.request_id, o.idx, {OP_TEXT_SQL}, o.valid, o.violations, r.received_at
          FROM operations o JOIN requests r ON r.id = o.request_id
-         WHERE o.rowid > ?1 AND (?2 IS NULL OR o.event = ?2) ORDER BY o.rowid",
-    )?;
+         WHERE o.rowid > ?1 AND (?2 IS NULL OR o.event = ?2) ORDER BY o.rowid"
+    ))?;
     let mut rows = q.query(params![after, event])?;
     let mut found = Vec::new();
     let mut last = after;

@@ -2,18 +2,28 @@
 //! NDJSON line validate reads (`{"method","path","body"}`) and that line is checked, so
 //! `serve` and `validate` cannot disagree. This module only builds the line and sorts the
 //! engine's violations by operation; it judges nothing itself.
+//!
+//! The body is kept as the caller sent it (one line: valid JSON holds a line break only
+//! between tokens, where a space means the same). A v2 request's operations are not
+//! copied: each is the body or a byte range of it (a batch's items), read with serde_json's
+//! `RawValue`, so a 100-operation batch is parsed to a tree once, by the engine, and
+//! stored once.
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use trackc_codegen::validate::bounds::{self, clip};
 use trackc_codegen::validate::{Validator, Violation, ViolationLevel, codes};
 
 use super::routes::Route;
-use super::store::{OpRow, RuleRow};
+use super::store::{OpRow, OpText, RuleRow};
 
 /// What the engine said about one request.
 pub struct Judged {
-    /// The body as JSON text (a JSON string holding it when it is not JSON; empty when
-    /// there was none).
+    /// The body as one line of JSON text (a JSON string holding it when it is not JSON;
+    /// empty when there was none).
     pub body: String,
     /// The body did not parse: Customer.io answers 400 whatever the mode.
     pub malformed: bool,
@@ -57,82 +67,87 @@ pub fn violation_json(v: &Violation) -> Value {
 }
 
 fn violations_json<'a>(vs: impl Iterator<Item = &'a Violation>) -> String {
+    let mut vs = vs.peekable();
+    if vs.peek().is_none() {
+        return "[]".into();
+    }
     Value::Array(vs.map(violation_json).collect()).to_string()
+}
+
+/// `body` as one line of JSON text, or why it is not JSON. Valid JSON is UTF-8 and holds
+/// CR and LF only as whitespace between tokens (inside strings they must be escaped), so
+/// spaces in their place keep the document the same.
+fn one_line(body: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map_err(|e| format!("the body is not JSON: {e}"))?;
+    Ok(if text.contains(['\r', '\n']) {
+        text.replace(['\r', '\n'], " ")
+    } else {
+        text.to_owned()
+    })
 }
 
 /// Judge `method path` with `body` (bytes as received, bounded by the caller), received at
 /// `received_at` (Unix seconds: what a backfill is judged against, as validate does with
-/// a capture line's `received_at`).
+/// a capture line's `received_at`). `route` is `None` for a path that is no Track API
+/// route (the engine names it `unknown_route`).
 pub fn judge(
     v: &Validator,
     method: &str,
     path: &str,
-    route: &Route,
+    route: Option<&Route>,
     body: &[u8],
     received_at: i64,
 ) -> Judged {
-    let parsed: Result<Option<Value>, String> = if body.iter().all(u8::is_ascii_whitespace) {
-        Ok(None)
+    let text = if body.iter().all(u8::is_ascii_whitespace) {
+        None
     } else {
-        serde_json::from_slice(body)
-            .map(Some)
-            .map_err(|e| format!("the body is not JSON: {e}"))
-    };
-    let value = match parsed {
-        Ok(v) => v,
-        Err(message) => {
-            let text = String::from_utf8_lossy(body);
-            let violation = Violation {
-                line: 1,
-                index: None,
-                event: None,
-                path: "body".into(),
-                code: codes::INVALID_JSON,
-                level: ViolationLevel::Error,
-                message,
-                hint: None,
-            };
-            let op = OpRow {
-                index: None,
-                event: None,
-                person: None,
-                valid: false,
-                op: "{}".into(),
-                violations: violations_json([&violation].into_iter()),
-            };
-            return Judged {
-                body: Value::from(text.as_ref()).to_string(),
-                malformed: true,
-                violations: vec![violation],
-                operations: vec![op],
-            };
+        match one_line(body) {
+            Ok(t) => Some(t),
+            Err(message) => return malformed(body, message),
         }
     };
-    let mut line = Map::new();
-    line.insert("method".into(), method.into());
-    line.insert("path".into(), path.into());
-    if let Some(b) = &value {
-        line.insert("body".into(), b.clone());
+    let mut line = String::with_capacity(text.as_ref().map_or(0, String::len) + path.len() + 64);
+    line.push_str("{\"method\":");
+    line.push_str(&Value::from(method).to_string());
+    line.push_str(",\"path\":");
+    line.push_str(&Value::from(path).to_string());
+    if let Some(t) = &text {
+        line.push_str(",\"body\":");
+        line.push_str(t);
     }
-    line.insert("received_at".into(), received_at.into());
-    let line = Value::Object(line).to_string();
+    line.push_str(",\"received_at\":");
+    line.push_str(&received_at.to_string());
+    line.push('}');
     let (_, violations) = v.validate_line(1, line.as_bytes());
-    let body = value.as_ref().map_or_else(String::new, Value::to_string);
-    let ops = operations(route, value.as_ref());
+    let body = text.unwrap_or_default();
+    let ops = operations(route, &body);
+    // Each operation's violations: the request's own (no index) and those of its index,
+    // sorted out in one pass (a batch may hold thousands of both).
+    let whole: Vec<&Violation> = violations.iter().filter(|v| v.index.is_none()).collect();
+    let mut by_index: Vec<Vec<&Violation>> = vec![Vec::new(); ops.len()];
+    for v in &violations {
+        if let Some(list) = v.index.and_then(|i| by_index.get_mut(i as usize)) {
+            list.push(v);
+        }
+    }
     let operations = ops
         .into_iter()
-        .map(|(index, op)| {
-            let mine: Vec<&Violation> = violations
+        .map(|op| {
+            let own = op.index.and_then(|i| by_index.get(i as usize));
+            let mine: Vec<&Violation> = whole
                 .iter()
-                .filter(|v| v.index.is_none() || v.index == index)
+                .copied()
+                .chain(own.into_iter().flatten().copied())
                 .collect();
             OpRow {
-                index,
-                event: event_of(&op).map(|e| clip(&e, bounds::NAME_CHARS).into_owned()),
-                person: person_of(&op).map(|p| clip(&p, bounds::NAME_CHARS).into_owned()),
+                index: op.index,
+                event: op.event.map(|e| clip(&e, bounds::NAME_CHARS).into_owned()),
+                person: op.person.map(|p| clip(&p, bounds::NAME_CHARS).into_owned()),
                 valid: mine.iter().all(|v| !v.level.is_error()),
                 violations: violations_json(mine.into_iter()),
-                op: op.to_string(),
+                op: op.text,
             }
         })
         .collect();
@@ -144,27 +159,172 @@ pub fn judge(
     }
 }
 
-/// The request's operations in v2 shape (v1 calls converted), what `match` compares and
-/// the per-event counts read: a v2 operation as sent; a batch's items with their index.
-fn operations(route: &Route, body: Option<&Value>) -> Vec<(Option<u32>, Value)> {
-    let empty = Value::Object(Map::new());
-    let body = body.unwrap_or(&empty);
+/// A body that is not JSON: recorded as a JSON string holding it, rule `invalid_json`.
+fn malformed(body: &[u8], message: String) -> Judged {
+    let text = String::from_utf8_lossy(body);
+    let violation = Violation {
+        line: 1,
+        index: None,
+        event: None,
+        path: "body".into(),
+        code: codes::INVALID_JSON,
+        level: ViolationLevel::Error,
+        message,
+        hint: None,
+    };
+    let op = OpRow {
+        index: None,
+        event: None,
+        person: None,
+        valid: false,
+        op: OpText::Converted("{}".into()),
+        violations: violations_json([&violation].into_iter()),
+    };
+    Judged {
+        body: Value::from(text.as_ref()).to_string(),
+        malformed: true,
+        violations: vec![violation],
+        operations: vec![op],
+    }
+}
+
+/// One operation of a request, before its verdict.
+struct Op {
+    index: Option<u32>,
+    event: Option<String>,
+    person: Option<String>,
+    text: OpText,
+}
+
+/// The fields of a v2 operation the summary and the filters read, borrowed from the body.
+/// Every field is raw so that no value of a wrong type makes the operation unreadable
+/// (the engine reports the type; here it only has no event or person).
+#[derive(Deserialize, Default)]
+struct Head<'a> {
+    #[serde(borrow)]
+    action: Option<&'a RawValue>,
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    identifiers: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+struct Identifiers<'a> {
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    email: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cio_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    anonymous_id: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Batch<'a> {
+    #[serde(borrow)]
+    batch: Vec<&'a RawValue>,
+}
+
+/// A raw JSON value as text: a string's content, a number as written; else nothing.
+fn scalar(raw: Option<&RawValue>) -> Option<String> {
+    let raw = raw?.get();
+    match raw.as_bytes().first()? {
+        b'"' => serde_json::from_str::<Cow<'_, str>>(raw)
+            .ok()
+            .map(Cow::into_owned),
+        b'-' | b'0'..=b'9' => Some(raw.to_owned()),
+        _ => None,
+    }
+}
+
+impl Op {
+    /// A v2 operation as sent: `text` is where it is in the body.
+    fn v2(index: Option<u32>, raw: &str, text: OpText) -> Op {
+        // A duplicate key or a non-object makes serde refuse: no event, no person.
+        let head: Head<'_> = serde_json::from_str(raw).unwrap_or_default();
+        let action = scalar(head.action);
+        let event = match action.as_deref() {
+            Some("event") => scalar(head.name),
+            _ => action,
+        };
+        let ids: Identifiers<'_> = head
+            .identifiers
+            .and_then(|i| serde_json::from_str(i.get()).ok())
+            .unwrap_or_default();
+        let person = [ids.id, ids.email, ids.cio_id, ids.anonymous_id]
+            .into_iter()
+            .find_map(scalar);
+        Op {
+            index,
+            event,
+            person,
+            text,
+        }
+    }
+}
+
+/// The request's operations in v2 shape, what `match` compares and the per-event counts
+/// read: a v2 operation as sent; a batch's items with their index (each a range of the
+/// body); a v1 call converted. A request to no route is one operation with no event and
+/// no person.
+fn operations(route: Option<&Route>, body: &str) -> Vec<Op> {
+    let empty = || Op {
+        index: None,
+        event: None,
+        person: None,
+        text: OpText::Converted("{}".into()),
+    };
+    let Some(route) = route else {
+        return vec![empty()];
+    };
+    match route {
+        Route::Entity if !body.is_empty() => vec![Op::v2(None, body, OpText::Body)],
+        Route::Batch if !body.is_empty() => match serde_json::from_str::<Batch<'_>>(body) {
+            Ok(b) => b
+                .batch
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| {
+                    let raw = raw.get();
+                    // `raw` borrows from `body`: its offset is where the item starts.
+                    let start = raw.as_ptr() as usize - body.as_ptr() as usize;
+                    let range = OpText::Range {
+                        start: start as u32,
+                        end: (start + raw.len()) as u32,
+                    };
+                    Op::v2(Some(i as u32), raw, range)
+                })
+                .collect(),
+            Err(_) => vec![Op::v2(None, body, OpText::Body)],
+        },
+        Route::Entity | Route::Batch => vec![empty()],
+        Route::Region => Vec::new(),
+        v1 => {
+            let value = if body.is_empty() {
+                Value::Object(Map::new())
+            } else {
+                serde_json::from_str(body).unwrap_or_else(|_| Value::Object(Map::new()))
+            };
+            let op = converted(v1, &value);
+            vec![Op {
+                index: None,
+                event: event_of(&op),
+                person: person_of(&op),
+                text: OpText::Converted(op.to_string()),
+            }]
+        }
+    }
+}
+
+/// A v1 call in v2 shape.
+fn converted(route: &Route, body: &Value) -> Value {
     let field = |k: &str| body.get(k).cloned();
     let person = |id: &str| json!({"id": id});
     let mut op = Map::new();
     op.insert("type".into(), "person".into());
     match route {
-        Route::Entity => return vec![(None, body.clone())],
-        Route::Batch => {
-            return match body.get("batch").and_then(Value::as_array) {
-                Some(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, op)| (Some(i as u32), op.clone()))
-                    .collect(),
-                None => vec![(None, body.clone())],
-            };
-        }
         Route::Identify { id } => {
             op.insert("identifiers".into(), person(id));
             op.insert("action".into(), "identify".into());
@@ -180,7 +340,6 @@ fn operations(route: &Route, body: Option<&Value>) -> Vec<(Option<u32>, Value)> 
             }
             track_fields(&mut op, body);
         }
-        Route::Region => return Vec::new(),
         Route::Other { action, id } => {
             if let Some(id) = id {
                 op.insert("identifiers".into(), person(id));
@@ -188,8 +347,10 @@ fn operations(route: &Route, body: Option<&Value>) -> Vec<(Option<u32>, Value)> 
             op.insert("action".into(), (*action).into());
             op.insert("attributes".into(), body.clone());
         }
+        // v2 routes are operations already; the region route has none.
+        Route::Entity | Route::Batch | Route::Region => return body.clone(),
     }
-    vec![(None, Value::Object(op))]
+    Value::Object(op)
 }
 
 /// A v1 track body's fields in v2 places: `data` becomes `attributes`.

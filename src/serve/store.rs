@@ -19,6 +19,12 @@ use tokio::sync::{Notify, mpsc, oneshot};
 const GROUP: usize = 512;
 /// Jobs waiting for the writer at most; callers past it wait for room (back-pressure).
 const QUEUE: usize = 4096;
+/// The page size of a new store.
+const PAGE_BYTES: usize = 16 << 10;
+/// SQLite's page cache on the writer's connection.
+const CACHE_BYTES: usize = 32 << 20;
+/// WAL pages after which the checkpointer copies the WAL into the database (16 MB).
+const CHECKPOINT_PAGES: u64 = 1000;
 
 /// One request as recorded: what `requests` lists and the page shows (with its `seq`).
 #[derive(Clone, Debug)]
@@ -52,11 +58,29 @@ pub struct OpRow {
     pub event: Option<String>,
     pub person: Option<String>,
     pub valid: bool,
-    /// The operation in v2 shape (v1 calls converted), JSON: what `match` compares.
-    pub op: String,
+    /// The operation in v2 shape (v1 calls converted): what `match` compares.
+    pub op: OpText,
     /// A JSON array of this operation's violations.
     pub violations: String,
 }
+
+/// Where an operation's JSON text is. A v2 operation is stored once, in its request's
+/// body, not copied into its row: a 100-operation batch is one write of its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpText {
+    /// The whole body (`POST /api/v2/entity`).
+    Body,
+    /// Bytes `start..end` of the body (an item of `POST /api/v2/batch`).
+    Range { start: u32, end: u32 },
+    /// Its own text: a v1 call converted to v2 shape, or `{}` for a request without one.
+    Converted(String),
+}
+
+/// The SQL expression of an operation's JSON text, for a row `o` of `operations` joined
+/// with its request `r` (the one reading of [`OpText`]'s columns). SQLite's `substr`
+/// counts bytes in a BLOB, so the range is cut from the body's UTF-8 bytes.
+pub const OP_TEXT_SQL: &str = "coalesce(o.op, CAST(substr(CAST(r.body AS BLOB), o.op_start + 1, \
+     o.op_end - o.op_start) AS TEXT), r.body)";
 
 /// One violation, for the per-rule counts.
 #[derive(Clone, Debug)]
@@ -102,6 +126,10 @@ pub struct Store {
     pub committed: Arc<Notify>,
 }
 
+/// The layout [`SCHEMA`] creates, in SQLite's `user_version`: a store of another layout is
+/// refused with a message rather than misread.
+const LAYOUT: i64 = 2;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY,
@@ -119,17 +147,17 @@ CREATE TABLE IF NOT EXISTS operations (
     event TEXT,
     person TEXT,
     valid INTEGER NOT NULL,
-    op TEXT NOT NULL,
+    op TEXT,
+    op_start INTEGER,
+    op_end INTEGER,
     violations TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS operations_request ON operations(request_id);
 CREATE INDEX IF NOT EXISTS operations_event ON operations(event);
 CREATE INDEX IF NOT EXISTS operations_person ON operations(person);
 CREATE TABLE IF NOT EXISTS violations (
     request_id INTEGER NOT NULL REFERENCES requests(id),
     code TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS violations_request ON violations(request_id);
 ";
 
 impl Store {
@@ -142,20 +170,66 @@ impl Store {
             Some(p) => Connection::open(p),
         }
         .map_err(|e| describe_open(path, &e))?;
-        let setup = || -> rusqlite::Result<()> {
+        let foreign = |why: &str| match path {
+            Some(p) => format!(
+                "the store {} {why}; give another --store path (or remove that file)",
+                p.display()
+            ),
+            None => format!("the temporary store {why}"),
+        };
+        // `Ok(Err(why))`: SQLite read the file, and it is not a store this trackc writes.
+        let setup = || -> rusqlite::Result<Result<(), String>> {
+            let tables: i64 =
+                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+            if tables == 0 {
+                // A new store: 16 KiB pages hold a typical batch body in three pages
+                // instead of ten, so a commit writes fewer WAL frames (measured:
+                // BENCHMARKS.md, `trackc serve`). Only possible before WAL mode.
+                conn.execute_batch(&format!("PRAGMA page_size={PAGE_BYTES}"))?;
+            }
             if path.is_some() {
                 // WAL: readers never block the writer; FULL: a commit is on disk when
-                // it returns.
+                // it returns. Checkpoints (copying the WAL into the database) run on
+                // their own thread, not in the commit that crosses the threshold: a
+                // caller waits for its own commit's fsync, never for a checkpoint's.
                 conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
             }
-            conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")?;
+            // A group of large batches must not spill the cache into the WAL mid-commit
+            // (SQLite's default cache is 2 MB): a fixed bound, so memory stays flat.
+            conn.execute_batch(&format!(
+                "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-{};",
+                CACHE_BYTES >> 10
+            ))?;
+            let layout: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            match (layout, tables) {
+                (LAYOUT, _) | (0, 0) => {}
+                (0, _) => {
+                    return Ok(Err(foreign(
+                        "is not a trackc serve store, or one an earlier trackc wrote",
+                    )));
+                }
+                _ => return Ok(Err(foreign("was written by another version of trackc"))),
+            }
             conn.execute_batch(SCHEMA)?;
+            conn.execute_batch(&format!("PRAGMA user_version={LAYOUT}"))?;
             let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
             let pages = (max_bytes / page.max(512) as u64).max(16);
             conn.query_row(&format!("PRAGMA max_page_count={pages}"), [], |_| Ok(()))?;
-            Ok(())
+            Ok(Ok(()))
         };
-        setup().map_err(|e| describe_open(path, &e))?;
+        setup().map_err(|e| describe_open(path, &e))??;
+        let mut conn = conn;
+        if let Some(p) = path {
+            let checkpoints = Checkpointer::start(p).map_err(|e| describe_open(path, &e))?;
+            // Replaces SQLite's automatic checkpoint (which runs inside the commit).
+            conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages| {
+                if pages as u64 >= CHECKPOINT_PAGES {
+                    checkpoints.request();
+                }
+                Ok(())
+            }))
+            .map_err(|e| describe_open(path, &e))?;
+        }
         let (tx, rx) = mpsc::channel(QUEUE);
         let committed = Arc::new(Notify::new());
         let notify = committed.clone();
@@ -217,6 +291,39 @@ fn describe_open(path: Option<&Path>, e: &rusqlite::Error) -> String {
     }
 }
 
+/// Copies the WAL into the database on its own thread and connection, when the writer's
+/// WAL hook says it has grown past [`CHECKPOINT_PAGES`]. PASSIVE: it never blocks the writer;
+/// once a checkpoint has caught up, SQLite's next commit starts the WAL from the
+/// beginning again, so the file stays bounded.
+struct Checkpointer {
+    due: std::sync::mpsc::SyncSender<()>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> rusqlite::Result<Checkpointer> {
+        let conn = Connection::open(path)?;
+        // The WAL file is cut back to this size after a checkpoint resets it.
+        conn.query_row("PRAGMA journal_size_limit=67108864", [], |_| Ok(()))?;
+        let (due, wake) = std::sync::mpsc::sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("trackc-checkpoint".into())
+            .spawn(move || {
+                while wake.recv().is_ok() {
+                    // An error (a full disk) leaves the pages in the WAL, where every
+                    // committed request already is; the next request due retries.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        Ok(Checkpointer { due })
+    }
+
+    /// Ask for a checkpoint; a request while one is pending is the same request.
+    fn request(&self) {
+        let _ = self.due.try_send(());
+    }
+}
+
 fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, committed: &Notify) {
     let mut inserts = Vec::with_capacity(GROUP);
     let mut reads = Vec::new();
@@ -264,8 +371,9 @@ fn insert_all(conn: &mut Connection, jobs: &[Pending]) -> rusqlite::Result<Vec<i
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         let mut op = tx.prepare_cached(
-            "INSERT INTO operations (request_id, idx, event, person, valid, op, violations)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO operations
+                 (request_id, idx, event, person, valid, op, op_start, op_end, violations)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         let mut rule =
             tx.prepare_cached("INSERT INTO violations (request_id, code) VALUES (?1, ?2)")?;
@@ -282,13 +390,20 @@ fn insert_all(conn: &mut Connection, jobs: &[Pending]) -> rusqlite::Result<Vec<i
             ])?;
             let id = tx.last_insert_rowid();
             for o in &r.operations {
+                let (text, start, end) = match &o.op {
+                    OpText::Body => (None, None, None),
+                    OpText::Range { start, end } => (None, Some(*start), Some(*end)),
+                    OpText::Converted(t) => (Some(t.as_str()), None, None),
+                };
                 op.execute(params![
                     id,
                     o.index,
                     o.event,
                     o.person,
                     o.valid,
-                    o.op,
+                    text,
+                    start,
+                    end,
                     o.violations
                 ])?;
             }
