@@ -603,6 +603,12 @@ pub fn match_request<'a>(method: &str, path: &'a str) -> Matched<'a> {
 /// `path`'s parameters if it has the shape of `template`. A parameter is one non-empty
 /// segment.
 fn match_template<'a>(template: &str, path: &'a str) -> Option<Params<'a>> {
+    // Most templates differ from the path in their literal start (`/api/v1/…` against
+    // `/api/v2/…`): one comparison rejects them before any segment is split.
+    let literal = template.split('{').next().unwrap_or(template);
+    if !path.starts_with(literal) {
+        return None;
+    }
     let mut t = template.split('/');
     let mut p = path.split('/');
     let mut params = Params::default();
