@@ -113,3 +113,17 @@ fn example_contract_traffic_is_valid() {
         &violations[..violations.len().min(5)]
     );
 }
+
+/// The Rust emitter's layout on the synthetic contracts (every feature the generator
+/// writes, several files, up to 120 events): prettyplease's layout of itself.
+#[test]
+fn generated_rust_is_prettypleases_layout() {
+    for (events, properties, seed) in [(1, 2, 1), (10, 8, 1), (120, 8, 7), (60, 12, 3)] {
+        let (_dir, c) = checked(&Spec::new(events, properties, seed));
+        let ir = c.valid_ir().expect("the synthetic contract checks clean");
+        let text = trackc_codegen::emit::rust::generate(ir);
+        if let Err(e) = trackc_codegen::testing::rust_text::fixpoint(&text) {
+            panic!("synth {events}x{properties} seed {seed}: {e}");
+        }
+    }
+}

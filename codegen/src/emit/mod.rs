@@ -14,12 +14,6 @@ pub mod json;
 #[cfg(feature = "catalog")]
 pub mod markdown;
 pub mod rust;
-/// The token emitter formatted by prettyplease: the oracle that `emit::rust` (which writes
-/// the same text directly, ~60x faster) must equal byte for byte (`tests/rust_text.rs`).
-/// Test builds only: it needs syn, quote and prettyplease, which a build-dependency
-/// should not pull in.
-#[cfg(feature = "testing")]
-pub mod rust_tokens;
 #[cfg(feature = "json-schema")]
 pub mod schema;
 

@@ -4,3 +4,4 @@
 
 pub mod hostile;
 pub mod payloads;
+pub mod rust_text;
