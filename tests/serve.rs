@@ -4,6 +4,7 @@
 mod serve_support;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -808,4 +809,59 @@ fn a_store_of_another_layout_is_refused_with_a_message() {
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
         .unwrap();
     assert_eq!(tables, 1);
+}
+
+/// The CI recipe of docs/serve.md, run as written: its script with the application's test
+/// suite (`npm test`) replaced by sends through curl, once with only valid events (the
+/// job passes) and once with an invalid one (the job fails and prints validate's report).
+/// Needs curl and jq (`.ci/run` installs them), hence ignored by `cargo test --workspace`.
+#[test]
+#[ignore = "needs curl and jq; run by .ci/run"]
+fn the_ci_recipe_in_the_docs_fails_the_job_on_invalid_requests() {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/serve.md")).unwrap();
+    let section = &guide[guide.find("## A CI recipe").expect("the recipe's section")..];
+    let start = section.find("```sh\n").unwrap() + "```sh\n".len();
+    let script = &section[start..start + section[start..].find("```").unwrap()];
+    let app = script
+        .lines()
+        .find(|l| l.starts_with("npm test"))
+        .expect("the line that runs the app's tests");
+    let bin = Path::new(env!("CARGO_BIN_EXE_trackc")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    for (name, bodies, code) in [
+        ("valid", vec![order("ord_1"), order("ord_2")], 0),
+        ("invalid", vec![order("ord_1"), bad_order("ord_2")], 1),
+    ] {
+        let dir = temp_dir(&format!("recipe-{name}"));
+        std::os::unix::fs::symlink(CONTRACT, dir.join("contract")).unwrap();
+        let mut sends = String::new();
+        for (i, b) in bodies.iter().enumerate() {
+            std::fs::write(dir.join(format!("{i}.json")), b).unwrap();
+            sends.push_str(&format!(
+                "curl -sf --cacert \"$REQUESTS_CA_BUNDLE\" -u site:key -H 'content-type: application/json' --data-binary @{i}.json \"$URL/api/v2/entity\"\n"
+            ));
+        }
+        std::fs::write(dir.join("ci.sh"), script.replace(app, &sends)).unwrap();
+        let out = Command::new("timeout")
+            .args(["120", "bash", "ci.sh"])
+            .current_dir(&dir)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{name}: {stdout}\n{stderr}");
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(summary["requests"]["total"], 2, "{summary}");
+        if code == 1 {
+            // validate's report of the invalid request, grouped by event and rule.
+            assert!(
+                stdout.contains("order_completed") && stdout.contains("1 invalid"),
+                "{stdout}"
+            );
+        }
+    }
 }
