@@ -182,7 +182,17 @@ fn rss_kb(pid: u32) -> u64 {
 
 fn start_trackc(a: &Args, store: &std::path::Path) -> (Child, std::net::SocketAddr) {
     let mut child = Command::new(&a.trackc)
-        .args(["serve", "contract", "--listen", "127.0.0.1:0", "--store"])
+        // The store's default bound (1 GiB) fills within a minute of batches; past it
+        // trackc answers 503, which would be measured instead of storing.
+        .args([
+            "serve",
+            "contract",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-store-mb",
+            "16384",
+        ])
+        .arg("--store")
         .arg(store)
         .stdout(Stdio::piped())
         .spawn()
