@@ -186,7 +186,12 @@ fn legend(r: &Report) -> Option<String> {
     let lines: Vec<String> = effects
         .iter()
         .rev()
-        .filter_map(|e| Some(format!("{}: {}.", e.note()?, e.meaning())))
+        .filter_map(|e| {
+            let note = e.note()?;
+            // A sentence of its own: `Breaks Rust producers: ...`.
+            let (first, rest) = note.split_at(1);
+            Some(format!("{}{rest}: {}.", first.to_uppercase(), e.meaning()))
+        })
         .collect();
     (!lines.is_empty()).then(|| lines.join(" "))
 }

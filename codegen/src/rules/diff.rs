@@ -113,14 +113,14 @@ impl RustEffect {
     /// What the note means, for `trackc explain` and the report's legend.
     pub fn meaning(self) -> &'static str {
         match self {
-            RustEffect::None => "Rust producers built on the generated types compile unchanged",
+            RustEffect::None => "code built on the generated types compiles unchanged",
             RustEffect::Warns => {
-                "Rust producers built on the generated types get a deprecation warning where \
-they use what changed (an error under `-D warnings`)"
+                "code built on the generated types gets a deprecation warning where it uses what \
+changed (an error under `-D warnings`)"
             }
             RustEffect::Breaks => {
-                "Rust producers built on the generated types no longer compile where they use \
-what changed (a field, a `new` argument, a `with_*` setter, an enum variant or a type)"
+                "code built on the generated types no longer compiles where it uses what changed \
+(a field, a `new` argument, a `with_*` setter, an enum variant or a type)"
             }
         }
     }
