@@ -38,42 +38,29 @@ impl Transport for Recording {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let person = "cus_8f2k1m0q"; // the contract's `customer_id`, never the email
 
-    // 1. Identify: every attribute is optional (identify is a partial update).
-    let attributes = PersonAttributes {
-        email: Some("jane@example.com".into()),
-        email_opt_in: Some(true),
-        first_name: Some("Jane".into()),
-        has_active_subscription: None,
-        is_vip: None,
-        last_order_at: None,
-        lifetime_orders: None,
-        ltv: None,
-        phone: None,
-        sms_opt_in: None,
-        subscription_status: None,
-    };
+    // 1. Identify: every attribute is optional (identify is a partial update); `new()`
+    //    starts with none set and each `with_*` sets one.
+    let attributes = PersonAttributes::new()
+        .with_email("jane@example.com".into())
+        .with_email_opt_in(true)
+        .with_first_name("Jane".into());
 
-    // 2. Build the event from the generated type; validate() checks every constraint.
-    let order = OrderCompleted {
-        order_id: "ord_1042".into(),
-        revenue: 64.8,
-        currency: "USD".into(),
-        items: vec![Item {
-            sku: "SKN-SERUM-30ML".into(),
-            product_name: "Daily Vitamin C Serum".into(),
-            quantity: 1,
-            unit_price: 64.8,
-            category: Category::Skincare,
-        }],
-        is_first_order: true,
-        discount_code: None,
-    };
+    // 2. Build the event from the generated type: `new` takes the required properties (in
+    //    wire-name order: currency, is_first_order, items, order_id, revenue), `with_*` the
+    //    optional ones, so an optional property added to the contract later (a minor
+    //    change) does not break this code. validate() checks every constraint.
+    let item = Item::new(
+        Category::Skincare,
+        "Daily Vitamin C Serum".into(),
+        1,
+        "SKN-SERUM-30ML".into(),
+        64.8,
+    );
+    let order = OrderCompleted::new("USD".into(), true, vec![item], "ord_1042".into(), 64.8);
     order.validate()?;
-    let broken = OrderCompleted {
-        currency: "usd".into(),
-        items: Vec::new(),
-        ..order.clone()
-    };
+    let mut broken = order.clone();
+    broken.currency = "usd".into();
+    broken.items.clear();
     let violations = broken.validate().unwrap_err();
     eprintln!("a broken order is refused before sending:\n{violations}");
 

@@ -281,6 +281,49 @@ fn cli_exit_codes_and_formats() {
     assert_eq!(code, 2);
 }
 
+/// A change that breaks Rust code built on the generated types says so in every format,
+/// also where `breaks` names only consumers (issue 17.4); one that does not, does not.
+#[test]
+fn changes_that_break_rust_producers_say_so() {
+    let pair = |rule: &str, side: &str| format!("{FIXTURES}/{rule}/{side}");
+    let run = |rule: &str, format: &str| {
+        let args = [
+            "diff",
+            &pair(rule, "old"),
+            &pair(rule, "new"),
+            "--format",
+            format,
+        ];
+        trackc(&root(), &args).1
+    };
+    let human = run("property-now-optional", "human");
+    assert!(
+        human.contains("property-now-optional (breaks consumers; breaks Rust producers)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("Breaks Rust producers: code built on"),
+        "{human}"
+    );
+    let md = run("property-now-optional", "markdown");
+    assert!(md.contains("| consumers; breaks Rust producers |"), "{md}");
+    assert!(md.contains("Breaks Rust producers: code built on"), "{md}");
+    let json: serde_json::Value =
+        serde_json::from_str(&run("property-now-optional", "json")).unwrap();
+    assert_eq!(json["changes"][0]["rust"], "breaks");
+    let human = run("deprecation-changed", "human");
+    assert!(
+        human.contains("deprecation-changed (warns Rust producers)"),
+        "{human}"
+    );
+    for rule in ["property-added", "enum-value-added"] {
+        let human = run(rule, "human");
+        assert!(!human.contains("Rust producers"), "{human}");
+        let json: serde_json::Value = serde_json::from_str(&run(rule, "json")).unwrap();
+        assert!(json["changes"][0].get("rust").is_none(), "{json}");
+    }
+}
+
 #[test]
 fn verdict_counts_only_the_changes_that_need_the_required_bump() {
     // 4 major changes and 1 minor one: the major bump is needed by 4 of them, not 5.

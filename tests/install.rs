@@ -96,15 +96,13 @@ use trackc::Event;
 
 #[test]
 fn an_order_validates() {
-    let order = events::OrderCompleted {
-        order_id: "ord_1".into(),
-        revenue: 64.8,
-        currency: "USD".into(),
-        items: vec![events::Item { sku: "SKN-1".into(), quantity: 1 }],
-    };
+    // `new` takes the required properties in wire-name order (docs/rust.md).
+    let item = events::Item::new(1, "SKN-1".into());
+    let order = events::OrderCompleted::new("USD".into(), vec![item], "ord_1".into(), 64.8);
     order.validate().unwrap();
     assert_eq!(events::OrderCompleted::NAME, "order_completed");
-    let bad = events::OrderCompleted { order_id: String::new(), ..order };
+    let mut bad = order.clone();
+    bad.order_id.clear();
     assert!(bad.validate().is_err());
 }
 "#,

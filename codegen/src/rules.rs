@@ -72,7 +72,7 @@ pub mod diff;
 pub mod traffic;
 
 pub use check::CheckRule;
-pub use diff::{Breaks, Bump, Class, DiffRule};
+pub use diff::{Breaks, Bump, Class, DiffRule, RustEffect};
 pub use traffic::TrafficRule;
 
 /// What is declared once about a rule. `C` is what the family says about it: a

@@ -4,20 +4,20 @@ use trackc::{Backfill, Event, IdempotencyKey};
 use trackc_example_events::*;
 
 fn order() -> OrderCompleted {
-    OrderCompleted {
-        order_id: "ord_1042".into(),
-        revenue: 64.8,
-        currency: "USD".into(),
-        items: vec![Item {
-            sku: "SKN-SERUM-30ML".into(),
-            product_name: "Daily Vitamin C Serum".into(),
-            quantity: 2,
-            unit_price: 32.4,
-            category: Category::Skincare,
-        }],
-        is_first_order: true,
-        discount_code: None,
-    }
+    // `new` takes the required properties in wire-name order; optional ones have setters.
+    OrderCompleted::new(
+        "USD".into(),
+        true,
+        vec![Item::new(
+            Category::Skincare,
+            "Daily Vitamin C Serum".into(),
+            2,
+            "SKN-SERUM-30ML".into(),
+            32.4,
+        )],
+        "ord_1042".into(),
+        64.8,
+    )
 }
 
 #[test]
@@ -110,12 +110,10 @@ fn deserialize_refuses_null_unknown_fields_and_milliseconds() {
 
 #[test]
 fn pii_is_redacted_in_debug() {
-    let p = PersonAttributes {
-        email: Some("jane@example.com".into()),
-        phone: Some("+14155550123".into()),
-        is_vip: Some(true),
-        ..Default::default()
-    };
+    let p = PersonAttributes::new()
+        .with_email("jane@example.com".into())
+        .with_phone("+14155550123".into())
+        .with_is_vip(true);
     let dbg = format!("{p:?}");
     assert!(!dbg.contains("jane@"), "{dbg}");
     assert!(!dbg.contains("4155550123"), "{dbg}");
@@ -127,4 +125,12 @@ fn pii_is_redacted_in_debug() {
         r#"{"email":"jane@example.com","is_vip":true,"phone":"+14155550123"}"#
     );
     trackc::Attributes::validate(&p).unwrap();
+}
+
+#[test]
+fn setters_set_optional_properties() {
+    let o = order().with_discount_code("WELCOME10".into());
+    assert_eq!(o.discount_code.as_deref(), Some("WELCOME10"));
+    assert_eq!(order().discount_code, None);
+    assert_eq!(PersonAttributes::new(), PersonAttributes::default());
 }

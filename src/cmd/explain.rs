@@ -98,6 +98,7 @@ fn json(r: AnyRule) -> serde_json::Value {
             "id": r.id(),
             "breaks": d.class().breaks.as_str(),
             "bump": d.class().bump.as_str(),
+            "rust": d.class().rust.as_str(),
             "summary": r.summary(),
             "explanation": r.explanation(),
         }),
@@ -194,5 +195,8 @@ fn explain_diff_class(d: DiffRule, scope: Scope) {
             println!("{d} (needs a {bump} bump; breaks {breaks})\n");
             println!("breaks {breaks}: {}\n", class.breaks.meaning());
         }
+    }
+    if let Some(note) = class.rust.note() {
+        println!("{note}: {}.\n", class.rust.meaning());
     }
 }

@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::{Bump, Change, Report, Sources};
+use super::{Breaks, Bump, Change, Report, Sources};
 use crate::escape::markdown::{self as md, Context};
 use crate::escape::terminal;
+use crate::rules::RustEffect;
 
 fn verdict(r: &Report) -> String {
     let (req, dec) = (r.required_bump(), r.declared_bump());
@@ -57,6 +58,11 @@ pub fn json(r: &Report, sources: &Sources) -> serde_json::Value {
             });
             if let Some(h) = &c.hint {
                 v["hint"] = h.as_str().into();
+            }
+            // Only where it is not `none`, like `hint`.
+            let rust = c.rule.class().rust;
+            if rust != RustEffect::None {
+                v["rust"] = rust.as_str().into();
             }
             v
         })
@@ -123,7 +129,7 @@ pub fn markdown(r: &Report, sources: &Sources) -> String {
             "| {} | `{}` | {} | {} | {}{} |",
             c.bump().as_str(),
             c.code(),
-            c.breaks().as_str(),
+            breaks_label(c),
             msg,
             md::code(&format!("{file}:{line}"), Context::TableCell),
             if c.side == super::Side::Old {
@@ -151,9 +157,43 @@ pub fn markdown(r: &Report, sources: &Sources) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "<sub>`trackc diff --explain RULE` explains a rule. Breaking means a major bump is needed.</sub>"
+        "<sub>`trackc diff --explain RULE` explains a rule. Breaking means a major bump is needed.{}</sub>",
+        legend(r).map(|l| format!(" {l}")).unwrap_or_default()
     );
     out
+}
+
+/// Who a change breaks, with its note for Rust producers: `consumers; breaks Rust
+/// producers`.
+fn breaks_label(c: &Change) -> String {
+    match (c.breaks(), c.rule.class().rust.note()) {
+        (b, None) => b.as_str().to_owned(),
+        (Breaks::None, Some(n)) => n.to_owned(),
+        (b, Some(n)) => format!("{}; {n}", b.as_str()),
+    }
+}
+
+/// What the Rust notes in the report mean, when it has one.
+fn legend(r: &Report) -> Option<String> {
+    let mut effects: Vec<RustEffect> = r
+        .changes
+        .iter()
+        .map(|c| c.rule.class().rust)
+        .filter(|e| *e != RustEffect::None)
+        .collect();
+    effects.sort_unstable();
+    effects.dedup();
+    let lines: Vec<String> = effects
+        .iter()
+        .rev()
+        .filter_map(|e| {
+            let note = e.note()?;
+            // A sentence of its own: `Breaks Rust producers: ...`.
+            let (first, rest) = note.split_at(1);
+            Some(format!("{}{rest}: {}.", first.to_uppercase(), e.meaning()))
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(" "))
 }
 
 struct Paint {
@@ -210,10 +250,10 @@ pub fn human(r: &Report, sources: &Sources, color: bool) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "{} — {}", p.bump(bump, label), group.len());
         for c in group {
-            let breaks = if c.breaks() == super::Breaks::None {
-                String::new()
-            } else {
-                format!(" (breaks {})", c.breaks().as_str())
+            let breaks = match (c.breaks(), c.rule.class().rust.note()) {
+                (Breaks::None, None) => String::new(),
+                (Breaks::None, Some(_)) => format!(" ({})", breaks_label(c)),
+                _ => format!(" (breaks {})", breaks_label(c)),
             };
             let _ = writeln!(
                 out,
@@ -240,6 +280,10 @@ pub fn human(r: &Report, sources: &Sources, color: bool) -> String {
                 let _ = writeln!(out, "    {} {}", p.wrap("1", "impacts:"), impacts_line(c));
             }
         }
+    }
+    if let Some(l) = legend(r) {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", p.wrap("2", &l));
     }
     let _ = writeln!(out);
     let v = verdict(r);

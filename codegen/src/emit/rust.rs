@@ -34,6 +34,16 @@
 //! `#[deprecated(note)]`, and a struct with `pii` fields gets a hand-written `Debug` that
 //! prints `<redacted>` for them.
 //!
+//! # Building values
+//! Structs and enums are `#[non_exhaustive]`, so code outside the events crate builds a
+//! struct with `new` (the required properties, as arguments in wire-name order: reordering
+//! a contract's properties changes no call and cannot swap two arguments of one type) and
+//! a `with_*` setter per optional property (the value without its `Option`, boxed by the
+//! setter where the field is a `Box`), and matches an enum with a `_` arm. Then no minor
+//! or patch change `trackc diff` reports breaks a producer (`tests/rust_minor_changes.rs`
+//! compiles one against every such change); the changes that do are noted "breaks Rust
+//! producers" by `diff` (`RustEffect` in `rules/diff.rs`).
+//!
 //! # Enums
 //! `as_str()` (the canonical value), `Display` (the same), `FromStr` (canonical values
 //! only), serde on canonical values, `ALL` and `VALUES`, and `normalize(&str)`, which maps
@@ -127,6 +137,39 @@ pub(super) fn alias_line(value: &str, aliases: &[String]) -> String {
 /// literal text.
 pub(super) fn deprecation_note(note: &str) -> String {
     crate::escape::markdown::md_line(note)
+}
+
+/// The arguments of a struct's `new`: its required properties (index, property),
+/// ordered by wire name, so that reordering a contract's properties never reorders (or,
+/// between two arguments of one type, silently swaps) what producers pass.
+fn new_arguments(props: &[Property], all_optional: bool) -> Vec<(usize, &Property)> {
+    let mut args: Vec<(usize, &Property)> = props
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !(p.optional || all_optional))
+        .collect();
+    args.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    args
+}
+
+/// `new`'s doc line.
+fn new_doc(required: usize, props: usize) -> &'static str {
+    match (required, props - required) {
+        (0, 0) => "/// The value (it has no properties).",
+        (0, _) => "/// Every property unset; set them with the `with_*` methods.",
+        (_, 0) => "/// The required properties, as arguments in wire-name order.",
+        _ => "/// The required properties, in wire-name order; set optional ones with `with_*`.",
+    }
+}
+
+/// The setter of an optional field: `with_` and the field's name without `r#` or the
+/// `_` before a leading digit (`with__1st` would not be snake case).
+fn setter_name(rust_name: &str) -> String {
+    format!("with_{}", unraw(rust_name).trim_start_matches('_'))
+}
+
+fn setter_doc(rust_name: &str) -> String {
+    format!("/// Sets `{}`.", unraw(rust_name))
 }
 
 /// The `// contract: NAME VERSION` line under the header.
@@ -271,6 +314,21 @@ impl Arg {
         }
     }
 }
+
+/// A parameter of a generated method: `name: Type` (the type's wrappers and leaf), or a
+/// receiver (`mut self`) without a type.
+struct Param<'p> {
+    name: &'p str,
+    ty: Option<(&'p [&'static str], &'p str)>,
+}
+
+/// The length of a type written on one line.
+fn flat_ty_len(wrappers: &[&str], leaf: &str) -> usize {
+    wrappers.iter().map(|w| w.len() + 2).sum::<usize>() + leaf.len()
+}
+
+/// prettyplease keeps a struct literal on one line only up to this width.
+const STRUCT_LITERAL_MAX: usize = 34;
 
 fn flat_len(args: &[Arg]) -> usize {
     args.iter().map(Arg::flat_len).sum::<usize>() + 2 * args.len().saturating_sub(1)
@@ -804,7 +862,7 @@ impl<'a> Writer<'a> {
             }
             n
         });
-        self.out.push_str("pub struct ");
+        self.out.push_str("#[non_exhaustive]\npub struct ");
         self.out.push_str(name);
         if props.is_empty() && extra.is_none() {
             self.out.push_str(" {}\n");
@@ -838,6 +896,183 @@ impl<'a> Writer<'a> {
         if pii {
             self.debug_impl(name, props, all_optional, extra.as_deref());
         }
+        self.constructors(name, props, all_optional, extra.as_deref(), type_index);
+    }
+
+    /// `name: Type` parameters of a method whose signature ends with `) -> Self {`: on
+    /// one line when they fit with that tail, else one per line (prettyplease's
+    /// consistent box). A parameter without a type is a receiver (`mut self`).
+    fn params(&mut self, params: &[Param]) {
+        let flat = params
+            .iter()
+            .map(|p| match p.ty {
+                None => p.name.len(),
+                Some((w, leaf)) => p.name.len() + 2 + flat_ty_len(w, leaf),
+            })
+            .sum::<usize>()
+            + 2 * params.len().saturating_sub(1);
+        self.out.push('(');
+        if self.fits(flat + ") -> Self {".len()) {
+            for (i, p) in params.iter().enumerate() {
+                if i > 0 {
+                    self.out.push_str(", ");
+                }
+                self.out.push_str(p.name);
+                if let Some((w, leaf)) = p.ty {
+                    self.out.push_str(": ");
+                    self.write_ty(w, leaf, 2 * INDENT, 0);
+                }
+            }
+        } else {
+            for (i, p) in params.iter().enumerate() {
+                self.newline(2 * INDENT);
+                self.out.push_str(p.name);
+                if let Some((w, leaf)) = p.ty {
+                    self.out.push_str(": ");
+                    // `,` follows the type, except the last one's (a trailing comma is
+                    // written only when the list breaks, so it is not measured).
+                    let trail = usize::from(i + 1 < params.len());
+                    self.write_ty(w, leaf, 2 * INDENT, trail);
+                }
+                self.out.push(',');
+            }
+            self.newline(INDENT);
+        }
+        self.out.push_str(") -> Self {\n");
+    }
+
+    /// `impl Name { new, with_* }`: producers build values through these, so a minor
+    /// contract change (an optional property added) does not break them; the struct is
+    /// `#[non_exhaustive]` so that literals, which would break, are refused from the
+    /// start. `new` takes the required properties in wire-name order ([`new_arguments`]).
+    fn constructors(
+        &mut self,
+        name: &str,
+        props: &[Property],
+        all_optional: bool,
+        extra: Option<&str>,
+        type_index: Option<u32>,
+    ) {
+        let ir = self.ir;
+        let boxed: Vec<bool> = (0..props.len())
+            .map(|i| type_index.is_some_and(|t| self.boxed.contains(&(t, i))))
+            .collect();
+        // A field's value type: without its `Option` and its `Box` (`new` and the setters
+        // box it, so producers never see whether a type is recursive).
+        fn value_ty<'b>(ir: &'b Ir, p: &'b Property) -> (Vec<&'static str>, &'b str) {
+            let mut wrappers = Vec::new();
+            let leaf = ty_parts(ir, &p.ty, &mut wrappers);
+            (wrappers, leaf)
+        }
+        let required = new_arguments(props, all_optional);
+        let tys: Vec<(Vec<&'static str>, &str)> =
+            required.iter().map(|(_, p)| value_ty(ir, p)).collect();
+        let params: Vec<Param> = required
+            .iter()
+            .zip(&tys)
+            .map(|((_, p), (w, leaf))| Param {
+                name: &p.rust_name,
+                ty: Some((w, leaf)),
+            })
+            .collect();
+        self.out.push_str("#[allow(deprecated)]\nimpl ");
+        self.out.push_str(name);
+        self.out.push_str(" {\n");
+        self.line(INDENT, new_doc(required.len(), props.len()));
+        self.pad(INDENT);
+        self.out.push_str("pub fn new");
+        self.params(&params);
+        // Field initialisers, in field order: `a` (shorthand), `a: ::std::boxed::Box::new(a)`,
+        // `b: None`, the open object's map.
+        let inits: Vec<Cow<str>> = props
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let f = p.rust_name.as_str();
+                if p.optional || all_optional {
+                    format!("{f}: ::core::option::Option::None").into()
+                } else if boxed[i] {
+                    format!("{f}: ::std::boxed::Box::new({f})").into()
+                } else {
+                    Cow::Borrowed(f)
+                }
+            })
+            .chain(extra.map(|e| format!("{e}: ::trackc::serde_json::Map::new()").into()))
+            .collect();
+        self.pad(2 * INDENT);
+        if inits.is_empty() {
+            self.out.push_str("Self {}\n");
+        } else {
+            let flat = "Self {  }".len()
+                + inits.iter().map(|i| i.len()).sum::<usize>()
+                + 2 * (inits.len() - 1);
+            // prettyplease breaks a struct literal wider than 34 (`end_with_max_width`),
+            // measured without its `}`.
+            if flat - 1 <= STRUCT_LITERAL_MAX && self.fits(flat) {
+                self.out.push_str("Self { ");
+                self.out.push_str(&inits.join(", "));
+                self.out.push_str(" }\n");
+            } else {
+                self.out.push_str("Self {\n");
+                for i in &inits {
+                    self.pad(3 * INDENT);
+                    self.out.push_str(i);
+                    self.out.push_str(",\n");
+                }
+                self.line(2 * INDENT, "}");
+            }
+        }
+        self.line(INDENT, "}");
+        for (i, p) in props.iter().enumerate() {
+            if !(p.optional || all_optional) {
+                continue;
+            }
+            let field = p.rust_name.as_str();
+            self.line(INDENT, &setter_doc(field));
+            self.deprecated(INDENT, p.deprecated.as_ref());
+            self.pad(INDENT);
+            self.out.push_str("pub fn ");
+            self.out.push_str(&setter_name(field));
+            let (w, leaf) = value_ty(ir, p);
+            self.params(&[
+                Param {
+                    name: "mut self",
+                    ty: None,
+                },
+                Param {
+                    name: "value",
+                    ty: Some((&w, leaf)),
+                },
+            ]);
+            self.pad(2 * INDENT);
+            self.out.push_str("self");
+            // `self.f = ` up to the assignment's never-break: `.f` goes to the next line
+            // when that does not fit.
+            if !self.fits(1 + field.len() + " = ".len()) {
+                self.newline(3 * INDENT);
+            }
+            self.out.push('.');
+            self.out.push_str(field);
+            self.out.push_str(" = ::core::option::Option::Some(");
+            let arg = if boxed[i] {
+                "::std::boxed::Box::new(value)"
+            } else {
+                "value"
+            };
+            // `)` and `;` come before the next break.
+            if self.fits(arg.len() + 2) {
+                self.out.push_str(arg);
+            } else {
+                self.newline(3 * INDENT);
+                self.out.push_str(arg);
+                self.out.push(',');
+                self.newline(2 * INDENT);
+            }
+            self.out.push_str(");\n");
+            self.line(2 * INDENT, "self");
+            self.line(INDENT, "}");
+        }
+        self.out.push_str("}\n");
     }
 
     fn attributes(&mut self) {
@@ -1084,7 +1319,8 @@ impl<'a> Writer<'a> {
             "trackc",
             &[Arg::text(format!("type = {}", lit(&t.name)))],
         );
-        self.out.push_str("pub enum ");
+        // A new value (a minor change) must not break a producer's `match`.
+        self.out.push_str("#[non_exhaustive]\npub enum ");
         self.out.push_str(name);
         self.out.push_str(" {\n");
         for v in &en.values {

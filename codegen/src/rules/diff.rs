@@ -74,16 +74,78 @@ impl Bump {
     }
 }
 
+/// What a change does to a producer written in Rust against the generated types the
+/// documented way (docs/rust.md: values built with `new` and the `with_*` setters, a `_`
+/// arm in every `match` on a generated enum, the types in a crate of their own). Separate
+/// from [`Breaks`]: a change can break producers at run time and compile (a tightened
+/// constraint), or compile differently while breaking only consumers (a property that
+/// became optional). `tests/rust_minor_changes.rs` compiles such a producer, written
+/// against the old contract of every rule's fixture pair, against the new one: `None` and
+/// `Warns` rules must compile, `Breaks` rules must not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RustEffect {
+    /// The producer compiles unchanged.
+    None,
+    /// It compiles with a warning (`deprecated`; an error under `-D warnings`).
+    Warns,
+    /// Code that uses what changed no longer compiles.
+    Breaks,
+}
+
+impl RustEffect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RustEffect::None => "none",
+            RustEffect::Warns => "warns",
+            RustEffect::Breaks => "breaks",
+        }
+    }
+
+    /// The note `trackc diff` adds to such a change (none for `None`).
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            RustEffect::None => None,
+            RustEffect::Warns => Some("warns Rust producers"),
+            RustEffect::Breaks => Some("breaks Rust producers"),
+        }
+    }
+
+    /// What the note means, for `trackc explain` and the report's legend.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            RustEffect::None => "code built on the generated types compiles unchanged",
+            RustEffect::Warns => {
+                "code built on the generated types gets a deprecation warning where it uses what \
+changed (an error under `-D warnings`)"
+            }
+            RustEffect::Breaks => {
+                "code built on the generated types no longer compiles where it uses what changed \
+(a field, a `new` argument, a `with_*` setter, an enum variant or a type)"
+            }
+        }
+    }
+}
+
 /// How a diff rule classifies its changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Class {
     pub breaks: Breaks,
     pub bump: Bump,
+    pub rust: RustEffect,
 }
 
 impl Class {
     const fn new(breaks: Breaks, bump: Bump) -> Class {
-        Class { breaks, bump }
+        Class {
+            breaks,
+            bump,
+            rust: RustEffect::None,
+        }
+    }
+
+    /// The same class, with what it does to Rust producers.
+    const fn rust(self, rust: RustEffect) -> Class {
+        Class { rust, ..self }
     }
 }
 
@@ -99,7 +161,7 @@ or changing the anonymous id splits every person in two: producers send a differ
 every segment and workflow stops seeing the people it knew.";
 
     // Events --------------------------------------------------------------------------
-    EventRemoved, "event-removed", Class::new(Breaks::Both, Bump::Major),
+    EventRemoved, "event-removed", Class::new(Breaks::Both, Bump::Major).rust(RustEffect::Breaks),
     "an event was removed",
     "Producers that send it no longer compile (its generated type is gone) or are rejected by \
 validation; consumers (segments, workflows, reports) that read it go quiet. If it was renamed, \
@@ -140,7 +202,7 @@ check every impact listed.";
     "Ownership is documentation: it says which service is the source of truth.";
 
     // Attributes ----------------------------------------------------------------------
-    AttributeRemoved, "attribute-removed", Class::new(Breaks::Both, Bump::Major),
+    AttributeRemoved, "attribute-removed", Class::new(Breaks::Both, Bump::Major).rust(RustEffect::Breaks),
     "an attribute was removed",
     "Producers that send it in identify calls no longer compile or are rejected; segments and \
 workflows that read it (audiences, consent gates, exit conditions) stop matching.";
@@ -164,7 +226,7 @@ computed value.";
     "Producers may now send it; nothing that works today stops working.";
 
     // Named types ---------------------------------------------------------------------
-    TypeRemoved, "type-removed", Class::new(Breaks::Producers, Bump::Major),
+    TypeRemoved, "type-removed", Class::new(Breaks::Producers, Bump::Major).rust(RustEffect::Breaks),
     "a named type was removed",
     "Its generated Rust type disappears, so producer code that names it no longer compiles. \
 Properties that used it are reported separately where their shape changed.";
@@ -174,7 +236,7 @@ Properties that used it are reported separately where their shape changed.";
     "A new named type is additive.";
 
     // Properties (of events, of object types) -------------------------------------------
-    PropertyRemoved, "property-removed", Class::new(Breaks::Both, Bump::Major),
+    PropertyRemoved, "property-removed", Class::new(Breaks::Both, Bump::Major).rust(RustEffect::Breaks),
     "a property was removed",
     "Objects are closed (`additional_properties: false` by default), so producers that still \
 send it are rejected, and their generated code no longer has the field; consumers that read \
@@ -184,21 +246,22 @@ or filter on it lose it.";
     "an optional property was added",
     "Producers may send it; consumers that do not know it ignore it.";
 
-    RequiredPropertyAdded, "required-property-added", Class::new(Breaks::Producers, Bump::Major),
+    RequiredPropertyAdded, "required-property-added", Class::new(Breaks::Producers, Bump::Major).rust(RustEffect::Breaks),
     "a required property was added to an existing event or object",
     "Every producer must now send it; events without it are invalid. Add it as \
 `optional: true` first if producers roll out separately.";
 
-    PropertyNowRequired, "property-now-required", Class::new(Breaks::Producers, Bump::Major),
+    PropertyNowRequired, "property-now-required", Class::new(Breaks::Producers, Bump::Major).rust(RustEffect::Breaks),
     "an optional property became required",
     "Producers that leave it out are now rejected.";
 
-    PropertyNowOptional, "property-now-optional", Class::new(Breaks::Consumers, Bump::Major),
+    PropertyNowOptional, "property-now-optional", Class::new(Breaks::Consumers, Bump::Major).rust(RustEffect::Breaks),
     "a required property became optional",
     "Consumers that relied on it being present (segment filters, reports, templates) now see \
-events without it.";
+events without it. Rust producers no longer compile: the field becomes an `Option`, leaves \
+`new`'s arguments and gets a `with_*` setter.";
 
-    TypeChanged, "type-changed", Class::new(Breaks::Both, Bump::Major),
+    TypeChanged, "type-changed", Class::new(Breaks::Both, Bump::Major).rust(RustEffect::Breaks),
     "a property, attribute, array item or named type changed type",
     "Values of the old type are invalid under the new one: producers must change what they \
 send, and consumers (filters compare with typed operands) must change what they read.";
@@ -207,7 +270,8 @@ send, and consumers (filters compare with typed operands) must change what they 
     "a constraint was tightened",
     "minimum/maximum raised/lowered, min_length/max_length, min_items/max_items tightened, a \
 pattern or format added or changed, `additional_properties` closed: values producers send today \
-may now be rejected.";
+may now be rejected. Closing `additional_properties` also removes the generated \
+`additional_properties` map, so Rust producers that fill it no longer compile.";
 
     ConstraintLoosened, "constraint-loosened", Class::new(Breaks::None, Bump::Minor),
     "a constraint was loosened",
@@ -215,7 +279,7 @@ may now be rejected.";
 before is still valid. Consumers may see values they did not see before, which is additive.";
 
     // Enums ---------------------------------------------------------------------------
-    EnumValueRemoved, "enum-value-removed", Class::new(Breaks::Both, Bump::Major),
+    EnumValueRemoved, "enum-value-removed", Class::new(Breaks::Both, Bump::Major).rust(RustEffect::Breaks),
     "an enum value was removed",
     "Producers that send it are rejected (the generated variant is gone); segment filters and \
 reports that compare with it stop matching.";
@@ -248,10 +312,11 @@ longer normalised and are rejected.";
     "The wire format is unchanged; generated Debug output redacts (or stops redacting) the \
 value. Review data-handling obligations.";
 
-    DeprecationChanged, "deprecation-changed", Class::new(Breaks::None, Bump::Minor),
+    DeprecationChanged, "deprecation-changed", Class::new(Breaks::None, Bump::Minor).rust(RustEffect::Warns),
     "something was deprecated or un-deprecated",
     "Deprecating announces a future removal without breaking anything today, which semver \
-counts as a minor change.";
+counts as a minor change. Rust producers that use the deprecated item get a deprecation \
+warning (an error in builds with `-D warnings`).";
 
     // Segments ------------------------------------------------------------------------
     SegmentRemoved, "segment-removed", Class::new(Breaks::Consumers, Bump::Major),
