@@ -39,7 +39,7 @@
 mod capture;
 mod compile;
 mod engine;
-mod promises;
+pub(crate) mod promises;
 mod record;
 mod routes;
 mod value;
