@@ -72,3 +72,64 @@ fn cart_recovery_exits_on_an_order_and_sends_otherwise() {
     let w = &r.workflows["cart_recovery"];
     assert_eq!((w.entered, w.sent, w.exited), (2, 1, 1), "{w:?}");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A capture of a few people: identifies, checkouts, orders, product views, at
+    /// distinct times (ties are broken by line, which shuffling changes).
+    fn capture() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec((0u8..4, 0u8..5, 1i64..20_000, 0u8..3), 1..40).prop_map(|ops| {
+            let mut t = 1_796_000_000i64;
+            ops.into_iter()
+                .enumerate()
+                .map(|(i, (p, kind, dt, key))| {
+                    t += dt;
+                    let id = format!("cus_0000000{p}");
+                    let eid = format!("01HZY00000000000000000{i:04}");
+                    let item = r#"[{"sku":"S1","product_name":"Serum","quantity":1,"unit_price":50,"category":"skincare"}]"#;
+                    match kind {
+                        0 => identify(&id, t, &format!(r#"{{"email":"p{p}@example.com","email_opt_in":true}}"#)),
+                        1 => event(&id, t, "checkout_started", &eid, &format!(r#"{{"checkout_id":"c{i}","cart_value":50,"currency":"USD","items":{item}}}"#)),
+                        2 => event(&id, t, "order_completed", &eid, &format!(r#"{{"order_id":"o{key}","revenue":50,"currency":"USD","is_first_order":true,"items":{item}}}"#)),
+                        3 => event(&id, t, "product_viewed", &eid, r#"{"product_id":"p1","product_name":"Serum","category":"skincare","price":50}"#),
+                        _ => identify(&id, t, r#"{"email_opt_in":false}"#),
+                    }
+                })
+                .collect()
+        })
+    }
+
+    /// What does not depend on where a record sits in the file.
+    fn outcome(r: &Report) -> String {
+        format!(
+            "{:?} {:?} {} {} {} {} {}",
+            r.workflows,
+            r.segments,
+            r.duplicates,
+            r.backfill_enrolments,
+            r.fragmented_people,
+            r.sent_after_conversion.len(),
+            r.rejected.count
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn replaying_twice_gives_the_same_report(lines in capture()) {
+            let ir = example();
+            prop_assert_eq!(simulate(&ir, &lines), simulate(&ir, &lines));
+        }
+
+        #[test]
+        fn shuffled_input_is_put_back_in_time_order(
+            (lines, shuffled) in capture().prop_flat_map(|l| (Just(l.clone()), Just(l).prop_shuffle()))
+        ) {
+            let ir = example();
+            prop_assert_eq!(outcome(&simulate(&ir, &lines)), outcome(&simulate(&ir, &shuffled)));
+        }
+    }
+}
