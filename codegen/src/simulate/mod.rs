@@ -188,7 +188,7 @@ impl<'a> Simulator<'a> {
                 continue;
             }
             listed.push(v.index);
-            let simulated = !bad.contains(&v.index) && !(v.index.is_some() && bad.contains(&None));
+            let simulated = !(bad.contains(&v.index) || v.index.is_some() && bad.contains(&None));
             if self.report.rejected.listed.len() < bounds::MAX_LISTED {
                 self.report.rejected.listed.push(RejectedRecord {
                     simulated,

@@ -847,7 +847,7 @@ impl Engine<'_> {
         let mut by_email: HashMap<String, Vec<u32>> = HashMap::new();
         let mut fragments: Vec<Fragment> = Vec::new();
         let mut fragmented: Vec<bool> = vec![false; self.people.len()];
-        for p in 0..self.people.len() {
+        for (p, frag) in fragmented.iter_mut().enumerate() {
             let (kind, _) = self.dir.keys[p];
             let merged = self.people[p].root.is_some_and(|r| r != p as u32);
             if merged {
@@ -875,7 +875,7 @@ impl Engine<'_> {
                 if let Some(q) = self.dir.get(other, v) {
                     let q = self.root(q);
                     if q != p as u32 {
-                        fragmented[p] = true;
+                        *frag = true;
                         fragments.push(Fragment {
                             person: self.dir.show(p as u32),
                             kind: if other == IdKind::Email {
