@@ -126,17 +126,18 @@ pub(crate) fn filters_hold(ir: &Ir, filters: &[Filter], data: &Value) -> bool {
     filters.iter().all(|f| filter_holds(ir, f, data))
 }
 
-/// A segment's combination of its conditions' truth: every `all`, one `any` (when there
-/// are some), no `none`.
-pub(crate) fn member(
-    all: impl IntoIterator<Item = bool>,
-    any: impl IntoIterator<Item = bool>,
-    none: impl IntoIterator<Item = bool>,
+/// A segment's combination of its conditions: every `all` holds, one `any` holds (when
+/// there are some), no `none` holds. Conditions are asked in that order and only as far as
+/// needed.
+pub(crate) fn member<C>(
+    all: &[C],
+    any: &[C],
+    none: &[C],
+    mut holds: impl FnMut(&C) -> bool,
 ) -> bool {
-    let mut any = any.into_iter().peekable();
-    all.into_iter().all(|b| b)
-        && (any.peek().is_none() || any.any(|b| b))
-        && !none.into_iter().any(|b| b)
+    all.iter().all(&mut holds)
+        && (any.is_empty() || any.iter().any(&mut holds))
+        && !none.iter().any(&mut holds)
 }
 
 #[cfg(test)]
@@ -176,7 +177,9 @@ mod tests {
         ));
         assert!(count_holds(&[Op::Gte(json!(3))], 3));
         assert!(!count_holds(&[], 0));
-        assert!(member([true], [], [false]));
-        assert!(!member([true], [false, false], []));
+        let id = |b: &bool| *b;
+        assert!(member(&[true], &[], &[false], id));
+        assert!(!member(&[true], &[false, false], &[], id));
+        assert!(!member(&[true], &[], &[true], id));
     }
 }

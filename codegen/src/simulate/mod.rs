@@ -116,6 +116,10 @@ pub(crate) enum Body {
 }
 
 /// Reads lines, then runs them ([`Simulator::finish`]).
+///
+/// Lines are judged and read in chunks on every core ([`prepare`]: the validator, the
+/// envelope, the filter bits); profiles are then assigned in input order on one thread,
+/// so the result is the same whatever the number of cores.
 pub struct Simulator<'a> {
     model: model::Model<'a>,
     validator: &'a Validator,
@@ -128,20 +132,16 @@ pub struct Simulator<'a> {
     last_time: i64,
     /// Per profile: the latest record time read (out-of-order records).
     latest: Vec<i64>,
+    /// Lines waiting to be prepared: their bytes, and (number, start, end).
+    buf: Vec<u8>,
+    lines: Vec<(u64, usize, usize)>,
+    threads: usize,
 }
 
-/// Violations of records Customer.io accepts all the same: about how the record is sent,
-/// not what it says.
-fn accepted(code: crate::rules::TrafficRule) -> bool {
-    use crate::validate::codes;
-    [
-        codes::IDENTIFIED_BY_EMAIL,
-        codes::IDENTIFIED_BY_PHONE,
-        codes::FORBIDDEN_BACKFILL,
-        codes::MISSING_EVENT_ID,
-    ]
-    .contains(&code)
-}
+/// Lines prepared per chunk.
+const CHUNK_LINES: usize = 8192;
+/// Bytes of lines held before a chunk is prepared.
+const CHUNK_BYTES: usize = 16 << 20;
 
 fn hash(s: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -149,6 +149,160 @@ fn hash(s: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     s.hash(&mut h);
     h.finish().max(1)
+}
+
+/// A line judged and read, before profiles are assigned.
+struct Prepared {
+    line: u64,
+    records: u64,
+    invalid: u64,
+    rejected: Vec<RejectedRecord>,
+    received_at: Option<i64>,
+    ops: Vec<PreOp>,
+}
+
+struct PreOp {
+    index: Option<u32>,
+    who: Option<read::Who>,
+    timestamp: Option<i64>,
+    body: PreBody,
+}
+
+enum PreBody {
+    Event {
+        event: EventId,
+        bits: u64,
+        id: u64,
+        key: u64,
+        revenue: f64,
+    },
+    Identify {
+        attrs: Box<[(u16, Option<Value>)]>,
+        /// The contract's `anonymous_id` in the attributes: merged into the person.
+        anonymous: Option<String>,
+    },
+    Merge(read::Who),
+    Other,
+}
+
+/// Judge one line with the validator and read the operations it accepts (or that
+/// Customer.io accepts all the same, [`accepted`]).
+fn prepare(
+    m: &model::Model<'_>,
+    judge: &mut crate::validate::LineJudge<'_>,
+    line_no: u64,
+    text: &[u8],
+) -> Prepared {
+    let (summary, violations) = judge.judge(line_no, text);
+    let mut out = Prepared {
+        line: line_no,
+        records: summary.records,
+        invalid: summary.invalid,
+        rejected: Vec::new(),
+        received_at: None,
+        ops: Vec::new(),
+    };
+    // Operations with an error of their own (a batch's by index; a line's error without
+    // index rejects the whole line). Operations whose only errors are about how they are
+    // sent (named by email or phone, replayed though the contract forbids it, without an
+    // event id) reach Customer.io all the same: they are simulated — the fragmentation,
+    // backfill enrolments and double counts this report is for — and listed as rejected.
+    let mut bad: Vec<Option<u32>> = Vec::new();
+    for v in &violations {
+        if v.level == ViolationLevel::Error && !accepted(v.code) && !bad.contains(&v.index) {
+            bad.push(v.index);
+        }
+    }
+    let batch_bad = bad.contains(&None);
+    for v in violations {
+        if v.level != ViolationLevel::Error || out.rejected.iter().any(|r| r.index == v.index) {
+            continue;
+        }
+        let simulated = !(bad.contains(&v.index) || v.index.is_some() && batch_bad);
+        out.rejected.push(RejectedRecord {
+            simulated,
+            line: v.line,
+            index: v.index,
+            event: v.event,
+            code: v.code,
+            message: v.message,
+        });
+    }
+    if summary.invalid == summary.records && out.rejected.iter().all(|r| !r.simulated) {
+        return out;
+    }
+    let line = read::line(text.trim_ascii());
+    out.received_at = line.received_at;
+    for op in line.ops {
+        if bad.contains(&op.index) || (batch_bad && op.index.is_some()) {
+            continue;
+        }
+        let body = match op.what {
+            read::What::Event { name, data, id } => {
+                match m.ir.events.binary_search_by(|e| e.name.as_str().cmp(&name)) {
+                    Ok(i) => {
+                        let event = EventId(i as u32);
+                        let ev = m.ir.event(event);
+                        // The data is parsed only when a condition, the idempotency key
+                        // or the revenue reads it.
+                        let needed = m.read[i] || ev.idempotency_key.is_some();
+                        let data: Value = data
+                            .filter(|_| needed)
+                            .and_then(|d| serde_json::from_str(d.get()).ok())
+                            .unwrap_or(Value::Null);
+                        let bits = if m.read[i] { m.bits(event, &data) } else { 0 };
+                        let prop =
+                            |p: Option<&crate::ir::Property>| p.and_then(|p| data.get(&p.name));
+                        let key = prop(ev.idempotency_property())
+                            .filter(|v| !v.is_null())
+                            .map_or(0, |v| hash(&v.to_string()));
+                        let revenue = prop(ev.properties.iter().find(|p| p.name == "revenue"))
+                            .and_then(Value::as_f64)
+                            .unwrap_or(f64::NAN);
+                        PreBody::Event {
+                            event,
+                            bits,
+                            id: id.as_deref().map_or(0, hash),
+                            key,
+                            revenue,
+                        }
+                    }
+                    Err(_) => PreBody::Other,
+                }
+            }
+            read::What::Identify { mut attributes } => {
+                let anonymous =
+                    m.ir.identity
+                        .anonymous_id
+                        .as_deref()
+                        .and_then(|a| attributes.get(a))
+                        .and_then(|v| match v {
+                            Value::String(s) => Some(s.clone()),
+                            Value::Number(n) => Some(n.to_string()),
+                            _ => None,
+                        });
+                let mut kept: Vec<(u16, Option<Value>)> = Vec::new();
+                for (slot, a) in m.slots.iter().enumerate() {
+                    if let Some(v) = attributes.remove(&m.ir.attribute(*a).name) {
+                        kept.push((slot as u16, (!v.is_null()).then_some(v)));
+                    }
+                }
+                PreBody::Identify {
+                    attrs: kept.into(),
+                    anonymous,
+                }
+            }
+            read::What::Merge { secondary } => PreBody::Merge(secondary),
+            read::What::Other => PreBody::Other,
+        };
+        out.ops.push(PreOp {
+            index: op.index,
+            who: op.who,
+            timestamp: op.timestamp,
+            body,
+        });
+    }
+    out
 }
 
 impl<'a> Simulator<'a> {
@@ -162,57 +316,83 @@ impl<'a> Simulator<'a> {
             report: Report::default(),
             last_time: 0,
             latest: Vec::new(),
+            buf: Vec::new(),
+            lines: Vec::new(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         })
     }
 
-    /// Read one line (numbered `line_no`, 1-based).
+    /// Prepare chunks on this many threads (default: every core).
+    pub fn set_threads(&mut self, n: usize) {
+        self.threads = n.clamp(1, crate::validate::MAX_JOBS);
+    }
+
+    /// Read one line (numbered `line_no`, 1-based; numbers must increase).
     pub fn feed_line(&mut self, line_no: u64, text: &[u8]) {
-        let (summary, violations) = self.validator.validate_line(line_no, text);
-        self.report.records += summary.records;
-        self.report.rejected.count += summary.invalid;
-        // Operations with an error of their own (a batch's by index; a line's error
-        // without index rejects the whole line).
-        let mut bad: Vec<Option<u32>> = Vec::new();
-        // Operations whose only errors are about how they are sent (named by email or
-        // phone, replayed though the contract forbids it, without an event id) reach
-        // Customer.io all the same: they are simulated — the fragmentation, backfill
-        // enrolments and double counts this report is for — and listed as rejected.
-        for v in &violations {
-            if v.level == ViolationLevel::Error && !accepted(v.code) && !bad.contains(&v.index) {
-                bad.push(v.index);
-            }
+        if text.trim_ascii().is_empty() {
+            return;
         }
-        let mut listed: Vec<Option<u32>> = Vec::new();
-        for v in violations {
-            if v.level != ViolationLevel::Error || listed.contains(&v.index) {
-                continue;
-            }
-            listed.push(v.index);
-            let simulated = !(bad.contains(&v.index) || v.index.is_some() && bad.contains(&None));
-            if self.report.rejected.listed.len() < bounds::MAX_LISTED {
-                self.report.rejected.listed.push(RejectedRecord {
-                    simulated,
-                    line: v.line,
-                    index: v.index,
-                    event: v.event,
-                    code: v.code,
-                    message: v.message,
-                });
-            } else {
-                self.report.truncated = true;
-            }
-        }
-        let line = read::line(text.trim_ascii());
-        let batch_bad = bad.contains(&None);
-        for op in line.ops {
-            if bad.contains(&op.index) || (batch_bad && op.index.is_some()) {
-                continue;
-            }
-            self.operation(line_no, line.received_at, op);
+        let start = self.buf.len();
+        self.buf.extend_from_slice(text);
+        self.lines.push((line_no, start, self.buf.len()));
+        if self.lines.len() >= CHUNK_LINES || self.buf.len() >= CHUNK_BYTES {
+            self.flush();
         }
     }
 
-    fn operation(&mut self, line: u64, received_at: Option<i64>, op: read::Op) {
+    /// Prepare the waiting lines (in parallel) and take them in, in order.
+    fn flush(&mut self) {
+        let lines = std::mem::take(&mut self.lines);
+        let buf = std::mem::take(&mut self.buf);
+        let (m, v) = (&self.model, self.validator);
+        let one = |part: &[(u64, usize, usize)]| -> Vec<Prepared> {
+            let mut judge = v.line_judge();
+            part.iter()
+                .map(|&(n, a, b)| prepare(m, &mut judge, n, &buf[a..b]))
+                .collect()
+        };
+        let parts = self.threads.min(lines.len().div_ceil(256)).max(1);
+        let prepared: Vec<Vec<Prepared>> = if parts == 1 {
+            vec![one(&lines)]
+        } else {
+            let size = lines.len().div_ceil(parts);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = lines
+                    .chunks(size)
+                    .map(|part| scope.spawn(move || one(part)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("preparing a line does not panic"))
+                    .collect()
+            })
+        };
+        for p in prepared.into_iter().flatten() {
+            self.take(p);
+        }
+        // Keep the buffers' capacity for the next chunk.
+        self.buf = buf;
+        self.buf.clear();
+        self.lines = lines;
+        self.lines.clear();
+    }
+
+    fn take(&mut self, p: Prepared) {
+        self.report.records += p.records;
+        self.report.rejected.count += p.invalid;
+        for r in p.rejected {
+            push_listed(
+                &mut self.report.rejected.listed,
+                &mut self.report.truncated,
+                r,
+            );
+        }
+        for op in p.ops {
+            self.operation(p.line, p.received_at, op);
+        }
+    }
+
+    fn operation(&mut self, line: u64, received_at: Option<i64>, op: PreOp) {
         let time = op.timestamp.or(received_at).unwrap_or(self.last_time);
         self.last_time = time;
         if self.opts.until.is_some_and(|u| time > u) || self.recs.len() >= bounds::MAX_OPERATIONS {
@@ -223,65 +403,35 @@ impl<'a> Simulator<'a> {
             self.report.rejected.count += 1;
             return;
         };
-        let m = &self.model;
         let mut extra = None;
-        let body = match op.what {
-            read::What::Event { name, data, id } => {
-                match m.ir.events.binary_search_by(|e| e.name.as_str().cmp(&name)) {
-                    Ok(i) => {
-                        let event = EventId(i as u32);
-                        let ev = m.ir.event(event);
-                        let bits = if m.read[event.0 as usize] {
-                            m.bits(event, &data)
-                        } else {
-                            0
-                        };
-                        let prop =
-                            |p: Option<&crate::ir::Property>| p.and_then(|p| data.get(&p.name));
-                        let key = prop(ev.idempotency_property())
-                            .filter(|v| !v.is_null())
-                            .map_or(0, |v| hash(&v.to_string()));
-                        let revenue = prop(ev.properties.iter().find(|p| p.name == "revenue"))
-                            .and_then(Value::as_f64)
-                            .unwrap_or(f64::NAN);
-                        Body::Event {
-                            event,
-                            bits,
-                            id: id.as_deref().map_or(0, hash),
-                            key,
-                            revenue,
-                        }
-                    }
-                    Err(_) => Body::Other,
-                }
-            }
-            read::What::Identify { attributes } => {
-                if let Some(anon) = m.ir.identity.anonymous_id.as_deref()
-                    && let Some(a) = attributes.get(anon).and_then(|v| match v {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    })
+        let body = match op.body {
+            PreBody::Event {
+                event,
+                bits,
+                id,
+                key,
+                revenue,
+            } => Body::Event {
+                event,
+                bits,
+                id,
+                key,
+                revenue,
+            },
+            PreBody::Identify { attrs, anonymous } => {
+                if let Some(a) = anonymous
                     && let Some(secondary) = self.dir.intern(IdKind::Anonymous, &a)
+                    && secondary != person
                 {
                     extra = Some(Body::Merge(secondary));
                 }
-                let mut kept: Vec<(u16, Option<Value>)> = Vec::new();
-                for (slot, a) in m.slots.iter().enumerate() {
-                    let name = &m.ir.attribute(*a).name;
-                    if let Some(v) = attributes.get(name) {
-                        kept.push((slot as u16, (!v.is_null()).then(|| v.clone())));
-                    }
-                }
-                Body::Identify(kept.into())
+                Body::Identify(attrs)
             }
-            read::What::Merge { secondary } => {
-                match self.dir.intern(secondary.kind, &secondary.value) {
-                    Some(s) if s != person => Body::Merge(s),
-                    _ => Body::Other,
-                }
-            }
-            read::What::Other => Body::Other,
+            PreBody::Merge(secondary) => match self.dir.intern(secondary.kind, &secondary.value) {
+                Some(s) if s != person => Body::Merge(s),
+                _ => Body::Other,
+            },
+            PreBody::Other => Body::Other,
         };
         // Out of order: older than what the profile already sent.
         if self.latest.len() <= person as usize {
@@ -290,15 +440,16 @@ impl<'a> Simulator<'a> {
         let latest = &mut self.latest[person as usize];
         if time < *latest {
             self.report.out_of_order += 1;
-            if self.report.out_of_order_list.len() < bounds::MAX_LISTED {
-                self.report.out_of_order_list.push(OutOfOrder {
-                    line,
-                    person: self.dir.show(person),
-                    behind: *latest - time,
-                });
-            } else {
-                self.report.truncated = true;
-            }
+            let o = OutOfOrder {
+                line,
+                person: self.dir.show(person),
+                behind: *latest - time,
+            };
+            push_listed(
+                &mut self.report.out_of_order_list,
+                &mut self.report.truncated,
+                o,
+            );
         }
         *latest = (*latest).max(time);
         self.report.simulated += 1;
@@ -325,8 +476,30 @@ impl<'a> Simulator<'a> {
     }
 
     /// Run the records read, in time order, and report.
-    pub fn finish(self) -> Report {
+    pub fn finish(mut self) -> Report {
+        self.flush();
         run::run(self)
+    }
+}
+
+/// Violations of records Customer.io accepts all the same: about how the record is sent,
+/// not what it says.
+fn accepted(code: crate::rules::TrafficRule) -> bool {
+    use crate::validate::codes;
+    [
+        codes::IDENTIFIED_BY_EMAIL,
+        codes::IDENTIFIED_BY_PHONE,
+        codes::FORBIDDEN_BACKFILL,
+        codes::MISSING_EVENT_ID,
+    ]
+    .contains(&code)
+}
+
+pub(crate) fn push_listed<T>(list: &mut Vec<T>, truncated: &mut bool, item: T) {
+    if list.len() < bounds::MAX_LISTED {
+        list.push(item);
+    } else {
+        *truncated = true;
     }
 }
 

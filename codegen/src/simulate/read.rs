@@ -4,6 +4,8 @@
 //! so this reads only the envelope of records the validator accepted. Routes come from the
 //! one route table (`trackc_wire::route`).
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use trackc_wire::PathPerson;
 use trackc_wire::route::{Matched, Param, RouteId, match_request};
@@ -38,10 +40,11 @@ pub(crate) struct Who {
 }
 
 #[derive(Debug)]
-pub(crate) enum What {
+pub(crate) enum What<'a> {
     Event {
         name: String,
-        data: Value,
+        /// The event's data, as sent: parsed only when the contract reads it.
+        data: Option<&'a RawValue>,
         /// The envelope's event `id`.
         id: Option<String>,
     },
@@ -58,24 +61,77 @@ pub(crate) enum What {
 }
 
 #[derive(Debug)]
-pub(crate) struct Op {
+pub(crate) struct Op<'a> {
     /// The operation's index in a batch.
     pub index: Option<u32>,
     pub who: Option<Who>,
-    pub what: What,
+    pub what: What<'a>,
     /// The envelope's `timestamp` (Unix seconds).
     pub timestamp: Option<i64>,
 }
 
 /// The operations of one line and when the capture received it.
 #[derive(Debug, Default)]
-pub(crate) struct Line {
+pub(crate) struct Line<'a> {
     pub received_at: Option<i64>,
-    pub ops: Vec<Op>,
+    pub ops: Vec<Op<'a>>,
 }
 
-fn seconds(v: Option<&Value>) -> Option<i64> {
-    v.and_then(Value::as_f64)
+/// Every envelope field of every shape (a line, a v2 operation, a v1 body), kept raw:
+/// only what the people model reads is parsed, and a field of an unexpected type costs
+/// that field, not the line.
+#[derive(Deserialize, Default)]
+struct Env<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow)]
+    identifiers: Option<&'a RawValue>,
+    #[serde(borrow)]
+    action: Option<&'a RawValue>,
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    timestamp: Option<&'a RawValue>,
+    #[serde(borrow)]
+    attributes: Option<&'a RawValue>,
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(borrow)]
+    batch: Option<&'a RawValue>,
+    #[serde(borrow)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow)]
+    path: Option<&'a RawValue>,
+    #[serde(borrow)]
+    body: Option<&'a RawValue>,
+    #[serde(borrow)]
+    anonymous_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    received_at: Option<&'a RawValue>,
+    #[serde(borrow)]
+    primary: Option<&'a RawValue>,
+    #[serde(borrow)]
+    secondary: Option<&'a RawValue>,
+}
+
+fn env(raw: &RawValue) -> Option<Env<'_>> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+fn value(raw: Option<&RawValue>) -> Option<Value> {
+    serde_json::from_str(raw?.get()).ok()
+}
+
+fn string(raw: Option<&RawValue>) -> Option<String> {
+    value(raw).as_ref().and_then(text)
+}
+
+fn seconds(raw: Option<&RawValue>) -> Option<i64> {
+    value(raw)
+        .as_ref()
+        .and_then(Value::as_f64)
         .filter(|t| t.is_finite())
         .map(|t| t.floor() as i64)
 }
@@ -89,8 +145,9 @@ fn text(v: &Value) -> Option<String> {
 }
 
 /// `identifiers` (or a merge's `primary` / `secondary`): the one identifier it names.
-fn identifiers(v: Option<&Value>) -> Option<Who> {
-    let m = v?.as_object()?;
+fn identifiers(raw: Option<&RawValue>) -> Option<Who> {
+    let v = value(raw)?;
+    let m = v.as_object()?;
     for (key, kind) in [
         ("id", IdKind::Id),
         ("email", IdKind::Email),
@@ -123,46 +180,42 @@ fn path_person(id: &str) -> Who {
     }
 }
 
-fn anonymous(v: Option<&Value>) -> Option<Who> {
-    v.and_then(text).map(|value| Who {
+fn anonymous(raw: Option<&RawValue>) -> Option<Who> {
+    string(raw).map(|value| Who {
         kind: IdKind::Anonymous,
         value,
     })
 }
 
+fn attributes(raw: Option<&RawValue>) -> Map<String, Value> {
+    match value(raw) {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
 /// A v2 operation (`type: person`; other types change no person).
-fn v2_op(op: &Value, index: Option<u32>, out: &mut Vec<Op>) {
-    let Some(m) = op.as_object() else { return };
-    let timestamp = seconds(m.get("timestamp"));
-    if m.get("type").and_then(Value::as_str) != Some("person") {
+fn v2_op<'a>(e: &Env<'a>, index: Option<u32>, out: &mut Vec<Op<'a>>) {
+    if string(e.kind).as_deref() != Some("person") {
         return;
     }
-    let attrs = || {
-        m.get("attributes")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let who = identifiers(m.get("identifiers")).or_else(|| anonymous(m.get("anonymous_id")));
-    let (who, what) = match m.get("action").and_then(Value::as_str) {
+    let who = identifiers(e.identifiers).or_else(|| anonymous(e.anonymous_id));
+    let (who, what) = match string(e.action).as_deref() {
         Some("event") => (
             who,
             What::Event {
-                name: m.get("name").and_then(text).unwrap_or_default(),
-                data: Value::Object(attrs()),
-                id: m.get("id").and_then(text),
+                name: string(e.name).unwrap_or_default(),
+                id: string(e.id),
+                data: e.attributes,
             },
         ),
         Some("identify") => (
             who,
             What::Identify {
-                attributes: attrs(),
+                attributes: attributes(e.attributes),
             },
         ),
-        Some("merge") => match (
-            identifiers(m.get("primary")),
-            identifiers(m.get("secondary")),
-        ) {
+        Some("merge") => match (identifiers(e.primary), identifiers(e.secondary)) {
             (Some(p), Some(secondary)) => (Some(p), What::Merge { secondary }),
             _ => return,
         },
@@ -172,92 +225,86 @@ fn v2_op(op: &Value, index: Option<u32>, out: &mut Vec<Op>) {
         index,
         who,
         what,
-        timestamp,
+        timestamp: seconds(e.timestamp),
     });
 }
 
 /// A v1 request, read through the route table.
-fn v1(method: &str, path: &str, body: Option<&Value>, out: &mut Vec<Op>) {
+fn v1<'a>(method: &str, path: &str, body: Option<&'a RawValue>, out: &mut Vec<Op<'a>>) {
     let (route, person) = match match_request(method, path) {
         Matched::Route(r, mut params) => (r.id, params.take(Param::Identifier)),
         _ => return,
     };
-    let body = body.cloned().unwrap_or(Value::Null);
-    let b = body.as_object();
-    let field = |k: &str| b.and_then(|b| b.get(k));
     let person = person.map(|p| path_person(&p));
-    let what = match route {
-        RouteId::Identify => What::Identify {
-            attributes: b.cloned().unwrap_or_default(),
-        },
-        RouteId::Track | RouteId::TrackAnonymous => match field("type").and_then(Value::as_str) {
-            None | Some("event") => What::Event {
-                name: field("name").and_then(text).unwrap_or_default(),
-                data: field("data").cloned().unwrap_or(Value::Object(Map::new())),
-                id: field("id").and_then(text),
+    let b = body.and_then(env).unwrap_or_default();
+    let (who, what) = match route {
+        RouteId::Identify => (
+            person,
+            What::Identify {
+                attributes: match value(body) {
+                    Some(Value::Object(m)) => m,
+                    _ => Map::new(),
+                },
             },
-            _ => What::Other,
-        },
-        RouteId::Entity => return v2_op(&body, None, out),
-        RouteId::Batch => return batch(&body, out),
-        RouteId::Merge => match (
-            identifiers(field("primary")),
-            identifiers(field("secondary")),
-        ) {
-            (Some(p), Some(secondary)) => {
-                out.push(Op {
-                    index: None,
-                    who: Some(p),
-                    what: What::Merge { secondary },
-                    timestamp: None,
-                });
-                return;
-            }
+        ),
+        RouteId::Track | RouteId::TrackAnonymous => {
+            let who = match route {
+                RouteId::TrackAnonymous => anonymous(b.anonymous_id),
+                _ => person,
+            };
+            let what = match string(b.kind).as_deref() {
+                None | Some("event") => What::Event {
+                    name: string(b.name).unwrap_or_default(),
+                    id: string(b.id),
+                    data: b.data,
+                },
+                _ => What::Other,
+            };
+            (who, what)
+        }
+        RouteId::Entity => return v2_op(&b, None, out),
+        RouteId::Batch => return batch(b.batch, out),
+        RouteId::Merge => match (identifiers(b.primary), identifiers(b.secondary)) {
+            (Some(p), Some(secondary)) => (Some(p), What::Merge { secondary }),
             _ => return,
         },
-        _ => What::Other,
-    };
-    let who = match route {
-        RouteId::TrackAnonymous => anonymous(field("anonymous_id")),
-        _ => person,
+        _ => (person, What::Other),
     };
     out.push(Op {
         index: None,
         who,
         what,
-        timestamp: seconds(field("timestamp")),
+        timestamp: seconds(b.timestamp),
     });
 }
 
-fn batch(v: &Value, out: &mut Vec<Op>) {
-    if let Some(ops) = v.get("batch").and_then(Value::as_array) {
-        for (i, op) in ops.iter().enumerate() {
-            v2_op(op, Some(i as u32), out);
+fn batch<'a>(raw: Option<&'a RawValue>, out: &mut Vec<Op<'a>>) {
+    let Some(ops) = raw.and_then(|r| serde_json::from_str::<Vec<&'a RawValue>>(r.get()).ok())
+    else {
+        return;
+    };
+    for (i, op) in ops.into_iter().enumerate() {
+        if let Some(e) = env(op) {
+            v2_op(&e, Some(i as u32), out);
         }
     }
 }
 
 /// The operations of a line (none when it is no JSON object).
-pub(crate) fn line(text: &[u8]) -> Line {
-    let Ok(v) = serde_json::from_slice::<Value>(text) else {
-        return Line::default();
-    };
-    let Some(m) = v.as_object() else {
+pub(crate) fn line(text: &[u8]) -> Line<'_> {
+    let Ok(e) = serde_json::from_slice::<Env<'_>>(text) else {
         return Line::default();
     };
     let mut ops = Vec::new();
-    if m.contains_key("batch") {
-        batch(&v, &mut ops);
-    } else if let (Some(method), Some(path)) = (
-        m.get("method").and_then(Value::as_str),
-        m.get("path").and_then(Value::as_str),
-    ) {
-        v1(method, path, m.get("body"), &mut ops);
+    if e.batch.is_some() {
+        batch(e.batch, &mut ops);
+    } else if let (Some(method), Some(path)) = (string(e.method), string(e.path)) {
+        v1(&method, &path, e.body, &mut ops);
     } else {
-        v2_op(&v, None, &mut ops);
+        v2_op(&e, None, &mut ops);
     }
     Line {
-        received_at: seconds(m.get("received_at")),
+        received_at: seconds(e.received_at),
         ops,
     }
 }

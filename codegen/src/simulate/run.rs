@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::model::{Cond, Model, TriggerPlan};
 use super::report::*;
-use super::{Body, Directory, IdKind, NO_TIME, Rec, Simulator, bounds};
+use super::{Body, Directory, IdKind, NO_TIME, Rec, Simulator, bounds, push_listed};
 use crate::analysis::eval;
 use crate::ir::SegmentId;
 
@@ -111,14 +111,9 @@ struct Engine<'a> {
     samples: Vec<i64>,
     next_sample: usize,
     scratch: Vec<u8>,
-}
-
-fn push_listed<T>(list: &mut Vec<T>, truncated: &mut bool, item: T) {
-    if list.len() < bounds::MAX_LISTED {
-        list.push(item);
-    } else {
-        *truncated = true;
-    }
+    /// Reused per evaluation: the membership words, the segments entered.
+    words: Vec<u64>,
+    entered: Vec<SegmentId>,
 }
 
 pub(super) fn run(sim: Simulator<'_>) -> Report {
@@ -154,6 +149,8 @@ pub(super) fn run(sim: Simulator<'_>) -> Report {
         samples,
         next_sample: 0,
         scratch: Vec::new(),
+        words: Vec::new(),
+        entered: Vec::new(),
         m: model,
     };
     for (i, w) in eng.m.ir.workflows.iter().enumerate() {
@@ -527,8 +524,9 @@ impl Engine<'_> {
         }
     }
 
-    /// Membership of every segment for `p` at `t` (nested segments first).
-    fn membership(&mut self, p: u32, t: i64) -> Vec<u64> {
+    /// Membership of every segment for `p` at `t` (nested segments first), into
+    /// `self.words`.
+    fn membership(&mut self, p: u32, t: i64) {
         // Drop window entries that slid out.
         let person = &mut self.people[p as usize];
         for (c, h) in &mut person.hist {
@@ -545,14 +543,14 @@ impl Engine<'_> {
         for s in 0..n {
             self.eval_segment(p, s, t, &mut state);
         }
-        let mut words = vec![0u64; n.div_ceil(64)];
+        self.words.clear();
+        self.words.resize(n.div_ceil(64), 0);
         for (s, v) in state.iter().enumerate() {
             if *v == 3 {
-                words[s / 64] |= 1 << (s % 64);
+                self.words[s / 64] |= 1 << (s % 64);
             }
         }
         self.scratch = state;
-        words
     }
 
     /// 0 unknown, 1 being evaluated (a cycle, refused by the checker: false), 2 out, 3 in.
@@ -565,44 +563,49 @@ impl Engine<'_> {
         }
         state[s] = 1;
         let plan = &self.m.segments[s];
-        let one = |c: &Cond<'_>, state: &mut Vec<u8>| match c {
+        let member = eval::member(&plan.all, &plan.any, &plan.none, |c| match c {
             Cond::Segment(x) => self.eval_segment(p, x.0 as usize, t, state),
             c => self.holds(p, c, t, None),
-        };
-        let all: Vec<bool> = plan.all.iter().map(|c| one(c, state)).collect();
-        let any: Vec<bool> = plan.any.iter().map(|c| one(c, state)).collect();
-        let none: Vec<bool> = plan.none.iter().map(|c| one(c, state)).collect();
-        let member = eval::member(all, any, none);
+        });
         state[s] = if member { 3 } else { 2 };
         member
     }
 
     /// After something changed for `p` at `t`: segments, exits, triggers.
     fn settle(&mut self, p: u32, t: i64, rec: Option<&Rec>) {
-        let new = self.membership(p, t);
-        let old = std::mem::replace(&mut self.people[p as usize].members, new.clone());
+        self.membership(p, t);
         let counting = t >= self.from;
-        let mut entered: Vec<SegmentId> = Vec::new();
-        for s in 0..self.m.ir.segments.len() {
-            let bit = |w: &[u64]| w.get(s / 64).is_some_and(|x| x >> (s % 64) & 1 == 1);
-            let (was, is) = (bit(&old), bit(&new));
-            if was == is {
-                continue;
+        let mut entered = std::mem::take(&mut self.entered);
+        entered.clear();
+        let old = &mut self.people[p as usize].members;
+        if *old != self.words {
+            if old.len() < self.words.len() {
+                old.resize(self.words.len(), 0);
             }
-            let name = &self.m.ir.segments[s].name;
-            let stats = self.r.segments.get_mut(name).expect("every segment");
-            if is {
-                self.counts[s] += 1;
-                entered.push(SegmentId(s as u32));
-                if counting {
-                    stats.entered += 1;
-                }
-            } else {
-                self.counts[s] = self.counts[s].saturating_sub(1);
-                if counting {
-                    stats.left += 1;
+            for (w, (o, n)) in old.iter().zip(&self.words).enumerate() {
+                let mut changed = o ^ n;
+                while changed != 0 {
+                    let b = changed.trailing_zeros() as usize;
+                    changed &= changed - 1;
+                    let s = w * 64 + b;
+                    let is = n >> b & 1 == 1;
+                    let name = &self.m.ir.segments[s].name;
+                    let stats = self.r.segments.get_mut(name).expect("every segment");
+                    if is {
+                        self.counts[s] += 1;
+                        entered.push(SegmentId(s as u32));
+                        if counting {
+                            stats.entered += 1;
+                        }
+                    } else {
+                        self.counts[s] = self.counts[s].saturating_sub(1);
+                        if counting {
+                            stats.left += 1;
+                        }
+                    }
                 }
             }
+            old.copy_from_slice(&self.words);
         }
         // Waiting journeys: any exit condition that holds ends them.
         let mut i = 0;
@@ -718,6 +721,7 @@ impl Engine<'_> {
                 push_listed(&mut self.r.backfill_list, &mut self.r.truncated, b);
             }
         }
+        self.entered = entered;
     }
 
     fn remember_sent(&mut self, p: u32, j: &Journey) {
