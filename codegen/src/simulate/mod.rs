@@ -100,15 +100,20 @@ pub(crate) struct Rec {
 
 pub(crate) const NO_TIME: i64 = i64::MIN;
 
+/// An event performed, as the people model keeps it: no data, one bit per `where` filter
+/// set it satisfies.
+pub(crate) struct Performed {
+    pub event: EventId,
+    pub bits: u64,
+    /// Hashes of the event `id` and of the idempotency key (0: none).
+    pub id: u64,
+    pub key: u64,
+    /// `revenue` (NaN: none).
+    pub revenue: f64,
+}
+
 pub(crate) enum Body {
-    Event {
-        event: EventId,
-        bits: u64,
-        /// Hashes of the event `id` and of the idempotency key (0: none).
-        id: u64,
-        key: u64,
-        revenue: f64,
-    },
+    Event(Performed),
     Identify(Box<[(u16, Option<Value>)]>),
     /// This profile is merged into the record's person.
     Merge(u32),
@@ -169,13 +174,7 @@ struct PreOp {
 }
 
 enum PreBody {
-    Event {
-        event: EventId,
-        bits: u64,
-        id: u64,
-        key: u64,
-        revenue: f64,
-    },
+    Event(Performed),
     Identify {
         attrs: Box<[(u16, Option<Value>)]>,
         /// The contract's `anonymous_id` in the attributes: merged into the person.
@@ -259,13 +258,13 @@ fn prepare(
                         let revenue = prop(ev.properties.iter().find(|p| p.name == "revenue"))
                             .and_then(Value::as_f64)
                             .unwrap_or(f64::NAN);
-                        PreBody::Event {
+                        PreBody::Event(Performed {
                             event,
                             bits,
                             id: id.as_deref().map_or(0, hash),
                             key,
                             revenue,
-                        }
+                        })
                     }
                     Err(_) => PreBody::Other,
                 }
@@ -405,19 +404,7 @@ impl<'a> Simulator<'a> {
         };
         let mut extra = None;
         let body = match op.body {
-            PreBody::Event {
-                event,
-                bits,
-                id,
-                key,
-                revenue,
-            } => Body::Event {
-                event,
-                bits,
-                id,
-                key,
-                revenue,
-            },
+            PreBody::Event(e) => Body::Event(e),
             PreBody::Identify { attrs, anonymous } => {
                 if let Some(a) = anonymous
                     && let Some(secondary) = self.dir.intern(IdKind::Anonymous, &a)

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::model::{Cond, Model, TriggerPlan};
 use super::report::*;
-use super::{Body, Directory, IdKind, NO_TIME, Rec, Simulator, bounds, push_listed};
+use super::{Body, Directory, IdKind, NO_TIME, Performed, Rec, Simulator, bounds, push_listed};
 use crate::analysis::eval;
 use crate::ir::SegmentId;
 
@@ -235,13 +235,13 @@ impl Engine<'_> {
         self.people[p as usize].active = true;
         let t = rec.time;
         match &rec.body {
-            Body::Event {
+            Body::Event(Performed {
                 event,
                 bits,
                 id,
                 key,
                 revenue,
-            } => {
+            }) => {
                 let e = event.0;
                 if *key != 0 {
                     match self.keys.get(&(e, *key)) {
@@ -627,7 +627,7 @@ impl Engine<'_> {
             let late = rec.is_some_and(|r| {
                 r.recv != NO_TIME
                     && r.recv > j.due
-                    && matches!(r.body, Body::Event { .. })
+                    && matches!(r.body, Body::Event(_))
                     && matches!(
                         self.m.workflows[j.workflow as usize].exits[k],
                         Cond::Event(_)
@@ -665,7 +665,7 @@ impl Engine<'_> {
             let plan = &self.m.workflows[w];
             let fired = match plan.trigger {
                 TriggerPlan::Event { event, bit } => rec.is_some_and(|r| {
-                    matches!(r.body, Body::Event { event: e, bits, .. } if e == event && bits >> bit & 1 == 1)
+                    matches!(&r.body, Body::Event(Performed { event: e, bits, .. }) if *e == event && bits >> bit & 1 == 1)
                 }),
                 TriggerPlan::Segment(s) => entered.contains(&s),
                 TriggerPlan::None => false,
