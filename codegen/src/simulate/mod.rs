@@ -242,22 +242,35 @@ fn prepare(
                     Ok(i) => {
                         let event = EventId(i as u32);
                         let ev = m.ir.event(event);
-                        // The data is parsed only when a condition, the idempotency key
-                        // or the revenue reads it.
-                        let needed = m.read[i] || ev.idempotency_key.is_some();
-                        let data: Value = data
-                            .filter(|_| needed)
-                            .and_then(|d| serde_json::from_str(d.get()).ok())
-                            .unwrap_or(Value::Null);
-                        let bits = if m.read[i] { m.bits(event, &data) } else { 0 };
-                        let prop =
-                            |p: Option<&crate::ir::Property>| p.and_then(|p| data.get(&p.name));
-                        let key = prop(ev.idempotency_property())
+                        // The data is built only when a `where` filter reads it; the
+                        // idempotency key and the revenue are picked out of it otherwise.
+                        let key_name = ev.idempotency_property().map(|p| p.name.as_str());
+                        let (bits, key, revenue) = if m.filtered[i] {
+                            let data: Value = data
+                                .and_then(|d| serde_json::from_str(d.get()).ok())
+                                .unwrap_or(Value::Null);
+                            let get = |name: Option<&str>| name.and_then(|n| data.get(n));
+                            (
+                                m.bits(event, &data),
+                                get(key_name).cloned(),
+                                get(Some("revenue")).and_then(Value::as_f64),
+                            )
+                        } else {
+                            let bits = if m.read[i] {
+                                m.bits(event, &Value::Null)
+                            } else {
+                                0
+                            };
+                            let (key, revenue) = match (data, key_name) {
+                                (Some(d), Some(_)) => read::picked(d, key_name),
+                                _ => (None, None),
+                            };
+                            (bits, key, revenue)
+                        };
+                        let key = key
                             .filter(|v| !v.is_null())
                             .map_or(0, |v| hash(&v.to_string()));
-                        let revenue = prop(ev.properties.iter().find(|p| p.name == "revenue"))
-                            .and_then(Value::as_f64)
-                            .unwrap_or(f64::NAN);
+                        let revenue = revenue.unwrap_or(f64::NAN);
                         PreBody::Event(Performed {
                             event,
                             bits,

@@ -82,6 +82,8 @@ pub(crate) struct Model<'ir> {
     pub read: Vec<bool>,
     /// Event conditions by event (segment conditions only; exits are per journey).
     pub conds_of: Vec<Vec<u32>>,
+    /// Per event: whether a filter set reads its data (else its bits need no data).
+    pub filtered: Vec<bool>,
 }
 
 /// A contract the model cannot run (a bound of the model, not of the contract).
@@ -109,6 +111,7 @@ impl<'ir> Model<'ir> {
             conversions: vec![false; ir.events.len()],
             read: vec![false; ir.events.len()],
             conds_of: vec![Vec::new(); ir.events.len()],
+            filtered: Vec::new(),
         };
         for s in &ir.segments {
             let mut plan = |cs: &'ir [Condition]| -> Result<Vec<Cond<'ir>>, ModelError> {
@@ -175,6 +178,11 @@ impl<'ir> Model<'ir> {
                 m.read[e] = true;
             }
         }
+        m.filtered = m
+            .sets
+            .iter()
+            .map(|sets| sets.iter().any(|s| !s.is_empty()))
+            .collect();
         Ok(m)
     }
 

@@ -194,6 +194,63 @@ fn attributes(raw: Option<&RawValue>) -> Map<String, Value> {
     }
 }
 
+/// Of event data, only the value of `key` and the number `revenue` (without building the
+/// rest: no condition reads it). `(None, None)` when the data is no object.
+pub(crate) fn picked(data: &RawValue, key: Option<&str>) -> (Option<Value>, Option<f64>) {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    #[derive(PartialEq)]
+    enum Field {
+        Key,
+        Revenue,
+        Other,
+    }
+    struct Name<'k>(Option<&'k str>);
+    impl<'de> DeserializeSeed<'de> for Name<'_> {
+        type Value = Field;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl Visitor<'_> for Name<'_> {
+        type Value = Field;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a property name")
+        }
+        fn visit_str<E>(self, s: &str) -> Result<Field, E> {
+            Ok(if Some(s) == self.0 {
+                Field::Key
+            } else if s == "revenue" {
+                Field::Revenue
+            } else {
+                Field::Other
+            })
+        }
+    }
+    struct Pick<'k>(Option<&'k str>);
+    impl<'de> Visitor<'de> for Pick<'_> {
+        type Value = (Option<Value>, Option<f64>);
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            let (mut key, mut revenue) = (None, None);
+            while let Some(field) = m.next_key_seed(Name(self.0))? {
+                match field {
+                    Field::Key => key = Some(m.next_value::<Value>()?),
+                    Field::Revenue => revenue = m.next_value::<Value>()?.as_f64(),
+                    Field::Other => {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok((key, revenue))
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(data.get());
+    de.deserialize_map(Pick(key)).unwrap_or((None, None))
+}
+
 /// A v2 operation (`type: person`; other types change no person).
 fn v2_op<'a>(e: &Env<'a>, index: Option<u32>, out: &mut Vec<Op<'a>>) {
     if string(e.kind).as_deref() != Some("person") {
@@ -327,6 +384,15 @@ mod tests {
         assert!(
             matches!(&l.ops[1].what, What::Merge { secondary } if secondary.kind == IdKind::Email)
         );
+        let raw = serde_json::from_str::<&RawValue>(
+            r#"{"a":[1,{"b":2}],"order_id":"o\u005f1","revenue":9.5}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            picked(raw, Some("order_id")),
+            (Some(Value::from("o_1")), Some(9.5))
+        );
+        assert_eq!(picked(raw, None), (None, Some(9.5)));
         let l = line(br#"{"method":"POST","path":"/api/v1/events","body":{"name":"v","anonymous_id":"an1"}}"#);
         assert_eq!(l.ops[0].who.as_ref().unwrap().kind, IdKind::Anonymous);
     }
