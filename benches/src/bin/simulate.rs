@@ -11,9 +11,10 @@
 //! spread over P people (default 100,000) to a temporary folder (or DIR, kept), then runs each of
 //! `validate` (on every core, as the CLI does) and `simulate` in a child process of this
 //! binary (`--only validate|simulate FILE DIR`), so that each one's peak resident memory
-//! (getrusage) is its own.
+//! and CPU time (getrusage) are its own: on a shared machine CPU time is the steadier
+//! figure.
 
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -22,18 +23,23 @@ use trackc_bench::synth::{self, Spec, TrafficSpec};
 use trackc_codegen::simulate::{Options as SimOptions, Simulator};
 use trackc_codegen::validate::{self, Options, Validator};
 
-fn usage(why: &str) -> ! {
+fn bad_usage(why: &str) -> ! {
     eprintln!(
         "error: {why}\nusage: simulate [--lines N] [--people P] [--events E] [--seed S] [--keep DIR]"
     );
     std::process::exit(2)
 }
 
-fn peak_rss_mb() -> f64 {
+/// (peak resident MB, CPU seconds user + system) of this process so far.
+fn usage() -> (f64, f64) {
     // SAFETY: getrusage writes into the struct it is given.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    u.ru_maxrss as f64 / 1024.0
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (
+        u.ru_maxrss as f64 / 1024.0,
+        secs(u.ru_utime) + secs(u.ru_stime),
+    )
 }
 
 fn checked(dir: &Path) -> trackc_codegen::Checked {
@@ -47,6 +53,7 @@ fn only(what: &str, file: &Path, dir: &Path) {
     let c = checked(dir);
     let ir = c.valid_ir().expect("valid");
     let v = Validator::new(ir).expect("validator");
+    let cpu0 = usage().1;
     let start = Instant::now();
     let records = match what {
         "validate" => {
@@ -57,17 +64,8 @@ fn only(what: &str, file: &Path, dir: &Path) {
         }
         "simulate" => {
             let mut sim = Simulator::new(ir, &v, SimOptions::default()).expect("model");
-            let mut input = validate::open_input(file).expect("readable");
-            let mut line = Vec::with_capacity(1 << 16);
-            let mut n = 0u64;
-            loop {
-                line.clear();
-                if input.read_until(b'\n', &mut line).expect("read") == 0 {
-                    break;
-                }
-                n += 1;
-                sim.feed_line(n, &line);
-            }
+            let input = validate::open_input(file).expect("readable");
+            sim.feed_reader(input, 1).expect("read");
             let read = start.elapsed().as_secs_f64();
             let r = sim.finish();
             eprintln!(
@@ -84,10 +82,11 @@ fn only(what: &str, file: &Path, dir: &Path) {
             );
             r.records
         }
-        _ => usage("--only validate|simulate"),
+        _ => bad_usage("--only validate|simulate"),
     };
     let secs = start.elapsed().as_secs_f64();
-    println!("{secs} {records} {}", peak_rss_mb());
+    let (peak, cpu) = usage();
+    println!("{secs} {records} {peak} {}", cpu - cpu0);
 }
 
 fn main() -> io::Result<()> {
@@ -98,7 +97,7 @@ fn main() -> io::Result<()> {
     while let Some(flag) = it.next() {
         let mut value = || {
             it.next()
-                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
+                .unwrap_or_else(|| bad_usage(&format!("{flag} needs a value")))
         };
         match flag.as_str() {
             "--only" => {
@@ -108,12 +107,12 @@ fn main() -> io::Result<()> {
                 only(&what, &file, &dir);
                 return Ok(());
             }
-            "--lines" => lines = value().parse().unwrap_or_else(|_| usage("--lines N")),
-            "--people" => people = value().parse().unwrap_or_else(|_| usage("--people P")),
-            "--events" => events = value().parse().unwrap_or_else(|_| usage("--events E")),
-            "--seed" => seed = value().parse().unwrap_or_else(|_| usage("--seed S")),
+            "--lines" => lines = value().parse().unwrap_or_else(|_| bad_usage("--lines N")),
+            "--people" => people = value().parse().unwrap_or_else(|_| bad_usage("--people P")),
+            "--events" => events = value().parse().unwrap_or_else(|_| bad_usage("--events E")),
+            "--seed" => seed = value().parse().unwrap_or_else(|_| bad_usage("--seed S")),
             "--keep" => keep = Some(PathBuf::from(value())),
-            _ => usage(&format!("unknown argument {flag}")),
+            _ => bad_usage(&format!("unknown argument {flag}")),
         }
     }
     let tmp = tempfile::tempdir()?;
@@ -157,19 +156,23 @@ fn main() -> io::Result<()> {
             .split_whitespace()
             .filter_map(|x| x.parse().ok())
             .collect();
-        let [secs, records, peak] = f[..] else {
-            usage(&format!("{what} child said {text:?}"));
+        let [secs, records, peak, cpu] = f[..] else {
+            bad_usage(&format!("{what} child said {text:?}"));
         };
-        rows.push((what, secs, records, peak));
+        rows.push((what, secs, records, peak, cpu));
     }
-    println!("| command | time | records/s | peak memory |");
-    println!("| --- | ---: | ---: | ---: |");
-    for (what, secs, records, peak) in &rows {
+    println!("| command | wall time | CPU time | records/s | peak memory |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (what, secs, records, peak, cpu) in &rows {
         println!(
-            "| {what} | {secs:.2} s | {:.0} | {peak:.0} MB |",
+            "| {what} | {secs:.2} s | {cpu:.2} s | {:.0} | {peak:.0} MB |",
             records / secs
         );
     }
-    println!("simulate / validate: {:.2}x time", rows[1].1 / rows[0].1);
+    println!(
+        "simulate / validate: {:.2}x wall time, {:.2}x CPU time",
+        rows[1].1 / rows[0].1,
+        rows[1].4 / rows[0].4
+    );
     Ok(())
 }

@@ -128,6 +128,15 @@ pub(crate) enum Body {
 pub struct Simulator<'a> {
     model: model::Model<'a>,
     validator: &'a Validator,
+    intake: Intake,
+    /// Lines waiting to be prepared: their bytes, and (number, start, end).
+    buf: Vec<u8>,
+    lines: Vec<(u64, usize, usize)>,
+    threads: usize,
+}
+
+/// What the serial stage keeps: profiles assigned in input order, the compact records.
+struct Intake {
     opts: Options,
     dir: Directory,
     recs: Vec<Rec>,
@@ -137,10 +146,94 @@ pub struct Simulator<'a> {
     last_time: i64,
     /// Per profile: the latest record time read (out-of-order records).
     latest: Vec<i64>,
-    /// Lines waiting to be prepared: their bytes, and (number, start, end).
-    buf: Vec<u8>,
-    lines: Vec<(u64, usize, usize)>,
-    threads: usize,
+}
+
+impl Intake {
+    fn take_prepared(&mut self, p: Prepared) {
+        self.report.records += p.records;
+        self.report.rejected.count += p.invalid;
+        for r in p.rejected {
+            push_listed(
+                &mut self.report.rejected.listed,
+                &mut self.report.truncated,
+                r,
+            );
+        }
+        for op in p.ops {
+            self.operation(p.line, p.received_at, op);
+        }
+    }
+
+    fn operation(&mut self, line: u64, received_at: Option<i64>, op: PreOp) {
+        let time = op.timestamp.or(received_at).unwrap_or(self.last_time);
+        self.last_time = time;
+        if self.opts.until.is_some_and(|u| time > u) || self.recs.len() >= bounds::MAX_OPERATIONS {
+            return;
+        }
+        let Some(who) = op.who else { return };
+        let Some(person) = self.dir.intern(who.kind, &who.value) else {
+            self.report.rejected.count += 1;
+            return;
+        };
+        let mut extra = None;
+        let body = match op.body {
+            PreBody::Event(e) => Body::Event(e),
+            PreBody::Identify { attrs, anonymous } => {
+                if let Some(a) = anonymous
+                    && let Some(secondary) = self.dir.intern(IdKind::Anonymous, &a)
+                    && secondary != person
+                {
+                    extra = Some(Body::Merge(secondary));
+                }
+                Body::Identify(attrs)
+            }
+            PreBody::Merge(secondary) => match self.dir.intern(secondary.kind, &secondary.value) {
+                Some(s) if s != person => Body::Merge(s),
+                _ => Body::Other,
+            },
+            PreBody::Other => Body::Other,
+        };
+        // Out of order: older than what the profile already sent.
+        if self.latest.len() <= person as usize {
+            self.latest.resize(person as usize + 1, i64::MIN);
+        }
+        let latest = &mut self.latest[person as usize];
+        if time < *latest {
+            self.report.out_of_order += 1;
+            let o = OutOfOrder {
+                line,
+                person: self.dir.show(person),
+                behind: *latest - time,
+            };
+            push_listed(
+                &mut self.report.out_of_order_list,
+                &mut self.report.truncated,
+                o,
+            );
+        }
+        *latest = (*latest).max(time);
+        self.report.simulated += 1;
+        let index = op.index.unwrap_or(u32::MAX);
+        let recv = received_at.unwrap_or(NO_TIME);
+        self.recs.push(Rec {
+            time,
+            recv,
+            line,
+            index,
+            person,
+            body,
+        });
+        if let Some(body) = extra {
+            self.recs.push(Rec {
+                time,
+                recv,
+                line,
+                index,
+                person,
+                body,
+            });
+        }
+    }
 }
 
 /// Lines prepared per chunk.
@@ -322,12 +415,14 @@ impl<'a> Simulator<'a> {
         Ok(Simulator {
             model: model::Model::new(ir)?,
             validator,
-            opts,
-            dir: Directory::default(),
-            recs: Vec::new(),
-            report: Report::default(),
-            last_time: 0,
-            latest: Vec::new(),
+            intake: Intake {
+                opts,
+                dir: Directory::default(),
+                recs: Vec::new(),
+                report: Report::default(),
+                last_time: 0,
+                latest: Vec::new(),
+            },
             buf: Vec::new(),
             lines: Vec::new(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -337,6 +432,98 @@ impl<'a> Simulator<'a> {
     /// Prepare chunks on this many threads (default: every core).
     pub fn set_threads(&mut self, n: usize) {
         self.threads = n.clamp(1, crate::validate::MAX_JOBS);
+    }
+
+    /// Read every line of `input`, numbering them from `first_line` (1-based); returns the
+    /// number of the last line read. Pipelined like `validate::run`: one thread reads
+    /// chunks of lines, the others prepare them, this one takes them in input order. A
+    /// line longer than [`crate::validate::limits::LINE_BYTES`] is not held: its start is
+    /// judged (no JSON, so rejected) and the rest skipped.
+    pub fn feed_reader<R: std::io::BufRead + Send>(
+        &mut self,
+        mut input: R,
+        first_line: u64,
+    ) -> std::io::Result<u64> {
+        use std::io::BufRead as _;
+        use std::sync::{Mutex, mpsc};
+        self.flush();
+        type Chunk = (u64, Vec<u8>, Vec<(u64, usize, usize)>);
+        let workers = self.threads.max(1);
+        let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
+        let work_rx = Mutex::new(work_rx);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Prepared>)>(workers * 2);
+        let (m, v, intake) = (&self.model, self.validator, &mut self.intake);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || -> std::io::Result<u64> {
+                let max = crate::validate::limits::LINE_BYTES;
+                let (mut no, mut seq) = (first_line.saturating_sub(1), 0u64);
+                let mut chunk: Chunk = (0, Vec::new(), Vec::new());
+                loop {
+                    let start = chunk.1.len();
+                    let n = std::io::Read::take(&mut input, max as u64 + 1)
+                        .read_until(b'\n', &mut chunk.1)?;
+                    if n == 0 {
+                        break;
+                    }
+                    no += 1;
+                    if chunk.1.len() - start > max && chunk.1.last() != Some(&b'\n') {
+                        skip_line(&mut input)?;
+                    }
+                    if !chunk.1[start..].trim_ascii().is_empty() {
+                        chunk.2.push((no, start, chunk.1.len()));
+                    } else {
+                        chunk.1.truncate(start);
+                    }
+                    if chunk.2.len() >= CHUNK_LINES / 4 || chunk.1.len() >= CHUNK_BYTES / 4 {
+                        chunk.0 = seq;
+                        seq += 1;
+                        if work_tx.send(std::mem::take(&mut chunk)).is_err() {
+                            break;
+                        }
+                    }
+                }
+                if !chunk.2.is_empty() {
+                    chunk.0 = seq;
+                    let _ = work_tx.send(chunk);
+                }
+                Ok(no)
+            });
+            for _ in 0..workers {
+                let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+                scope.spawn(move || {
+                    let mut judge = v.line_judge();
+                    loop {
+                        let next = work_rx.lock().map(|rx| rx.recv());
+                        let Ok(Ok((seq, buf, lines))) = next else {
+                            break;
+                        };
+                        let prepared = lines
+                            .iter()
+                            .map(|&(n, a, b)| prepare(m, &mut judge, n, &buf[a..b]))
+                            .collect();
+                        if done_tx.send((seq, prepared)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            // In input order, whatever order the workers finish in.
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut next = 0u64;
+            let mut taken: Vec<Prepared> = Vec::new();
+            for (seq, prepared) in done_rx {
+                waiting.insert(seq, prepared);
+                while let Some(p) = waiting.remove(&next) {
+                    taken.extend(p);
+                    next += 1;
+                }
+                for p in taken.drain(..) {
+                    intake.take_prepared(p);
+                }
+            }
+            reader.join().expect("the reader does not panic")
+        })
     }
 
     /// Read one line (numbered `line_no`, 1-based; numbers must increase).
@@ -380,99 +567,13 @@ impl<'a> Simulator<'a> {
             })
         };
         for p in prepared.into_iter().flatten() {
-            self.take(p);
+            self.intake.take_prepared(p);
         }
         // Keep the buffers' capacity for the next chunk.
         self.buf = buf;
         self.buf.clear();
         self.lines = lines;
         self.lines.clear();
-    }
-
-    fn take(&mut self, p: Prepared) {
-        self.report.records += p.records;
-        self.report.rejected.count += p.invalid;
-        for r in p.rejected {
-            push_listed(
-                &mut self.report.rejected.listed,
-                &mut self.report.truncated,
-                r,
-            );
-        }
-        for op in p.ops {
-            self.operation(p.line, p.received_at, op);
-        }
-    }
-
-    fn operation(&mut self, line: u64, received_at: Option<i64>, op: PreOp) {
-        let time = op.timestamp.or(received_at).unwrap_or(self.last_time);
-        self.last_time = time;
-        if self.opts.until.is_some_and(|u| time > u) || self.recs.len() >= bounds::MAX_OPERATIONS {
-            return;
-        }
-        let Some(who) = op.who else { return };
-        let Some(person) = self.dir.intern(who.kind, &who.value) else {
-            self.report.rejected.count += 1;
-            return;
-        };
-        let mut extra = None;
-        let body = match op.body {
-            PreBody::Event(e) => Body::Event(e),
-            PreBody::Identify { attrs, anonymous } => {
-                if let Some(a) = anonymous
-                    && let Some(secondary) = self.dir.intern(IdKind::Anonymous, &a)
-                    && secondary != person
-                {
-                    extra = Some(Body::Merge(secondary));
-                }
-                Body::Identify(attrs)
-            }
-            PreBody::Merge(secondary) => match self.dir.intern(secondary.kind, &secondary.value) {
-                Some(s) if s != person => Body::Merge(s),
-                _ => Body::Other,
-            },
-            PreBody::Other => Body::Other,
-        };
-        // Out of order: older than what the profile already sent.
-        if self.latest.len() <= person as usize {
-            self.latest.resize(person as usize + 1, i64::MIN);
-        }
-        let latest = &mut self.latest[person as usize];
-        if time < *latest {
-            self.report.out_of_order += 1;
-            let o = OutOfOrder {
-                line,
-                person: self.dir.show(person),
-                behind: *latest - time,
-            };
-            push_listed(
-                &mut self.report.out_of_order_list,
-                &mut self.report.truncated,
-                o,
-            );
-        }
-        *latest = (*latest).max(time);
-        self.report.simulated += 1;
-        let index = op.index.unwrap_or(u32::MAX);
-        let recv = received_at.unwrap_or(NO_TIME);
-        self.recs.push(Rec {
-            time,
-            recv,
-            line,
-            index,
-            person,
-            body,
-        });
-        if let Some(body) = extra {
-            self.recs.push(Rec {
-                time,
-                recv,
-                line,
-                index,
-                person,
-                body,
-            });
-        }
     }
 
     /// Run the records read, in time order, and report.
@@ -493,6 +594,26 @@ fn accepted(code: crate::rules::TrafficRule) -> bool {
         codes::MISSING_EVENT_ID,
     ]
     .contains(&code)
+}
+
+/// Skip the rest of an over-long line.
+fn skip_line<R: std::io::BufRead>(input: &mut R) -> std::io::Result<()> {
+    loop {
+        let avail = input.fill_buf()?;
+        if avail.is_empty() {
+            return Ok(());
+        }
+        match avail.iter().position(|&c| c == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = avail.len();
+                input.consume(n);
+            }
+        }
+    }
 }
 
 pub(crate) fn push_listed<T>(list: &mut Vec<T>, truncated: &mut bool, item: T) {

@@ -117,14 +117,14 @@ struct Engine<'a> {
 }
 
 pub(super) fn run(sim: Simulator<'_>) -> Report {
-    let Simulator {
-        model,
+    let Simulator { model, intake, .. } = sim;
+    let super::Intake {
         dir,
         mut recs,
         mut report,
         opts,
         ..
-    } = sim;
+    } = intake;
     recs.sort_by_key(|r| (r.time, r.line, r.index));
     let start = recs.first().map(|r| r.time);
     let end = opts.until.or(recs.last().map(|r| r.time));

@@ -133,3 +133,22 @@ mod properties {
         }
     }
 }
+
+/// The pipelined reader gives what line-by-line feeding gives, whatever the threads.
+#[test]
+fn reader_and_lines_agree_for_any_number_of_threads() {
+    let ir = example();
+    let v = Validator::new(&ir).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/simulate/scenarios.ndjson");
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let by_line = simulate(&ir, &lines);
+    for threads in [1, 3] {
+        let mut s = Simulator::new(&ir, &v, Options::default()).unwrap();
+        s.set_threads(threads);
+        let last = s.feed_reader(text.as_bytes(), 1).unwrap();
+        assert_eq!(last, lines.len() as u64);
+        assert_eq!(s.finish(), by_line, "{threads} threads");
+    }
+}

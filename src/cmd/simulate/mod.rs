@@ -15,13 +15,13 @@ mod html;
 mod store;
 mod text;
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use trackc_codegen::escape::{json as safe_json, terminal};
 use trackc_codegen::simulate::{Options, Report, Simulator};
-use trackc_codegen::validate::{self, limits};
+use trackc_codegen::validate;
 
 use super::usage_error;
 use crate::{Color, Format, exit};
@@ -142,41 +142,12 @@ pub fn json(report: &Report) -> String {
 }
 
 /// Feed every line of a capture file (NDJSON, `.gz`, HAR, mitmproxy), as `validate`
-/// reads it; of a line longer than [`limits::LINE_BYTES`] only the start is held (it is
-/// then no JSON, and rejected).
+/// reads it ([`Simulator::feed_reader`]: a line too long to be a request is not held).
 fn feed_file(file: &Path, sim: &mut Simulator<'_>, line_no: &mut u64) -> io::Result<()> {
     let input = validate::open_input(file)?;
-    let (mut input, _skipped) = validate::read_capture(file, None, input)?;
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        let n =
-            Read::take(&mut input, limits::LINE_BYTES as u64 + 1).read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        *line_no += 1;
-        if buf.len() > limits::LINE_BYTES && buf.last() != Some(&b'\n') {
-            // Skip the rest of the line without holding it.
-            loop {
-                let avail = input.fill_buf()?;
-                if avail.is_empty() {
-                    break;
-                }
-                match avail.iter().position(|&c| c == b'\n') {
-                    Some(i) => {
-                        input.consume(i + 1);
-                        break;
-                    }
-                    None => {
-                        let n = avail.len();
-                        input.consume(n);
-                    }
-                }
-            }
-        }
-        sim.feed_line(*line_no, &buf);
-    }
+    let (input, _skipped) = validate::read_capture(file, None, input)?;
+    *line_no = sim.feed_reader(input, *line_no + 1)?;
+    Ok(())
 }
 
 /// `2026-11-30T12:00:00Z` for Unix seconds (UTC, proleptic Gregorian).
