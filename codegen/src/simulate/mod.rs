@@ -2,8 +2,9 @@
 //! identity, segments over time, workflows, the data promises — and report what would
 //! have happened (docs/simulate.md; the meaning of every part is docs/semantics.md).
 //!
-//! Two phases. **Reading** ([`Simulator::feed_line`]): every line is judged by the
-//! validator first; records it rejects are counted and listed, not simulated. The rest
+//! Two phases. **Reading** ([`Simulator::feed_reader`], [`Simulator::feed_line`]; lines
+//! are prepared on every core, profiles assigned in input order): every line is judged by
+//! the validator first; records it rejects are counted and listed, not simulated. The rest
 //! become compact records: the profile (an index), the time, the event with one bit per
 //! `where` filter set of the contract ([`model`]) instead of its data, and only the
 //! attributes a condition reads. **Running** ([`Simulator::finish`]): records in time
