@@ -216,15 +216,8 @@ impl Intake {
         self.report.simulated += 1;
         let index = op.index.unwrap_or(u32::MAX);
         let recv = received_at.unwrap_or(NO_TIME);
-        self.recs.push(Rec {
-            time,
-            recv,
-            line,
-            index,
-            person,
-            body,
-        });
-        if let Some(body) = extra {
+        // An identify that names an anonymous id is followed by the merge it makes.
+        for body in std::iter::once(body).chain(extra) {
             self.recs.push(Rec {
                 time,
                 recv,
