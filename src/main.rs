@@ -121,6 +121,27 @@ enum Command {
         #[arg(long, value_name = "TIME", value_parser = parse_now)]
         now: Option<i64>,
     },
+    /// Replay captured traffic through the contract's segments and workflows: who enters,
+    /// exits and gets messages, and which messages go out after a person converted; exit 1
+    /// on messages sent after conversion, backfill enrolments or duplicate keys.
+    Simulate {
+        /// `[DIR] FILE...`: the contract folder (default `contract`) and the traffic:
+        /// NDJSON, `.gz`, HAR or mitmproxy captures, or a `trackc serve --store` database.
+        #[arg(num_args = 1.., required = true, value_name = "[DIR] FILE")]
+        paths: Vec<PathBuf>,
+        /// human, json, markdown (a pull-request comment) or html (a page with plots).
+        #[arg(long, value_enum, default_value_t)]
+        format: cmd::simulate::ReportFormat,
+        #[arg(long, value_enum, default_value_t)]
+        color: Color,
+        /// Records before this time build up state but start no journey and are not
+        /// counted (Unix seconds or RFC 3339).
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        from: Option<i64>,
+        /// Records after this time are not read; the simulation ends there.
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        until: Option<i64>,
+    },
     /// Explain a rule (or list every rule).
     Explain {
         /// A rule id, e.g. `revenue-workflow-without-exit`.
@@ -250,6 +271,19 @@ fn main() -> ExitCode {
             jobs: jobs.into(),
             max_violations: max_violations.into(),
             now,
+        }),
+        Command::Simulate {
+            paths,
+            format,
+            color,
+            from,
+            until,
+        } => cmd::simulate::run(cmd::simulate::Args {
+            paths: &paths,
+            format,
+            color,
+            from,
+            until,
         }),
         Command::Explain { id, format } => {
             cmd::explain::run(cmd::explain::Scope::All, id.as_deref(), format)

@@ -717,6 +717,8 @@ pub struct TrafficSpec {
     pub v1_per_mille: u32,
     /// Share of operations that are identify calls, per mille.
     pub identify_per_mille: u32,
+    /// People the operations are spread over (`cus_` ids); 0: a fresh random id each.
+    pub people: u64,
 }
 
 impl TrafficSpec {
@@ -729,6 +731,7 @@ impl TrafficSpec {
             batch_per_mille: 50,
             v1_per_mille: 50,
             identify_per_mille: 100,
+            people: 0,
         }
     }
 }
@@ -744,6 +747,7 @@ pub fn traffic(ir: &Ir, spec: &TrafficSpec) -> String {
             .iter()
             .filter(|e| e.deprecated.is_none())
             .collect(),
+        people: spec.people,
     };
     if g.events.is_empty() {
         g.events = ir.events.iter().collect();
@@ -776,6 +780,7 @@ struct Traffic<'a> {
     ir: &'a Ir,
     rng: Rng,
     events: Vec<&'a trackc_codegen::ir::Event>,
+    people: u64,
 }
 
 /// How a record is broken.
@@ -812,6 +817,11 @@ impl<'a> Traffic<'a> {
                 let lo = b.minimum.unwrap_or(1.0) as i64;
                 let hi = b.maximum.unwrap_or(1e9) as i64;
                 let _ = write!(out, "{}", self.rng.range(lo, hi));
+            }
+            Ty::String(s)
+                if s.pattern.as_deref() == Some("^cus_[0-9a-z]{8,}$") && self.people > 0 =>
+            {
+                let _ = write!(out, "\"cus_{:010}\"", self.rng.below(self.people));
             }
             Ty::String(s) if s.pattern.as_deref() == Some("^cus_[0-9a-z]{8,}$") => {
                 out.push_str("\"cus_");

@@ -18,6 +18,9 @@ pub mod emit;
 pub mod format_schema;
 /// Front end: contract files → YAML with spans → AST → one resolved IR.
 mod front;
+/// `trackc simulate`: captured traffic replayed through the contract's people model.
+#[cfg(feature = "simulate")]
+pub mod simulate;
 /// `trackc validate`: captured Track traffic (NDJSON) checked against the contract.
 #[cfg(feature = "validate")]
 pub mod validate;

@@ -4,6 +4,7 @@ pub mod explain;
 pub mod generate;
 pub mod schema;
 pub mod serve;
+pub mod simulate;
 pub mod validate;
 
 use crate::{Format, exit};

@@ -179,7 +179,11 @@ pub async fn recent(store: &Store, f: Filter) -> Result<Vec<Recorded>, StoreErro
     store.read(move |c| select(c, &f, true)).await
 }
 
-fn select(c: &Connection, f: &Filter, newest_first: bool) -> rusqlite::Result<Vec<Recorded>> {
+pub(crate) fn select(
+    c: &Connection,
+    f: &Filter,
+    newest_first: bool,
+) -> rusqlite::Result<Vec<Recorded>> {
     let order = if newest_first { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT id, received_at, method, path, body, valid, status, violations FROM requests r

@@ -89,7 +89,7 @@ pub(crate) fn trigger<S: Style>(style: &S, t: &Trigger) -> String {
 /// sorted): `event order_completed where items.category equals "skincare" within 28d`.
 /// Two versions of a contract are compared in it.
 // Only the diff compares contracts; without it (build scripts, the derives) this is unused.
-#[cfg_attr(not(feature = "diff"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "diff", feature = "simulate")), allow(dead_code))]
 pub(crate) struct Plain<'ir>(pub &'ir Ir);
 
 impl Style for Plain<'_> {

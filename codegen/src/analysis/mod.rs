@@ -4,10 +4,13 @@
 //! what, and how a condition is written and identified ([`conditions`]). No back end walks
 //! segment conditions on its own.
 
-#[cfg(any(feature = "catalog", feature = "diff"))]
+#[cfg(any(feature = "catalog", feature = "diff", feature = "simulate"))]
 // Without the catalog only diff/compare.rs reads it, once the merge wires it there.
 #[cfg_attr(not(feature = "catalog"), allow(dead_code))]
 pub(crate) mod conditions;
+/// What conditions mean on values (operators, filters, counts), for `simulate`.
+#[cfg(feature = "simulate")]
+pub(crate) mod eval;
 pub(crate) mod segments;
 
 #[cfg(feature = "catalog")]

@@ -39,7 +39,7 @@
 mod capture;
 mod compile;
 mod engine;
-mod promises;
+pub(crate) mod promises;
 mod record;
 mod routes;
 mod value;
@@ -297,6 +297,12 @@ impl Validator {
         Some(v)
     }
 
+    /// A judge of single lines that keeps its buffers between them (`trackc simulate`).
+    #[cfg(feature = "simulate")]
+    pub(crate) fn line_judge(&self) -> LineJudge<'_> {
+        LineJudge(record::Worker::new(self, Detail::First(usize::MAX)))
+    }
+
     /// Validate one line (numbered `line`) and return its violations and counts.
     pub fn validate_line(&self, line: u64, text: &[u8]) -> (Summary, Vec<Violation>) {
         let mut w = record::Worker::new(self, Detail::First(usize::MAX));
@@ -327,6 +333,22 @@ impl Validator {
         // The envelope is made up here: only what the data itself says counts.
         v.retain(|v| v.code != codes::MISSING_IDENTIFIER && v.code != codes::MISSING_EVENT_ID);
         v
+    }
+}
+
+/// [`Validator::validate_line`] for many lines on one thread: one worker, reused.
+#[cfg(feature = "simulate")]
+pub(crate) struct LineJudge<'v>(record::Worker<'v>);
+
+#[cfg(feature = "simulate")]
+impl LineJudge<'_> {
+    /// The line's counts and violations (cross-record promises are not judged here).
+    pub(crate) fn judge(&mut self, line: u64, text: &[u8]) -> (Summary, Vec<Violation>) {
+        let w = &mut self.0;
+        w.check_line(line, text);
+        w.keys.clear();
+        let _ = w.take_omitted();
+        (w.take_summary(), std::mem::take(&mut w.pending))
     }
 }
 

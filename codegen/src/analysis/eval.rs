@@ -1,0 +1,185 @@
+//! What a condition's parts mean on values, defined once (docs/semantics.md, "Conditions"):
+//! an operator on a value of the property's type, a `where` filter on event data (a path
+//! into an array of objects holds when some element satisfies every operator), a `count`
+//! on a number of events, and how `all` / `any` / `none` combine. `trackc simulate` is the
+//! one reader today; a checker rule that needs to evaluate a condition asks here too.
+
+use serde_json::Value;
+
+use crate::ir::{Filter, Ir, Op, Ty, TypeKind};
+
+/// A value as compared: an enum spelling by its canonical value.
+fn canonical<'v>(ir: &Ir, ty: &Ty, v: &'v Value) -> std::borrow::Cow<'v, Value> {
+    if let (Ty::Ref(id), Value::String(s)) = (ir.underlying(ty), v)
+        && let TypeKind::Enum(e) = &ir.ty(*id).kind
+        && let Some(c) = e.canonical(s)
+        && c.value != *s
+    {
+        return std::borrow::Cow::Owned(Value::String(c.value.clone()));
+    }
+    std::borrow::Cow::Borrowed(v)
+}
+
+/// JSON equality, numbers by value (`1` equals `1.0`).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        // Dates and date-times as written (ISO 8601 sorts as text).
+        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// Does `op` hold on `value` (of type `ty`; `None`: missing)? `exists: false` holds on a
+/// missing value; every other operator is false on one.
+pub(crate) fn op_holds(ir: &Ir, ty: &Ty, op: &Op, value: Option<&Value>) -> bool {
+    use std::cmp::Ordering::*;
+    let value = value.filter(|v| !v.is_null());
+    if let Op::Exists(b) = op {
+        return value.is_some() == *b;
+    }
+    let Some(v) = value else { return false };
+    let v = canonical(ir, ty, v);
+    let v = v.as_ref();
+    match op {
+        Op::Equals(x) => same(v, x),
+        Op::NotEquals(x) => !same(v, x),
+        Op::In(xs) => xs.iter().any(|x| same(v, x)),
+        Op::Gt(x) => order(v, x) == Some(Greater),
+        Op::Gte(x) => matches!(order(v, x), Some(Greater | Equal)),
+        Op::Lt(x) => order(v, x) == Some(Less),
+        Op::Lte(x) => matches!(order(v, x), Some(Less | Equal)),
+        Op::Contains(x) => match (v, x) {
+            (Value::String(s), Value::String(sub)) => s.contains(sub.as_str()),
+            (Value::Array(items), x) => items.iter().any(|i| same(i, x)),
+            _ => false,
+        },
+        Op::Exists(_) => unreachable!("handled above"),
+    }
+}
+
+/// Does a count of events satisfy `count` (without operators: at least one)?
+pub(crate) fn count_holds(ops: &[Op], n: u64) -> bool {
+    if ops.is_empty() {
+        return n >= 1;
+    }
+    let n = Value::from(n);
+    ops.iter().all(|op| {
+        use std::cmp::Ordering::*;
+        match op {
+            Op::Equals(x) => same(&n, x),
+            Op::NotEquals(x) => !same(&n, x),
+            Op::In(xs) => xs.iter().any(|x| same(&n, x)),
+            Op::Gt(x) => order(&n, x) == Some(Greater),
+            Op::Gte(x) => matches!(order(&n, x), Some(Greater | Equal)),
+            Op::Lt(x) => order(&n, x) == Some(Less),
+            Op::Lte(x) => matches!(order(&n, x), Some(Less | Equal)),
+            Op::Exists(b) => *b,
+            Op::Contains(_) => false,
+        }
+    })
+}
+
+/// The values a path reaches, stepping through arrays (of objects on the way, and of
+/// scalars at the end when the filter's type is not itself an array).
+fn reach<'v>(ir: &Ir, v: &'v Value, path: &[String], ty: &Ty, out: &mut Vec<&'v Value>) {
+    match (v, path.split_first()) {
+        (Value::Array(items), _)
+            if !path.is_empty() || !matches!(ir.underlying(ty), Ty::Array(_)) =>
+        {
+            for i in items {
+                reach(ir, i, path, ty, out);
+            }
+        }
+        (_, None) => out.push(v),
+        (Value::Object(m), Some((key, rest))) => {
+            if let Some(next) = m.get(key) {
+                reach(ir, next, rest, ty, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Does event data satisfy one `where` filter: some value the path reaches satisfies every
+/// operator (a path that reaches nothing is a missing value).
+pub(crate) fn filter_holds(ir: &Ir, f: &Filter, data: &Value) -> bool {
+    let mut found = Vec::new();
+    reach(ir, data, &f.path, &f.ty, &mut found);
+    if found.is_empty() {
+        return f.ops.iter().all(|op| op_holds(ir, &f.ty, op, None));
+    }
+    found
+        .iter()
+        .any(|v| f.ops.iter().all(|op| op_holds(ir, &f.ty, op, Some(v))))
+}
+
+/// Does event data satisfy every filter of a `where`?
+pub(crate) fn filters_hold(ir: &Ir, filters: &[Filter], data: &Value) -> bool {
+    filters.iter().all(|f| filter_holds(ir, f, data))
+}
+
+/// A segment's combination of its conditions: every `all` holds, one `any` holds (when
+/// there are some), no `none` holds. Conditions are asked in that order and only as far as
+/// needed.
+pub(crate) fn member<C>(
+    all: &[C],
+    any: &[C],
+    none: &[C],
+    mut holds: impl FnMut(&C) -> bool,
+) -> bool {
+    all.iter().all(&mut holds)
+        && (any.is_empty() || any.iter().any(&mut holds))
+        && !none.iter().any(&mut holds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn example() -> Ir {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contract");
+        crate::check(&dir).unwrap().ir.unwrap()
+    }
+
+    #[test]
+    fn filters_step_through_arrays_and_missing_values() {
+        let ir = example();
+        let seg = ir
+            .segments
+            .iter()
+            .find(|s| s.name == "skincare_replenishment_due")
+            .unwrap();
+        let crate::ir::Condition::Event { filter, .. } = &seg.all[0] else {
+            panic!()
+        };
+        let yes = json!({"items": [{"category": "supplements"}, {"category": "skincare"}]});
+        let no = json!({"items": [{"category": "supplements"}]});
+        assert!(filters_hold(&ir, filter, &yes));
+        assert!(!filters_hold(&ir, filter, &no));
+        assert!(!filters_hold(&ir, filter, &json!({})));
+        let s = Ty::String(Default::default());
+        assert!(op_holds(&ir, &s, &Op::Exists(false), None));
+        assert!(!op_holds(&ir, &s, &Op::NotEquals(json!("a")), None));
+        assert!(op_holds(
+            &ir,
+            &s,
+            &Op::Contains(json!("b")),
+            Some(&json!("abc"))
+        ));
+        assert!(count_holds(&[Op::Gte(json!(3))], 3));
+        assert!(!count_holds(&[], 0));
+        let id = |b: &bool| *b;
+        assert!(member(&[true], &[], &[false], id));
+        assert!(!member(&[true], &[false, false], &[], id));
+        assert!(!member(&[true], &[], &[true], id));
+    }
+}

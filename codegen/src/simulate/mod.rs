@@ -1,0 +1,622 @@
+//! `trackc simulate`: replay captured traffic through the contract's people model —
+//! identity, segments over time, workflows, the data promises — and report what would
+//! have happened (docs/simulate.md; the meaning of every part is docs/semantics.md).
+//!
+//! Two phases. **Reading** ([`Simulator::feed_reader`], [`Simulator::feed_line`]; lines
+//! are prepared on every core, profiles assigned in input order): every line is judged by
+//! the validator first; records it rejects are counted and listed, not simulated. The rest
+//! become compact records: the profile (an index), the time, the event with one bit per
+//! `where` filter set of the contract ([`model`]) instead of its data, and only the
+//! attributes a condition reads. **Running** ([`Simulator::finish`]): records in time
+//! order, merged with the timers of sliding windows and waiting journeys ([`run`]).
+//! Conditions are evaluated by `analysis::eval`, the one definition of what they mean.
+//!
+//! Memory: per profile (identifiers, attributes read, open windows, journeys) plus one
+//! compact record per operation (about 80 bytes: time order needs them all before the
+//! first is run); no line or event data is kept.
+
+mod model;
+mod read;
+mod report;
+mod run;
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::ir::{EventId, Ir};
+use crate::validate::{Validator, ViolationLevel, bounds as vbounds};
+pub use model::{MAX_FILTERS, ModelError};
+pub use read::IdKind;
+pub use report::*;
+
+/// What a run keeps besides counts.
+pub mod bounds {
+    /// Entries of each list in the report (counts stay exact).
+    pub const MAX_LISTED: usize = 1000;
+    /// Samples of segment membership over time.
+    pub const SAMPLES: usize = 48;
+    /// Profiles followed; operations for further ones are counted as rejected.
+    pub const MAX_PROFILES: usize = 1 << 24;
+    /// Operations kept for the run (about 80 bytes each).
+    pub const MAX_OPERATIONS: usize = 1 << 27;
+}
+
+/// `--from` / `--until` (Unix seconds).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Records before it build up the state (history, attributes, membership) but start
+    /// no journey and are not counted.
+    pub from: Option<i64>,
+    /// Records after it are not read; the simulation ends there.
+    pub until: Option<i64>,
+}
+
+/// Profiles by identifier: one per (kind, value), as Customer.io keeps them.
+#[derive(Default)]
+pub(crate) struct Directory {
+    /// Per kind (by `IdKind as usize`): value → profile.
+    by_key: [HashMap<Box<str>, u32>; 5],
+    pub keys: Vec<(IdKind, Box<str>)>,
+}
+
+impl Directory {
+    pub fn get(&self, kind: IdKind, value: &str) -> Option<u32> {
+        let value = vbounds::clip(value, vbounds::NAME_CHARS);
+        self.by_key[kind as usize].get(&*value).copied()
+    }
+
+    fn intern(&mut self, kind: IdKind, value: &str) -> Option<u32> {
+        if let Some(i) = self.get(kind, value) {
+            return Some(i);
+        }
+        if self.keys.len() >= bounds::MAX_PROFILES {
+            return None;
+        }
+        let i = self.keys.len() as u32;
+        let value: Box<str> = vbounds::clip(value, vbounds::NAME_CHARS).into();
+        self.keys.push((kind, value.clone()));
+        self.by_key[kind as usize].insert(value, i);
+        Some(i)
+    }
+
+    /// `id:cus_1`, `email:jane@example.com`.
+    pub fn show(&self, p: u32) -> String {
+        let (k, v) = &self.keys[p as usize];
+        format!("{}:{v}", k.as_str())
+    }
+}
+
+/// One operation, compact.
+pub(crate) struct Rec {
+    pub time: i64,
+    /// When the capture received it ([`NO_TIME`] when unknown).
+    pub recv: i64,
+    pub line: u64,
+    /// Index in a batch ([`u32::MAX`] for none).
+    pub index: u32,
+    pub person: u32,
+    pub body: Body,
+}
+
+pub(crate) const NO_TIME: i64 = i64::MIN;
+
+/// An event performed, as the people model keeps it: no data, one bit per `where` filter
+/// set it satisfies.
+pub(crate) struct Performed {
+    pub event: EventId,
+    pub bits: u64,
+    /// Hashes of the event `id` and of the idempotency key (0: none).
+    pub id: u64,
+    pub key: u64,
+    /// `revenue` (NaN: none).
+    pub revenue: f64,
+}
+
+pub(crate) enum Body {
+    Event(Performed),
+    Identify(Box<[(u16, Option<Value>)]>),
+    /// This profile is merged into the record's person.
+    Merge(u32),
+    Other,
+}
+
+/// Reads lines, then runs them ([`Simulator::finish`]).
+///
+/// Lines are judged and read in chunks on every core ([`prepare`]: the validator, the
+/// envelope, the filter bits); profiles are then assigned in input order on one thread,
+/// so the result is the same whatever the number of cores.
+pub struct Simulator<'a> {
+    model: model::Model<'a>,
+    validator: &'a Validator,
+    intake: Intake,
+    /// Lines waiting to be prepared: their bytes, and (number, start, end).
+    buf: Vec<u8>,
+    lines: Vec<(u64, usize, usize)>,
+    threads: usize,
+}
+
+/// What the serial stage keeps: profiles assigned in input order, the compact records.
+struct Intake {
+    opts: Options,
+    dir: Directory,
+    recs: Vec<Rec>,
+    report: Report,
+    /// The time of the last line that had one (for lines with neither timestamp nor
+    /// `received_at`).
+    last_time: i64,
+    /// Per profile: the latest record time read (out-of-order records).
+    latest: Vec<i64>,
+}
+
+impl Intake {
+    fn take_prepared(&mut self, p: Prepared) {
+        self.report.records += p.records;
+        self.report.rejected.count += p.invalid;
+        for r in p.rejected {
+            push_listed(
+                &mut self.report.rejected.listed,
+                &mut self.report.truncated,
+                r,
+            );
+        }
+        for op in p.ops {
+            self.operation(p.line, p.received_at, op);
+        }
+    }
+
+    fn operation(&mut self, line: u64, received_at: Option<i64>, op: PreOp) {
+        let time = op.timestamp.or(received_at).unwrap_or(self.last_time);
+        self.last_time = time;
+        if self.opts.until.is_some_and(|u| time > u) || self.recs.len() >= bounds::MAX_OPERATIONS {
+            return;
+        }
+        let Some(who) = op.who else { return };
+        let Some(person) = self.dir.intern(who.kind, &who.value) else {
+            self.report.rejected.count += 1;
+            return;
+        };
+        let mut extra = None;
+        let body = match op.body {
+            PreBody::Event(e) => Body::Event(e),
+            PreBody::Identify { attrs, anonymous } => {
+                if let Some(a) = anonymous
+                    && let Some(secondary) = self.dir.intern(IdKind::Anonymous, &a)
+                    && secondary != person
+                {
+                    extra = Some(Body::Merge(secondary));
+                }
+                Body::Identify(attrs)
+            }
+            PreBody::Merge(secondary) => match self.dir.intern(secondary.kind, &secondary.value) {
+                Some(s) if s != person => Body::Merge(s),
+                _ => Body::Other,
+            },
+            PreBody::Other => Body::Other,
+        };
+        // Out of order: older than what the profile already sent.
+        if self.latest.len() <= person as usize {
+            self.latest.resize(person as usize + 1, i64::MIN);
+        }
+        let latest = &mut self.latest[person as usize];
+        if time < *latest {
+            self.report.out_of_order += 1;
+            let o = OutOfOrder {
+                line,
+                person: self.dir.show(person),
+                behind: *latest - time,
+            };
+            push_listed(
+                &mut self.report.out_of_order_list,
+                &mut self.report.truncated,
+                o,
+            );
+        }
+        *latest = (*latest).max(time);
+        self.report.simulated += 1;
+        let index = op.index.unwrap_or(u32::MAX);
+        let recv = received_at.unwrap_or(NO_TIME);
+        // An identify that names an anonymous id is followed by the merge it makes.
+        for body in std::iter::once(body).chain(extra) {
+            self.recs.push(Rec {
+                time,
+                recv,
+                line,
+                index,
+                person,
+                body,
+            });
+        }
+    }
+}
+
+/// Lines prepared per chunk.
+const CHUNK_LINES: usize = 8192;
+/// Bytes of lines held before a chunk is prepared.
+const CHUNK_BYTES: usize = 16 << 20;
+
+fn hash(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // A fixed hasher: reports are the same on every run.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish().max(1)
+}
+
+/// A line judged and read, before profiles are assigned.
+struct Prepared {
+    line: u64,
+    records: u64,
+    invalid: u64,
+    rejected: Vec<RejectedRecord>,
+    received_at: Option<i64>,
+    ops: Vec<PreOp>,
+}
+
+struct PreOp {
+    index: Option<u32>,
+    who: Option<read::Who>,
+    timestamp: Option<i64>,
+    body: PreBody,
+}
+
+enum PreBody {
+    Event(Performed),
+    Identify {
+        attrs: Box<[(u16, Option<Value>)]>,
+        /// The contract's `anonymous_id` in the attributes: merged into the person.
+        anonymous: Option<String>,
+    },
+    Merge(read::Who),
+    Other,
+}
+
+/// Judge one line with the validator and read the operations it accepts (or that
+/// Customer.io accepts all the same, [`accepted`]).
+fn prepare(
+    m: &model::Model<'_>,
+    judge: &mut crate::validate::LineJudge<'_>,
+    line_no: u64,
+    text: &[u8],
+) -> Prepared {
+    let (summary, violations) = judge.judge(line_no, text);
+    let mut out = Prepared {
+        line: line_no,
+        records: summary.records,
+        invalid: summary.invalid,
+        rejected: Vec::new(),
+        received_at: None,
+        ops: Vec::new(),
+    };
+    // Operations with an error of their own (a batch's by index; a line's error without
+    // index rejects the whole line). Operations whose only errors are about how they are
+    // sent (named by email or phone, replayed though the contract forbids it, without an
+    // event id) reach Customer.io all the same: they are simulated — the fragmentation,
+    // backfill enrolments and double counts this report is for — and listed as rejected.
+    let mut bad: Vec<Option<u32>> = Vec::new();
+    for v in &violations {
+        if v.level == ViolationLevel::Error && !accepted(v.code) && !bad.contains(&v.index) {
+            bad.push(v.index);
+        }
+    }
+    let batch_bad = bad.contains(&None);
+    for v in violations {
+        if v.level != ViolationLevel::Error || out.rejected.iter().any(|r| r.index == v.index) {
+            continue;
+        }
+        let simulated = !(bad.contains(&v.index) || v.index.is_some() && batch_bad);
+        out.rejected.push(RejectedRecord {
+            simulated,
+            line: v.line,
+            index: v.index,
+            event: v.event,
+            code: v.code,
+            message: v.message,
+        });
+    }
+    if summary.invalid == summary.records && out.rejected.iter().all(|r| !r.simulated) {
+        return out;
+    }
+    let line = read::line(text.trim_ascii());
+    out.received_at = line.received_at;
+    for op in line.ops {
+        if bad.contains(&op.index) || (batch_bad && op.index.is_some()) {
+            continue;
+        }
+        let body = match op.what {
+            read::What::Event { name, data, id } => {
+                match m.ir.events.binary_search_by(|e| e.name.as_str().cmp(&name)) {
+                    Ok(i) => {
+                        let event = EventId(i as u32);
+                        let ev = m.ir.event(event);
+                        // The data is built only when a `where` filter reads it; the
+                        // idempotency key and the revenue are picked out of it otherwise.
+                        let key_name = ev.idempotency_property().map(|p| p.name.as_str());
+                        let (bits, key, revenue) = if m.filtered[i] {
+                            let data: Value = data
+                                .and_then(|d| serde_json::from_str(d.get()).ok())
+                                .unwrap_or(Value::Null);
+                            let get = |name: Option<&str>| name.and_then(|n| data.get(n));
+                            (
+                                m.bits(event, &data),
+                                get(key_name).cloned(),
+                                get(Some("revenue")).and_then(Value::as_f64),
+                            )
+                        } else {
+                            let bits = if m.read[i] {
+                                m.bits(event, &Value::Null)
+                            } else {
+                                0
+                            };
+                            let (key, revenue) = match (data, key_name) {
+                                (Some(d), Some(_)) => read::picked(d, key_name),
+                                _ => (None, None),
+                            };
+                            (bits, key, revenue)
+                        };
+                        let key = key
+                            .filter(|v| !v.is_null())
+                            .map_or(0, |v| hash(&v.to_string()));
+                        let revenue = revenue.unwrap_or(f64::NAN);
+                        PreBody::Event(Performed {
+                            event,
+                            bits,
+                            id: id.as_deref().map_or(0, hash),
+                            key,
+                            revenue,
+                        })
+                    }
+                    Err(_) => PreBody::Other,
+                }
+            }
+            read::What::Identify { mut attributes } => {
+                let anonymous =
+                    m.ir.identity
+                        .anonymous_id
+                        .as_deref()
+                        .and_then(|a| attributes.get(a))
+                        .and_then(|v| match v {
+                            Value::String(s) => Some(s.clone()),
+                            Value::Number(n) => Some(n.to_string()),
+                            _ => None,
+                        });
+                let mut kept: Vec<(u16, Option<Value>)> = Vec::new();
+                for (slot, a) in m.slots.iter().enumerate() {
+                    if let Some(v) = attributes.remove(&m.ir.attribute(*a).name) {
+                        kept.push((slot as u16, (!v.is_null()).then_some(v)));
+                    }
+                }
+                PreBody::Identify {
+                    attrs: kept.into(),
+                    anonymous,
+                }
+            }
+            read::What::Merge { secondary } => PreBody::Merge(secondary),
+            read::What::Other => PreBody::Other,
+        };
+        out.ops.push(PreOp {
+            index: op.index,
+            who: op.who,
+            timestamp: op.timestamp,
+            body,
+        });
+    }
+    out
+}
+
+impl<'a> Simulator<'a> {
+    pub fn new(ir: &'a Ir, validator: &'a Validator, opts: Options) -> Result<Self, ModelError> {
+        Ok(Simulator {
+            model: model::Model::new(ir)?,
+            validator,
+            intake: Intake {
+                opts,
+                dir: Directory::default(),
+                recs: Vec::new(),
+                report: Report::default(),
+                last_time: 0,
+                latest: Vec::new(),
+            },
+            buf: Vec::new(),
+            lines: Vec::new(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        })
+    }
+
+    /// Prepare chunks on this many threads (default: every core).
+    pub fn set_threads(&mut self, n: usize) {
+        self.threads = n.clamp(1, crate::validate::MAX_JOBS);
+    }
+
+    /// Read every line of `input`, numbering them from `first_line` (1-based); returns the
+    /// number of the last line read. Pipelined like `validate::run`: one thread reads
+    /// chunks of lines, the others prepare them, this one takes them in input order. A
+    /// line longer than [`crate::validate::limits::LINE_BYTES`] is not held: its start is
+    /// judged (no JSON, so rejected) and the rest skipped.
+    pub fn feed_reader<R: std::io::BufRead + Send>(
+        &mut self,
+        mut input: R,
+        first_line: u64,
+    ) -> std::io::Result<u64> {
+        use std::io::BufRead as _;
+        use std::sync::{Mutex, mpsc};
+        self.flush();
+        type Chunk = (u64, Vec<u8>, Vec<(u64, usize, usize)>);
+        let workers = self.threads.max(1);
+        let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
+        let work_rx = Mutex::new(work_rx);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Prepared>)>(workers * 2);
+        let (m, v, intake) = (&self.model, self.validator, &mut self.intake);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || -> std::io::Result<u64> {
+                let max = crate::validate::limits::LINE_BYTES;
+                let (mut no, mut seq) = (first_line.saturating_sub(1), 0u64);
+                let mut chunk: Chunk = (0, Vec::new(), Vec::new());
+                loop {
+                    let start = chunk.1.len();
+                    let n = std::io::Read::take(&mut input, max as u64 + 1)
+                        .read_until(b'\n', &mut chunk.1)?;
+                    if n == 0 {
+                        break;
+                    }
+                    no += 1;
+                    if chunk.1.len() - start > max && chunk.1.last() != Some(&b'\n') {
+                        skip_line(&mut input)?;
+                    }
+                    if !chunk.1[start..].trim_ascii().is_empty() {
+                        chunk.2.push((no, start, chunk.1.len()));
+                    } else {
+                        chunk.1.truncate(start);
+                    }
+                    if chunk.2.len() >= CHUNK_LINES / 4 || chunk.1.len() >= CHUNK_BYTES / 4 {
+                        chunk.0 = seq;
+                        seq += 1;
+                        if work_tx.send(std::mem::take(&mut chunk)).is_err() {
+                            break;
+                        }
+                    }
+                }
+                if !chunk.2.is_empty() {
+                    chunk.0 = seq;
+                    let _ = work_tx.send(chunk);
+                }
+                Ok(no)
+            });
+            for _ in 0..workers {
+                let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+                scope.spawn(move || {
+                    let mut judge = v.line_judge();
+                    loop {
+                        let next = work_rx.lock().map(|rx| rx.recv());
+                        let Ok(Ok((seq, buf, lines))) = next else {
+                            break;
+                        };
+                        let prepared = lines
+                            .iter()
+                            .map(|&(n, a, b)| prepare(m, &mut judge, n, &buf[a..b]))
+                            .collect();
+                        if done_tx.send((seq, prepared)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            // In input order, whatever order the workers finish in.
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut next = 0u64;
+            let mut taken: Vec<Prepared> = Vec::new();
+            for (seq, prepared) in done_rx {
+                waiting.insert(seq, prepared);
+                while let Some(p) = waiting.remove(&next) {
+                    taken.extend(p);
+                    next += 1;
+                }
+                for p in taken.drain(..) {
+                    intake.take_prepared(p);
+                }
+            }
+            reader.join().expect("the reader does not panic")
+        })
+    }
+
+    /// Read one line (numbered `line_no`, 1-based; numbers must increase).
+    pub fn feed_line(&mut self, line_no: u64, text: &[u8]) {
+        if text.trim_ascii().is_empty() {
+            return;
+        }
+        let start = self.buf.len();
+        self.buf.extend_from_slice(text);
+        self.lines.push((line_no, start, self.buf.len()));
+        if self.lines.len() >= CHUNK_LINES || self.buf.len() >= CHUNK_BYTES {
+            self.flush();
+        }
+    }
+
+    /// Prepare the waiting lines (in parallel) and take them in, in order.
+    fn flush(&mut self) {
+        let lines = std::mem::take(&mut self.lines);
+        let buf = std::mem::take(&mut self.buf);
+        let (m, v) = (&self.model, self.validator);
+        let one = |part: &[(u64, usize, usize)]| -> Vec<Prepared> {
+            let mut judge = v.line_judge();
+            part.iter()
+                .map(|&(n, a, b)| prepare(m, &mut judge, n, &buf[a..b]))
+                .collect()
+        };
+        let parts = self.threads.min(lines.len().div_ceil(256)).max(1);
+        let prepared: Vec<Vec<Prepared>> = if parts == 1 {
+            vec![one(&lines)]
+        } else {
+            let size = lines.len().div_ceil(parts);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = lines
+                    .chunks(size)
+                    .map(|part| scope.spawn(move || one(part)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("preparing a line does not panic"))
+                    .collect()
+            })
+        };
+        for p in prepared.into_iter().flatten() {
+            self.intake.take_prepared(p);
+        }
+        // Keep the buffers' capacity for the next chunk.
+        self.buf = buf;
+        self.buf.clear();
+        self.lines = lines;
+        self.lines.clear();
+    }
+
+    /// Run the records read, in time order, and report.
+    pub fn finish(mut self) -> Report {
+        self.flush();
+        run::run(self)
+    }
+}
+
+/// Violations of records Customer.io accepts all the same: about how the record is sent,
+/// not what it says.
+fn accepted(code: crate::rules::TrafficRule) -> bool {
+    use crate::validate::codes;
+    [
+        codes::IDENTIFIED_BY_EMAIL,
+        codes::IDENTIFIED_BY_PHONE,
+        codes::FORBIDDEN_BACKFILL,
+        codes::MISSING_EVENT_ID,
+    ]
+    .contains(&code)
+}
+
+/// Skip the rest of an over-long line.
+fn skip_line<R: std::io::BufRead>(input: &mut R) -> std::io::Result<()> {
+    loop {
+        let avail = input.fill_buf()?;
+        if avail.is_empty() {
+            return Ok(());
+        }
+        match avail.iter().position(|&c| c == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = avail.len();
+                input.consume(n);
+            }
+        }
+    }
+}
+
+pub(crate) fn push_listed<T>(list: &mut Vec<T>, truncated: &mut bool, item: T) {
+    if list.len() < bounds::MAX_LISTED {
+        list.push(item);
+    } else {
+        *truncated = true;
+    }
+}
+
+#[cfg(test)]
+mod tests;

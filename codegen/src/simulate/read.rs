@@ -1,0 +1,399 @@
+//! One NDJSON line (validate's shapes: v2 operation, v2 batch, v1 request) → the
+//! operations the people model reads: who, what, when. Whether a record is valid is not
+//! decided here: [`super::Simulator`] asks the validator first and drops what it rejects,
+//! so this reads only the envelope of records the validator accepted. Routes come from the
+//! one route table (`trackc_wire::route`).
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use trackc_wire::PathPerson;
+use trackc_wire::route::{Matched, Param, RouteId, match_request};
+
+/// How an operation names its person. Customer.io keeps each kind apart: a call by email
+/// reaches the profile with that email as its identifier, not the one keyed by the id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdKind {
+    Id,
+    Email,
+    Phone,
+    CioId,
+    Anonymous,
+}
+
+impl IdKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdKind::Id => "id",
+            IdKind::Email => "email",
+            IdKind::Phone => "phone",
+            IdKind::CioId => "cio_id",
+            IdKind::Anonymous => "anonymous_id",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Who {
+    pub kind: IdKind,
+    pub value: String,
+}
+
+#[derive(Debug)]
+pub(crate) enum What<'a> {
+    Event {
+        name: String,
+        /// The event's data, as sent: parsed only when the contract reads it.
+        data: Option<&'a RawValue>,
+        /// The envelope's event `id`.
+        id: Option<String>,
+    },
+    Identify {
+        attributes: Map<String, Value>,
+    },
+    /// `secondary` is merged into the operation's person.
+    Merge {
+        secondary: Who,
+    },
+    /// Anything else the Track API takes (page views, devices, deletes): it names a
+    /// person but changes nothing the contract's segments and workflows read.
+    Other,
+}
+
+#[derive(Debug)]
+pub(crate) struct Op<'a> {
+    /// The operation's index in a batch.
+    pub index: Option<u32>,
+    pub who: Option<Who>,
+    pub what: What<'a>,
+    /// The envelope's `timestamp` (Unix seconds).
+    pub timestamp: Option<i64>,
+}
+
+/// The operations of one line and when the capture received it.
+#[derive(Debug, Default)]
+pub(crate) struct Line<'a> {
+    pub received_at: Option<i64>,
+    pub ops: Vec<Op<'a>>,
+}
+
+/// Every envelope field of every shape (a line, a v2 operation, a v1 body), kept raw:
+/// only what the people model reads is parsed, and a field of an unexpected type costs
+/// that field, not the line.
+#[derive(Deserialize, Default)]
+struct Env<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow)]
+    identifiers: Option<&'a RawValue>,
+    #[serde(borrow)]
+    action: Option<&'a RawValue>,
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    timestamp: Option<&'a RawValue>,
+    #[serde(borrow)]
+    attributes: Option<&'a RawValue>,
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(borrow)]
+    batch: Option<&'a RawValue>,
+    #[serde(borrow)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow)]
+    path: Option<&'a RawValue>,
+    #[serde(borrow)]
+    body: Option<&'a RawValue>,
+    #[serde(borrow)]
+    anonymous_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    received_at: Option<&'a RawValue>,
+    #[serde(borrow)]
+    primary: Option<&'a RawValue>,
+    #[serde(borrow)]
+    secondary: Option<&'a RawValue>,
+}
+
+fn env(raw: &RawValue) -> Option<Env<'_>> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+fn value(raw: Option<&RawValue>) -> Option<Value> {
+    serde_json::from_str(raw?.get()).ok()
+}
+
+fn string(raw: Option<&RawValue>) -> Option<String> {
+    value(raw).as_ref().and_then(text)
+}
+
+fn seconds(raw: Option<&RawValue>) -> Option<i64> {
+    value(raw)
+        .as_ref()
+        .and_then(Value::as_f64)
+        .filter(|t| t.is_finite())
+        .map(|t| t.floor() as i64)
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `identifiers` (or a merge's `primary` / `secondary`): the one identifier it names.
+fn identifiers(raw: Option<&RawValue>) -> Option<Who> {
+    let v = value(raw)?;
+    let m = v.as_object()?;
+    for (key, kind) in [
+        ("id", IdKind::Id),
+        ("email", IdKind::Email),
+        ("phone", IdKind::Phone),
+        ("cio_id", IdKind::CioId),
+    ] {
+        if let Some(value) = m.get(key).and_then(text) {
+            return Some(Who { kind, value });
+        }
+    }
+    None
+}
+
+/// The person a v1 path names: an id, or an email when it has an `@` (Customer.io reads
+/// `/customers/{identifier}` as either), or a `cio_…` id.
+fn path_person(id: &str) -> Who {
+    match PathPerson::parse(id) {
+        PathPerson::IdOrEmail(s) if s.contains('@') => Who {
+            kind: IdKind::Email,
+            value: s.to_owned(),
+        },
+        PathPerson::IdOrEmail(s) => Who {
+            kind: IdKind::Id,
+            value: s.to_owned(),
+        },
+        PathPerson::CioId(s) => Who {
+            kind: IdKind::CioId,
+            value: s.to_owned(),
+        },
+    }
+}
+
+fn anonymous(raw: Option<&RawValue>) -> Option<Who> {
+    string(raw).map(|value| Who {
+        kind: IdKind::Anonymous,
+        value,
+    })
+}
+
+fn attributes(raw: Option<&RawValue>) -> Map<String, Value> {
+    match value(raw) {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Of event data, only the value of `key` and the number `revenue` (without building the
+/// rest: no condition reads it). `(None, None)` when the data is no object.
+pub(crate) fn picked(data: &RawValue, key: Option<&str>) -> (Option<Value>, Option<f64>) {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    #[derive(PartialEq)]
+    enum Field {
+        Key,
+        Revenue,
+        Other,
+    }
+    struct Name<'k>(Option<&'k str>);
+    impl<'de> DeserializeSeed<'de> for Name<'_> {
+        type Value = Field;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl Visitor<'_> for Name<'_> {
+        type Value = Field;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a property name")
+        }
+        fn visit_str<E>(self, s: &str) -> Result<Field, E> {
+            Ok(if Some(s) == self.0 {
+                Field::Key
+            } else if s == "revenue" {
+                Field::Revenue
+            } else {
+                Field::Other
+            })
+        }
+    }
+    struct Pick<'k>(Option<&'k str>);
+    impl<'de> Visitor<'de> for Pick<'_> {
+        type Value = (Option<Value>, Option<f64>);
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            let (mut key, mut revenue) = (None, None);
+            while let Some(field) = m.next_key_seed(Name(self.0))? {
+                match field {
+                    Field::Key => key = Some(m.next_value::<Value>()?),
+                    Field::Revenue => revenue = m.next_value::<Value>()?.as_f64(),
+                    Field::Other => {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok((key, revenue))
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(data.get());
+    de.deserialize_map(Pick(key)).unwrap_or((None, None))
+}
+
+/// A v2 operation (`type: person`; other types change no person).
+fn v2_op<'a>(e: &Env<'a>, index: Option<u32>, out: &mut Vec<Op<'a>>) {
+    if string(e.kind).as_deref() != Some("person") {
+        return;
+    }
+    let who = identifiers(e.identifiers).or_else(|| anonymous(e.anonymous_id));
+    let (who, what) = match string(e.action).as_deref() {
+        Some("event") => (
+            who,
+            What::Event {
+                name: string(e.name).unwrap_or_default(),
+                id: string(e.id),
+                data: e.attributes,
+            },
+        ),
+        Some("identify") => (
+            who,
+            What::Identify {
+                attributes: attributes(e.attributes),
+            },
+        ),
+        Some("merge") => match (identifiers(e.primary), identifiers(e.secondary)) {
+            (Some(p), Some(secondary)) => (Some(p), What::Merge { secondary }),
+            _ => return,
+        },
+        _ => (who, What::Other),
+    };
+    out.push(Op {
+        index,
+        who,
+        what,
+        timestamp: seconds(e.timestamp),
+    });
+}
+
+/// A v1 request, read through the route table.
+fn v1<'a>(method: &str, path: &str, body: Option<&'a RawValue>, out: &mut Vec<Op<'a>>) {
+    let (route, person) = match match_request(method, path) {
+        Matched::Route(r, mut params) => (r.id, params.take(Param::Identifier)),
+        _ => return,
+    };
+    let person = person.map(|p| path_person(&p));
+    let b = body.and_then(env).unwrap_or_default();
+    let (who, what) = match route {
+        RouteId::Identify => (
+            person,
+            What::Identify {
+                attributes: match value(body) {
+                    Some(Value::Object(m)) => m,
+                    _ => Map::new(),
+                },
+            },
+        ),
+        RouteId::Track | RouteId::TrackAnonymous => {
+            let who = match route {
+                RouteId::TrackAnonymous => anonymous(b.anonymous_id),
+                _ => person,
+            };
+            let what = match string(b.kind).as_deref() {
+                None | Some("event") => What::Event {
+                    name: string(b.name).unwrap_or_default(),
+                    id: string(b.id),
+                    data: b.data,
+                },
+                _ => What::Other,
+            };
+            (who, what)
+        }
+        RouteId::Entity => return v2_op(&b, None, out),
+        RouteId::Batch => return batch(b.batch, out),
+        RouteId::Merge => match (identifiers(b.primary), identifiers(b.secondary)) {
+            (Some(p), Some(secondary)) => (Some(p), What::Merge { secondary }),
+            _ => return,
+        },
+        _ => (person, What::Other),
+    };
+    out.push(Op {
+        index: None,
+        who,
+        what,
+        timestamp: seconds(b.timestamp),
+    });
+}
+
+fn batch<'a>(raw: Option<&'a RawValue>, out: &mut Vec<Op<'a>>) {
+    let Some(ops) = raw.and_then(|r| serde_json::from_str::<Vec<&'a RawValue>>(r.get()).ok())
+    else {
+        return;
+    };
+    for (i, op) in ops.into_iter().enumerate() {
+        if let Some(e) = env(op) {
+            v2_op(&e, Some(i as u32), out);
+        }
+    }
+}
+
+/// The operations of a line (none when it is no JSON object).
+pub(crate) fn line(text: &[u8]) -> Line<'_> {
+    let Ok(e) = serde_json::from_slice::<Env<'_>>(text) else {
+        return Line::default();
+    };
+    let mut ops = Vec::new();
+    if e.batch.is_some() {
+        batch(e.batch, &mut ops);
+    } else if let (Some(method), Some(path)) = (string(e.method), string(e.path)) {
+        v1(&method, &path, e.body, &mut ops);
+    } else {
+        v2_op(&e, None, &mut ops);
+    }
+    Line {
+        received_at: seconds(e.received_at),
+        ops,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        let l = line(br#"{"method":"POST","path":"/api/v1/customers/a%40b.co/events","body":{"name":"x","data":{"n":1},"timestamp":5},"received_at":9.5}"#);
+        assert_eq!(l.received_at, Some(9));
+        let op = &l.ops[0];
+        assert_eq!(op.who.as_ref().unwrap().kind, IdKind::Email);
+        assert_eq!(op.timestamp, Some(5));
+        assert!(matches!(&op.what, What::Event { name, .. } if name == "x"));
+        let l = line(br#"{"batch":[{"type":"person","identifiers":{"id":"c1"},"action":"identify","attributes":{"a":1}},{"type":"object","action":"identify"},{"type":"person","action":"merge","primary":{"id":"c1"},"secondary":{"email":"e@x.co"}}]}"#);
+        assert_eq!(l.ops.len(), 2);
+        assert_eq!(l.ops[1].index, Some(2));
+        assert!(
+            matches!(&l.ops[1].what, What::Merge { secondary } if secondary.kind == IdKind::Email)
+        );
+        let raw = serde_json::from_str::<&RawValue>(
+            r#"{"a":[1,{"b":2}],"order_id":"o\u005f1","revenue":9.5}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            picked(raw, Some("order_id")),
+            (Some(Value::from("o_1")), Some(9.5))
+        );
+        assert_eq!(picked(raw, None), (None, Some(9.5)));
+        let l = line(br#"{"method":"POST","path":"/api/v1/events","body":{"name":"v","anonymous_id":"an1"}}"#);
+        assert_eq!(l.ops[0].who.as_ref().unwrap().kind, IdKind::Anonymous);
+    }
+}

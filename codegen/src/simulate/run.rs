@@ -1,0 +1,920 @@
+//! The people model in time order: records (sorted by time, then line) merged with
+//! timers (a window sliding past an event, a journey's message falling due). At one
+//! moment, records come before timers; one record is applied, then segments are
+//! re-evaluated, then waiting journeys check their exits, then triggers start journeys
+//! (docs/semantics.md, "Evaluation order").
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+
+use serde_json::Value;
+
+use super::model::{Cond, Model, TriggerPlan};
+use super::report::*;
+use super::{Body, Directory, IdKind, NO_TIME, Performed, Rec, Simulator, bounds, push_listed};
+use crate::analysis::eval;
+use crate::ir::SegmentId;
+
+/// Customer.io triggers no campaign from an event older than this when it arrives.
+const NO_TRIGGER_AFTER: i64 = 72 * 3600;
+
+/// A condition's history for one person: how many matching events (no window), or
+/// their times within the window.
+enum Hist {
+    Count(u64),
+    Times(VecDeque<i64>),
+}
+
+struct Journey {
+    workflow: u32,
+    trigger_time: i64,
+    trigger_line: u64,
+    /// (time, line, index) of the trigger: an event exit counts only later records.
+    trigger_at: (i64, u64, u32),
+    due: i64,
+    /// Per exit condition: times of matching events since the trigger (event exits only).
+    exit_times: Vec<Vec<i64>>,
+}
+
+/// A message that went out, kept (the last per workflow) for merges that arrive later.
+struct Sent {
+    workflow: u32,
+    trigger_time: i64,
+    trigger_line: u64,
+    due: i64,
+}
+
+/// The latest event per (event, filter bits) a profile performed.
+#[derive(Clone, Copy)]
+struct Seen {
+    event: u32,
+    bits: u64,
+    time: i64,
+    line: u64,
+}
+
+#[derive(Default)]
+struct Person {
+    /// Merged into this profile (itself when not merged).
+    root: Option<u32>,
+    attrs: Vec<(u16, Value)>,
+    hist: Vec<(u32, Hist)>,
+    members: Vec<u64>,
+    journeys: Vec<Journey>,
+    sent: Vec<Sent>,
+    seen: Vec<Seen>,
+    active: bool,
+}
+
+impl Person {
+    fn attr(&self, slot: u16) -> Option<&Value> {
+        self.attrs.iter().find(|(s, _)| *s == slot).map(|(_, v)| v)
+    }
+
+    fn is_member(&self, s: SegmentId) -> bool {
+        let i = s.0 as usize;
+        self.members
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    fn see(&mut self, s: Seen) {
+        match self
+            .seen
+            .iter_mut()
+            .find(|x| x.event == s.event && x.bits == s.bits)
+        {
+            Some(x) if x.time <= s.time => *x = s,
+            Some(_) => {}
+            None => self.seen.push(s),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Window,
+    Due,
+}
+
+struct Engine<'a> {
+    m: Model<'a>,
+    dir: Directory,
+    people: Vec<Person>,
+    timers: BinaryHeap<Reverse<(i64, Timer, u32)>>,
+    r: Report,
+    from: i64,
+    /// Current members per segment.
+    counts: Vec<u64>,
+    /// First use of each (event, key hash): (line, event id hash).
+    keys: HashMap<(u32, u64), (u64, u64)>,
+    samples: Vec<i64>,
+    next_sample: usize,
+    scratch: Vec<u8>,
+    /// Reused per evaluation: the membership words, the segments entered.
+    words: Vec<u64>,
+    entered: Vec<SegmentId>,
+}
+
+pub(super) fn run(sim: Simulator<'_>) -> Report {
+    let Simulator { model, intake, .. } = sim;
+    let super::Intake {
+        dir,
+        mut recs,
+        mut report,
+        opts,
+        ..
+    } = intake;
+    recs.sort_by_key(|r| (r.time, r.line, r.index));
+    let start = recs.first().map(|r| r.time);
+    let end = opts.until.or(recs.last().map(|r| r.time));
+    report.start = start;
+    report.end = end;
+    let n_seg = model.ir.segments.len();
+    let samples = match (start, end) {
+        (Some(s), Some(e)) if e > s => (0..=bounds::SAMPLES as i64)
+            .map(|i| s + (e - s) * i / bounds::SAMPLES as i64)
+            .collect(),
+        (Some(s), _) => vec![s],
+        _ => Vec::new(),
+    };
+    let mut eng = Engine {
+        people: (0..dir.keys.len()).map(|_| Person::default()).collect(),
+        dir,
+        timers: BinaryHeap::new(),
+        r: report,
+        from: opts.from.unwrap_or(i64::MIN),
+        counts: vec![0; n_seg],
+        keys: HashMap::new(),
+        samples,
+        next_sample: 0,
+        scratch: Vec::new(),
+        words: Vec::new(),
+        entered: Vec::new(),
+        m: model,
+    };
+    for (i, w) in eng.m.ir.workflows.iter().enumerate() {
+        let mut stats = WorkflowStats::default();
+        for t in &eng.m.workflows[i].exit_text {
+            stats.exits.insert(t.clone(), 0);
+        }
+        eng.r.workflows.insert(w.name.clone(), stats);
+    }
+    for s in &eng.m.ir.segments {
+        eng.r
+            .segments
+            .insert(s.name.clone(), SegmentStats::default());
+    }
+    for rec in recs.drain(..) {
+        eng.timers_before(rec.time, false);
+        eng.sample_until(rec.time, false);
+        eng.record(rec);
+    }
+    drop(recs);
+    if let Some(end) = end {
+        eng.timers_before(end, true);
+        eng.sample_until(end, true);
+    }
+    eng.finish()
+}
+
+impl Engine<'_> {
+    fn root(&mut self, mut p: u32) -> u32 {
+        while let Some(r) = self.people[p as usize].root {
+            if r == p {
+                break;
+            }
+            // Path halving.
+            if let Some(rr) = self.people[r as usize].root
+                && rr != r
+            {
+                self.people[p as usize].root = Some(rr);
+            }
+            p = r;
+        }
+        p
+    }
+
+    fn sample_until(&mut self, t: i64, inclusive: bool) {
+        while let Some(&at) = self.samples.get(self.next_sample) {
+            if at > t || (at == t && !inclusive) {
+                break;
+            }
+            self.next_sample += 1;
+            self.r.membership.times.push(at);
+            for (i, s) in self.m.ir.segments.iter().enumerate() {
+                let c = self.counts[i];
+                self.r
+                    .membership
+                    .segments
+                    .entry(s.name.clone())
+                    .or_default()
+                    .push(c);
+            }
+        }
+    }
+
+    /// Fire the timers before `t` (at `t` too when `inclusive`).
+    fn timers_before(&mut self, t: i64, inclusive: bool) {
+        while let Some(&Reverse((at, kind, p))) = self.timers.peek() {
+            if at > t || (at == t && !inclusive) {
+                break;
+            }
+            self.timers.pop();
+            self.sample_until(at, false);
+            let p = self.root(p);
+            self.settle(p, at, None);
+            if kind == Timer::Due {
+                self.due(p, at);
+            }
+        }
+    }
+
+    fn record(&mut self, rec: Rec) {
+        let p = self.root(rec.person);
+        self.people[p as usize].active = true;
+        let t = rec.time;
+        match &rec.body {
+            Body::Event(Performed {
+                event,
+                bits,
+                id,
+                key,
+                revenue,
+            }) => {
+                let e = event.0;
+                if *key != 0 {
+                    match self.keys.get(&(e, *key)) {
+                        None => {
+                            if self.keys.len() < crate::validate::promises::MAX_KEYS {
+                                self.keys.insert((e, *key), (rec.line, *id));
+                            }
+                        }
+                        Some(&(first, first_id)) if first_id == 0 || first_id != *id => {
+                            self.r.duplicates += 1;
+                            let rev = (!revenue.is_nan()).then_some(*revenue);
+                            self.r.duplicate_revenue += rev.unwrap_or(0.0);
+                            let d = Duplicate {
+                                line: rec.line,
+                                first_line: first,
+                                event: self.m.ir.events[e as usize].name.clone(),
+                                person: self.dir.show(p),
+                                revenue: rev,
+                            };
+                            push_listed(&mut self.r.duplicate_list, &mut self.r.truncated, d);
+                        }
+                        // A retry with the same event id: Customer.io keeps one.
+                        Some(_) => return,
+                    }
+                }
+                for &c in &self.m.conds_of[e as usize] {
+                    let cond = &self.m.conds[c as usize];
+                    if bits >> cond.bit & 1 == 0 {
+                        continue;
+                    }
+                    let person = &mut self.people[p as usize];
+                    let h = match person.hist.iter_mut().find(|(i, _)| *i == c) {
+                        Some((_, h)) => h,
+                        None => {
+                            person.hist.push((
+                                c,
+                                match cond.window {
+                                    Some(_) => Hist::Times(VecDeque::new()),
+                                    None => Hist::Count(0),
+                                },
+                            ));
+                            &mut person.hist.last_mut().expect("pushed").1
+                        }
+                    };
+                    match h {
+                        Hist::Count(n) => *n += 1,
+                        Hist::Times(ts) => ts.push_back(t),
+                    }
+                    if let Some(w) = cond.window {
+                        self.timers
+                            .push(Reverse((t.saturating_add(w), Timer::Window, p)));
+                    }
+                }
+                if self.m.read[e as usize] {
+                    self.people[p as usize].see(Seen {
+                        event: e,
+                        bits: *bits,
+                        time: t,
+                        line: rec.line,
+                    });
+                }
+                // Event exits of waiting journeys: only events after the trigger.
+                let at = (t, rec.line, rec.index);
+                let person = &mut self.people[p as usize];
+                for j in &mut person.journeys {
+                    let plan = &self.m.workflows[j.workflow as usize];
+                    for (k, c) in plan.exits.iter().enumerate() {
+                        if let Cond::Event(ci) = c {
+                            let cond = &self.m.conds[*ci as usize];
+                            if cond.event == *event
+                                && bits >> cond.bit & 1 == 1
+                                && at > j.trigger_at
+                            {
+                                j.exit_times[k].push(t);
+                            }
+                        }
+                    }
+                }
+            }
+            Body::Identify(attrs) => {
+                let person = &mut self.people[p as usize];
+                for (slot, v) in attrs.iter() {
+                    person.attrs.retain(|(s, _)| s != slot);
+                    if let Some(v) = v {
+                        person.attrs.push((*slot, v.clone()));
+                    }
+                }
+            }
+            Body::Merge(secondary) => {
+                let s = self.root(*secondary);
+                if s != p {
+                    self.merge(s, p, &rec);
+                }
+            }
+            Body::Other => {}
+        }
+        self.settle(p, t, Some(&rec));
+    }
+
+    /// Profile `s` merged into `p` (Customer.io keeps the primary; the secondary's
+    /// history and attributes join it).
+    fn merge(&mut self, s: u32, p: u32, rec: &Rec) {
+        let sec = std::mem::take(&mut self.people[s as usize]);
+        self.people[s as usize].root = Some(p);
+        for (i, seg) in self.m.ir.segments.iter().enumerate() {
+            let _ = seg;
+            if sec.is_member(SegmentId(i as u32)) {
+                self.counts[i] = self.counts[i].saturating_sub(1);
+            }
+        }
+        for j in &sec.journeys {
+            if let Some(w) = self.stats(j.workflow) {
+                w.merged_away += 1;
+            }
+        }
+        // Messages already sent that an exit under the secondary should have stopped:
+        // the merge came too late.
+        let sent: Vec<(u32, i64, u64, i64)> = self.people[p as usize]
+            .sent
+            .iter()
+            .map(|x| (x.workflow, x.trigger_time, x.trigger_line, x.due))
+            .collect();
+        for (w, trigger_time, trigger_line, due) in sent {
+            if let Some((k, seen)) = self.exit_seen(w, &sec.seen, trigger_time, due) {
+                let why = format!(
+                    "`{}` on line {} was sent for {}, which a merge on line {} joined to {} only after the message went out",
+                    self.m.ir.events[seen.event as usize].name,
+                    seen.line,
+                    self.dir.show(s),
+                    rec.line,
+                    self.dir.show(p)
+                );
+                self.missed(
+                    w,
+                    p,
+                    trigger_line,
+                    due,
+                    k,
+                    Reason::DifferentIdentifier,
+                    why,
+                    seen.line,
+                );
+            }
+        }
+        let person = &mut self.people[p as usize];
+        for (slot, v) in sec.attrs {
+            if person.attr(slot).is_none() {
+                person.attrs.push((slot, v));
+            }
+        }
+        for (c, h) in sec.hist {
+            match person.hist.iter_mut().find(|(i, _)| *i == c) {
+                None => person.hist.push((c, h)),
+                Some((_, mine)) => match (mine, h) {
+                    (Hist::Count(a), Hist::Count(b)) => *a += b,
+                    (Hist::Times(a), Hist::Times(b)) => {
+                        let mut all: Vec<i64> = a.drain(..).chain(b).collect();
+                        all.sort_unstable();
+                        a.extend(all);
+                    }
+                    _ => {}
+                },
+            }
+        }
+        for x in &sec.seen {
+            person.see(*x);
+        }
+        person.active |= sec.active;
+        // Waiting journeys of the primary: the secondary's events after the trigger now
+        // count for their exits.
+        for j in &mut person.journeys {
+            let plan = &self.m.workflows[j.workflow as usize];
+            for (k, c) in plan.exits.iter().enumerate() {
+                if let Cond::Event(ci) = c {
+                    let cond = &self.m.conds[*ci as usize];
+                    for x in &sec.seen {
+                        if x.event == cond.event.0
+                            && x.bits >> cond.bit & 1 == 1
+                            && x.time >= j.trigger_time
+                        {
+                            j.exit_times[k].push(x.time);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn stats(&mut self, w: u32) -> Option<&mut WorkflowStats> {
+        let name = &self.m.ir.workflows[w as usize].name;
+        self.r.workflows.get_mut(name)
+    }
+
+    /// An exit event of workflow `w` among `seen`, performed in `[from, to]`.
+    fn exit_seen(&self, w: u32, seen: &[Seen], from: i64, to: i64) -> Option<(usize, Seen)> {
+        let plan = &self.m.workflows[w as usize];
+        for (k, c) in plan.exits.iter().enumerate() {
+            if let Cond::Event(ci) = c {
+                let cond = &self.m.conds[*ci as usize];
+                if let Some(x) = seen.iter().find(|x| {
+                    x.event == cond.event.0
+                        && x.bits >> cond.bit & 1 == 1
+                        && x.time >= from
+                        && x.time <= to
+                }) {
+                    return Some((k, *x));
+                }
+            }
+        }
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn missed(
+        &mut self,
+        w: u32,
+        p: u32,
+        trigger_line: u64,
+        sent_at: i64,
+        exit: usize,
+        reason: Reason,
+        why: String,
+        event_line: u64,
+    ) {
+        let plan = &self.m.workflows[w as usize];
+        let missed_exit = plan
+            .exit_text
+            .get(exit)
+            .cloned()
+            .unwrap_or_else(|| why.split('`').nth(1).unwrap_or_default().to_owned());
+        if let Some(s) = self.stats(w) {
+            s.sent_after_conversion += 1;
+        }
+        let m = Missed {
+            workflow: self.m.ir.workflows[w as usize].name.clone(),
+            person: self.dir.show(p),
+            trigger_line,
+            sent_at,
+            missed_exit,
+            reason,
+            why,
+            event_line,
+        };
+        push_listed(&mut self.r.sent_after_conversion, &mut self.r.truncated, m);
+    }
+
+    /// Does condition `c` hold for `p` at `t`? (`journey`: an exit's own event history.)
+    fn holds(&self, p: u32, c: &Cond<'_>, t: i64, journey: Option<(&Journey, usize)>) -> bool {
+        let person = &self.people[p as usize];
+        match c {
+            Cond::Event(ci) => {
+                let cond = &self.m.conds[*ci as usize];
+                let from = cond.window.map_or(i64::MIN, |w| t.saturating_sub(w));
+                let n = match journey {
+                    Some((j, k)) => j.exit_times[k]
+                        .iter()
+                        .filter(|&&x| x > from && x <= t)
+                        .count() as u64,
+                    None => match person.hist.iter().find(|(i, _)| i == ci) {
+                        None => 0,
+                        Some((_, Hist::Count(n))) => *n,
+                        Some((_, Hist::Times(ts))) => {
+                            ts.iter().filter(|&&x| x > from && x <= t).count() as u64
+                        }
+                    },
+                };
+                eval::count_holds(cond.count, n)
+            }
+            Cond::Attribute {
+                slot,
+                attribute,
+                op,
+            } => eval::op_holds(
+                self.m.ir,
+                &self.m.ir.attribute(*attribute).ty,
+                op,
+                person.attr(*slot),
+            ),
+            Cond::Segment(s) => person.is_member(*s),
+        }
+    }
+
+    /// Membership of every segment for `p` at `t` (nested segments first), into
+    /// `self.words`.
+    fn membership(&mut self, p: u32, t: i64) {
+        // Drop window entries that slid out.
+        let person = &mut self.people[p as usize];
+        for (c, h) in &mut person.hist {
+            if let (Hist::Times(ts), Some(w)) = (h, self.m.conds[*c as usize].window) {
+                while ts.front().is_some_and(|&x| x <= t.saturating_sub(w)) {
+                    ts.pop_front();
+                }
+            }
+        }
+        let n = self.m.ir.segments.len();
+        let mut state = std::mem::take(&mut self.scratch);
+        state.clear();
+        state.resize(n, 0);
+        for s in 0..n {
+            self.eval_segment(p, s, t, &mut state);
+        }
+        self.words.clear();
+        self.words.resize(n.div_ceil(64), 0);
+        for (s, v) in state.iter().enumerate() {
+            if *v == 3 {
+                self.words[s / 64] |= 1 << (s % 64);
+            }
+        }
+        self.scratch = state;
+    }
+
+    /// 0 unknown, 1 being evaluated (a cycle, refused by the checker: false), 2 out, 3 in.
+    fn eval_segment(&self, p: u32, s: usize, t: i64, state: &mut Vec<u8>) -> bool {
+        match state[s] {
+            2 => return false,
+            3 => return true,
+            1 => return false,
+            _ => {}
+        }
+        state[s] = 1;
+        let plan = &self.m.segments[s];
+        let member = eval::member(&plan.all, &plan.any, &plan.none, |c| match c {
+            Cond::Segment(x) => self.eval_segment(p, x.0 as usize, t, state),
+            c => self.holds(p, c, t, None),
+        });
+        state[s] = if member { 3 } else { 2 };
+        member
+    }
+
+    /// After something changed for `p` at `t`: segments, exits, triggers.
+    fn settle(&mut self, p: u32, t: i64, rec: Option<&Rec>) {
+        self.membership(p, t);
+        let counting = t >= self.from;
+        let mut entered = std::mem::take(&mut self.entered);
+        entered.clear();
+        let old = &mut self.people[p as usize].members;
+        if *old != self.words {
+            if old.len() < self.words.len() {
+                old.resize(self.words.len(), 0);
+            }
+            for (w, (o, n)) in old.iter().zip(&self.words).enumerate() {
+                let mut changed = o ^ n;
+                while changed != 0 {
+                    let b = changed.trailing_zeros() as usize;
+                    changed &= changed - 1;
+                    let s = w * 64 + b;
+                    let is = n >> b & 1 == 1;
+                    let name = &self.m.ir.segments[s].name;
+                    let stats = self.r.segments.get_mut(name).expect("every segment");
+                    if is {
+                        self.counts[s] += 1;
+                        entered.push(SegmentId(s as u32));
+                        if counting {
+                            stats.entered += 1;
+                        }
+                    } else {
+                        self.counts[s] = self.counts[s].saturating_sub(1);
+                        if counting {
+                            stats.left += 1;
+                        }
+                    }
+                }
+            }
+            old.copy_from_slice(&self.words);
+        }
+        // Waiting journeys: any exit condition that holds ends them.
+        let mut i = 0;
+        while i < self.people[p as usize].journeys.len() {
+            let exit = {
+                let j = &self.people[p as usize].journeys[i];
+                let plan = &self.m.workflows[j.workflow as usize];
+                plan.exits
+                    .iter()
+                    .enumerate()
+                    .position(|(k, c)| self.holds(p, c, t, Some((j, k))))
+            };
+            let Some(k) = exit else {
+                i += 1;
+                continue;
+            };
+            let j = self.people[p as usize].journeys.swap_remove(i);
+            // The exit event reached Customer.io after the message was due: it went out.
+            let late = rec.is_some_and(|r| {
+                r.recv != NO_TIME
+                    && r.recv > j.due
+                    && matches!(r.body, Body::Event(_))
+                    && matches!(
+                        self.m.workflows[j.workflow as usize].exits[k],
+                        Cond::Event(_)
+                    )
+            });
+            if let (true, Some(r)) = (late, rec) {
+                if let Some(s) = self.stats(j.workflow) {
+                    s.sent += 1;
+                }
+                let why = format!(
+                    "the exit event on line {} happened at {} but reached Customer.io at {}, after the message was due at {}",
+                    r.line, r.time, r.recv, j.due
+                );
+                self.missed(
+                    j.workflow,
+                    p,
+                    j.trigger_line,
+                    j.due,
+                    k,
+                    Reason::ArrivedLate,
+                    why,
+                    r.line,
+                );
+                self.remember_sent(p, &j);
+            } else {
+                let text = self.m.workflows[j.workflow as usize].exit_text[k].clone();
+                if let Some(s) = self.stats(j.workflow) {
+                    s.exited += 1;
+                    *s.exits.entry(text).or_default() += 1;
+                }
+            }
+        }
+        // Triggers.
+        for w in 0..self.m.workflows.len() {
+            let plan = &self.m.workflows[w];
+            let fired = match plan.trigger {
+                TriggerPlan::Event { event, bit } => rec.is_some_and(|r| {
+                    matches!(&r.body, Body::Event(Performed { event: e, bits, .. }) if *e == event && bits >> bit & 1 == 1)
+                }),
+                TriggerPlan::Segment(s) => entered.contains(&s),
+                TriggerPlan::None => false,
+            };
+            if !fired || !counting {
+                continue;
+            }
+            let age = rec
+                .filter(|r| r.recv != NO_TIME)
+                .map_or(0, |r| r.recv - r.time);
+            if age >= NO_TRIGGER_AFTER {
+                continue;
+            }
+            let audience_ok = plan
+                .audience
+                .iter()
+                .all(|s| self.people[p as usize].is_member(*s));
+            let busy = self.people[p as usize]
+                .journeys
+                .iter()
+                .any(|j| j.workflow == w as u32);
+            let (wait, n_exits) = (plan.wait, plan.exits.len());
+            let stats = self.stats(w as u32).expect("every workflow");
+            stats.triggered += 1;
+            if busy {
+                stats.already_waiting += 1;
+                continue;
+            }
+            if !audience_ok {
+                stats.not_in_audience += 1;
+                continue;
+            }
+            stats.entered += 1;
+            let (line, at) = rec.map_or((0, (t, 0, 0)), |r| (r.line, (r.time, r.line, r.index)));
+            let due = t.saturating_add(wait);
+            self.people[p as usize].journeys.push(Journey {
+                workflow: w as u32,
+                trigger_time: t,
+                trigger_line: line,
+                trigger_at: at,
+                due,
+                exit_times: vec![Vec::new(); n_exits],
+            });
+            self.timers.push(Reverse((due, Timer::Due, p)));
+            if age > trackc_wire::time::REPLAY_AFTER_SECONDS {
+                self.r.backfill_enrolments += 1;
+                let b = Backfill {
+                    line,
+                    workflow: self.m.ir.workflows[w].name.clone(),
+                    person: self.dir.show(p),
+                    age,
+                };
+                push_listed(&mut self.r.backfill_list, &mut self.r.truncated, b);
+            }
+        }
+        self.entered = entered;
+    }
+
+    fn remember_sent(&mut self, p: u32, j: &Journey) {
+        let sent = &mut self.people[p as usize].sent;
+        sent.retain(|s| s.workflow != j.workflow);
+        sent.push(Sent {
+            workflow: j.workflow,
+            trigger_time: j.trigger_time,
+            trigger_line: j.trigger_line,
+            due: j.due,
+        });
+    }
+
+    /// The messages of `p` due at `t`: checked once more, then sent.
+    fn due(&mut self, p: u32, t: i64) {
+        let mut i = 0;
+        while i < self.people[p as usize].journeys.len() {
+            if self.people[p as usize].journeys[i].due > t {
+                i += 1;
+                continue;
+            }
+            let j = self.people[p as usize].journeys.swap_remove(i);
+            let plan = &self.m.workflows[j.workflow as usize];
+            let in_audience = plan
+                .audience
+                .iter()
+                .all(|s| self.people[p as usize].is_member(*s));
+            if !in_audience {
+                if let Some(s) = self.stats(j.workflow) {
+                    s.left_audience += 1;
+                }
+                continue;
+            }
+            if let Some(s) = self.stats(j.workflow) {
+                s.sent += 1;
+            }
+            self.remember_sent(p, &j);
+            self.check_sent(p, &j, t);
+        }
+    }
+
+    /// A message just went out: did the person convert under another identifier, or by
+    /// an event no exit names?
+    fn check_sent(&mut self, p: u32, j: &Journey, t: i64) {
+        let w = j.workflow;
+        let mut others: Vec<(u32, String)> = Vec::new();
+        for (slot, kind) in [
+            (self.m.email_slot, IdKind::Email),
+            (self.m.phone_slot, IdKind::Phone),
+        ] {
+            let Some(slot) = slot else { continue };
+            if let Some(Value::String(v)) = self.people[p as usize].attr(slot)
+                && let Some(q) = self.dir.get(kind, v)
+            {
+                let v = v.clone();
+                let q = self.root(q);
+                if q != p {
+                    others.push((q, format!("{}:{v}", kind.as_str())));
+                }
+            }
+        }
+        for (q, shown) in others {
+            let seen = self.people[q as usize].seen.clone();
+            if let Some((k, x)) = self.exit_seen(w, &seen, j.trigger_time, t) {
+                let why = format!(
+                    "`{}` on line {} was sent for {shown}, a different profile than {}",
+                    self.m.ir.events[x.event as usize].name,
+                    x.line,
+                    self.dir.show(p)
+                );
+                self.missed(
+                    w,
+                    p,
+                    j.trigger_line,
+                    t,
+                    k,
+                    Reason::DifferentIdentifier,
+                    why,
+                    x.line,
+                );
+                return;
+            }
+        }
+        let plan = &self.m.workflows[w as usize];
+        if plan.revenue {
+            let conv = self.people[p as usize].seen.iter().find(|x| {
+                self.m.conversions[x.event as usize]
+                    && !plan.exit_events.iter().any(|e| e.0 == x.event)
+                    && x.time >= j.trigger_time
+                    && x.time <= t
+            });
+            if let Some(x) = conv.copied() {
+                let name = &self.m.ir.events[x.event as usize].name;
+                let why = format!(
+                    "`{name}` on line {} is a conversion (a revenue workflow exits on it) but no exit condition of `{}` names it",
+                    x.line, self.m.ir.workflows[w as usize].name
+                );
+                self.missed(
+                    w,
+                    p,
+                    j.trigger_line,
+                    t,
+                    usize::MAX,
+                    Reason::NotInContract,
+                    why,
+                    x.line,
+                );
+            }
+        }
+    }
+
+    fn finish(mut self) -> Report {
+        for p in 0..self.people.len() {
+            let journeys = std::mem::take(&mut self.people[p].journeys);
+            for j in journeys {
+                if let Some(s) = self.stats(j.workflow) {
+                    s.waiting += 1;
+                }
+            }
+        }
+        for (i, s) in self.m.ir.segments.iter().enumerate() {
+            if let Some(st) = self.r.segments.get_mut(&s.name) {
+                st.members = self.counts[i];
+            }
+        }
+        // Profiles and fragmentation.
+        let mut by_email: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut fragments: Vec<Fragment> = Vec::new();
+        let mut fragmented: Vec<bool> = vec![false; self.people.len()];
+        for (p, frag) in fragmented.iter_mut().enumerate() {
+            let (kind, _) = self.dir.keys[p];
+            let merged = self.people[p].root.is_some_and(|r| r != p as u32);
+            if merged {
+                continue;
+            }
+            *self.r.profiles.entry(kind.as_str()).or_default() += 1;
+            if kind == IdKind::Anonymous && self.people[p].active {
+                self.r.unmerged_anonymous += 1;
+            }
+            if kind != IdKind::Id {
+                continue;
+            }
+            self.r.people += 1;
+            for (slot, other) in [
+                (self.m.email_slot, IdKind::Email),
+                (self.m.phone_slot, IdKind::Phone),
+            ] {
+                let Some(slot) = slot else { continue };
+                let Some(Value::String(v)) = self.people[p].attr(slot) else {
+                    continue;
+                };
+                if other == IdKind::Email {
+                    by_email.entry(v.clone()).or_default().push(p as u32);
+                }
+                if let Some(q) = self.dir.get(other, v) {
+                    let q = self.root(q);
+                    if q != p as u32 {
+                        *frag = true;
+                        fragments.push(Fragment {
+                            person: self.dir.show(p as u32),
+                            kind: if other == IdKind::Email {
+                                "email_profile"
+                            } else {
+                                "phone_profile"
+                            },
+                            other: self.dir.show(q),
+                        });
+                    }
+                }
+            }
+        }
+        let mut shared: Vec<(&String, &Vec<u32>)> =
+            by_email.iter().filter(|(_, v)| v.len() > 1).collect();
+        shared.sort();
+        for (_, ps) in shared {
+            for &p in ps {
+                fragmented[p as usize] = true;
+                let other = ps.iter().find(|&&q| q != p).copied().unwrap_or(p);
+                fragments.push(Fragment {
+                    person: self.dir.show(p),
+                    kind: "shared_email",
+                    other: self.dir.show(other),
+                });
+            }
+        }
+        fragments.sort_by(|a, b| (&a.person, a.kind, &a.other).cmp(&(&b.person, b.kind, &b.other)));
+        self.r.fragmented_people = fragmented.iter().filter(|f| **f).count() as u64;
+        for f in fragments {
+            push_listed(&mut self.r.fragment_list, &mut self.r.truncated, f);
+        }
+        self.r.sent_after_conversion.sort_by(|a, b| {
+            (a.sent_at, &a.person, &a.workflow).cmp(&(b.sent_at, &b.person, &b.workflow))
+        });
+        self.r
+    }
+}

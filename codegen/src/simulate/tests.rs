@@ -1,0 +1,154 @@
+//! The people model on the example contract, line by line.
+
+use super::*;
+
+fn example() -> Ir {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contract");
+    crate::check(&dir).unwrap().ir.unwrap()
+}
+
+fn simulate(ir: &Ir, lines: &[String]) -> Report {
+    let v = Validator::new(ir).unwrap();
+    let mut s = Simulator::new(ir, &v, Options::default()).unwrap();
+    for (i, l) in lines.iter().enumerate() {
+        s.feed_line(i as u64 + 1, l.as_bytes());
+    }
+    s.finish()
+}
+
+fn identify(id: &str, t: i64, attrs: &str) -> String {
+    format!(
+        r#"{{"type":"person","identifiers":{{"id":"{id}"}},"action":"identify","timestamp":{t},"attributes":{attrs}}}"#
+    )
+}
+
+fn event(id: &str, t: i64, name: &str, eid: &str, data: &str) -> String {
+    format!(
+        r#"{{"type":"person","identifiers":{{"id":"{id}"}},"action":"event","name":"{name}","id":"{eid}","timestamp":{t},"attributes":{data}}}"#
+    )
+}
+
+#[test]
+fn cart_recovery_exits_on_an_order_and_sends_otherwise() {
+    let ir = example();
+    let subscribed = r#"{"email":"a@example.com","email_opt_in":true}"#;
+    let checkout = |c: &str| {
+        format!(
+            r#"{{"checkout_id":"{c}","cart_value":50,"currency":"USD","items":[{{"sku":"S1","product_name":"Serum","quantity":1,"unit_price":50,"category":"skincare"}}]}}"#
+        )
+    };
+    let lines = vec![
+        identify("cus_00000001", 1000, subscribed),
+        identify(
+            "cus_00000002",
+            1000,
+            r#"{"email":"b@example.com","email_opt_in":true}"#,
+        ),
+        event(
+            "cus_00000001",
+            2000,
+            "checkout_started",
+            "01HZY0000000000000000000A1",
+            &checkout("ch_1"),
+        ),
+        event(
+            "cus_00000002",
+            2000,
+            "checkout_started",
+            "01HZY0000000000000000000A2",
+            &checkout("ch_2"),
+        ),
+        event(
+            "cus_00000001",
+            2500,
+            "order_completed",
+            "01HZY0000000000000000000B1",
+            r#"{"order_id":"o1","revenue":50,"currency":"USD","is_first_order":false,"items":[{"sku":"S1","product_name":"Serum","quantity":1,"unit_price":50,"category":"skincare"}]}"#,
+        ),
+        identify("cus_00000003", 9000, "{}"),
+    ];
+    let r = simulate(&ir, &lines);
+    assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+    let w = &r.workflows["cart_recovery"];
+    assert_eq!((w.entered, w.sent, w.exited), (2, 1, 1), "{w:?}");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A capture of a few people: identifies, checkouts, orders, product views, at
+    /// distinct times (ties are broken by line, which shuffling changes).
+    fn capture() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec((0u8..4, 0u8..5, 1i64..20_000, 0u8..3), 1..40).prop_map(|ops| {
+            let mut t = 1_796_000_000i64;
+            ops.into_iter()
+                .enumerate()
+                .map(|(i, (p, kind, dt, key))| {
+                    t += dt;
+                    let id = format!("cus_0000000{p}");
+                    let eid = format!("01HZY00000000000000000{i:04}");
+                    let item = r#"[{"sku":"S1","product_name":"Serum","quantity":1,"unit_price":50,"category":"skincare"}]"#;
+                    match kind {
+                        0 => identify(&id, t, &format!(r#"{{"email":"p{p}@example.com","email_opt_in":true}}"#)),
+                        1 => event(&id, t, "checkout_started", &eid, &format!(r#"{{"checkout_id":"c{i}","cart_value":50,"currency":"USD","items":{item}}}"#)),
+                        2 => event(&id, t, "order_completed", &eid, &format!(r#"{{"order_id":"o{key}","revenue":50,"currency":"USD","is_first_order":true,"items":{item}}}"#)),
+                        3 => event(&id, t, "product_viewed", &eid, r#"{"product_id":"p1","product_name":"Serum","category":"skincare","price":50}"#),
+                        _ => identify(&id, t, r#"{"email_opt_in":false}"#),
+                    }
+                })
+                .collect()
+        })
+    }
+
+    /// What does not depend on where a record sits in the file.
+    fn outcome(r: &Report) -> String {
+        format!(
+            "{:?} {:?} {} {} {} {} {}",
+            r.workflows,
+            r.segments,
+            r.duplicates,
+            r.backfill_enrolments,
+            r.fragmented_people,
+            r.sent_after_conversion.len(),
+            r.rejected.count
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn replaying_twice_gives_the_same_report(lines in capture()) {
+            let ir = example();
+            prop_assert_eq!(simulate(&ir, &lines), simulate(&ir, &lines));
+        }
+
+        #[test]
+        fn shuffled_input_is_put_back_in_time_order(
+            (lines, shuffled) in capture().prop_flat_map(|l| (Just(l.clone()), Just(l).prop_shuffle()))
+        ) {
+            let ir = example();
+            prop_assert_eq!(outcome(&simulate(&ir, &lines)), outcome(&simulate(&ir, &shuffled)));
+        }
+    }
+}
+
+/// The pipelined reader gives what line-by-line feeding gives, whatever the threads.
+#[test]
+fn reader_and_lines_agree_for_any_number_of_threads() {
+    let ir = example();
+    let v = Validator::new(&ir).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/simulate/scenarios.ndjson");
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let by_line = simulate(&ir, &lines);
+    for threads in [1, 3] {
+        let mut s = Simulator::new(&ir, &v, Options::default()).unwrap();
+        s.set_threads(threads);
+        let last = s.feed_reader(text.as_bytes(), 1).unwrap();
+        assert_eq!(last, lines.len() as u64);
+        assert_eq!(s.finish(), by_line, "{threads} threads");
+    }
+}

@@ -1,0 +1,251 @@
+//! `--format html`: one self-contained page (no script, no external resource): the
+//! summary, the tables of the Markdown report, and SVG plots drawn by `plotters` — a
+//! funnel per workflow and segment membership over time. Every contract or traffic text
+//! in the page goes through `escape::html`; in the plots, labels have their control and
+//! invisible characters made visible (`escape::terminal`) and plotters escapes the markup
+//! characters.
+
+use std::fmt::Write as _;
+
+use plotters::prelude::*;
+use trackc_codegen::escape::{html, terminal};
+use trackc_codegen::ir::Ir;
+use trackc_codegen::simulate::Report;
+
+use super::utc;
+
+/// Segments drawn in the membership plot (the most populous; the tables list all).
+const MAX_SERIES: usize = 12;
+/// Workflow funnels drawn.
+const MAX_FUNNELS: usize = 64;
+
+fn label(s: &str) -> String {
+    terminal::escape(&trackc_codegen::validate::bounds::clip(s, 60)).into_owned()
+}
+
+/// A workflow's funnel: bars for triggered, entered, sent, sent after conversion,
+/// exited and still waiting.
+fn funnel(name: &str, w: &trackc_codegen::simulate::WorkflowStats) -> String {
+    let bars = [
+        ("triggered", w.triggered),
+        ("entered", w.entered),
+        ("exited", w.exited),
+        ("waiting", w.waiting),
+        ("sent", w.sent),
+        ("after conversion", w.sent_after_conversion),
+    ];
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (560, 260)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let chart = ChartBuilder::on(&root)
+            .caption(label(name), ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(50)
+            .build_cartesian_2d((0..bars.len()).into_segmented(), 0u64..max + max / 10 + 1);
+        if let Ok(mut chart) = chart {
+            let _ = chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_label_formatter(&|x| match x {
+                    SegmentValue::CenterOf(i) => bars.get(*i).map_or("", |b| b.0).to_owned(),
+                    _ => String::new(),
+                })
+                .draw();
+            let _ = chart.draw_series(bars.iter().enumerate().map(|(i, (_, n))| {
+                let color = if i == 5 { RED } else { BLUE };
+                let mut bar = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), 0),
+                        (SegmentValue::Exact(i + 1), *n),
+                    ],
+                    color.mix(0.6).filled(),
+                );
+                bar.set_margin(0, 0, 8, 8);
+                bar
+            }));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+/// Members of each segment over time.
+fn membership(r: &Report) -> Option<String> {
+    let m = &r.membership;
+    if m.times.len() < 2 {
+        return None;
+    }
+    let mut series: Vec<(&String, &Vec<u64>)> = m.segments.iter().collect();
+    series.sort_by_key(|(name, v)| (std::cmp::Reverse(v.iter().max().copied()), *name));
+    series.truncate(MAX_SERIES);
+    let max = series
+        .iter()
+        .flat_map(|(_, v)| v.iter())
+        .max()
+        .copied()
+        .unwrap_or(0)
+        .max(1);
+    let (t0, t1) = (m.times[0], *m.times.last().expect("two times"));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let chart = ChartBuilder::on(&root)
+            .caption("segment members over time", ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(50)
+            .build_cartesian_2d(t0..t1.max(t0 + 1), 0u64..max + max / 10 + 1);
+        if let Ok(mut chart) = chart {
+            let _ = chart
+                .configure_mesh()
+                .x_labels(4)
+                .x_label_formatter(&|t| utc(*t)[..16].to_owned())
+                .draw();
+            for (i, (name, v)) in series.iter().enumerate() {
+                let color = Palette99::pick(i).to_rgba();
+                let points = m.times.iter().copied().zip(v.iter().copied());
+                if let Ok(s) = chart.draw_series(LineSeries::new(points, color.stroke_width(2))) {
+                    s.label(label(name)).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                    });
+                }
+            }
+            let _ = chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw();
+        }
+        let _ = root.present();
+    }
+    Some(svg)
+}
+
+/// The page.
+pub fn page(ir: &Ir, r: &Report) -> String {
+    let e = |s: &str| html::escape(s).into_owned();
+    let mut s = String::new();
+    let title = format!("trackc simulate: {}", ir.name);
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
+         <title>{}</title>\n<style>\nbody{{font-family:sans-serif;margin:2em;max-width:1100px}}\
+         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:.25em .6em}}\
+         td.n{{text-align:right}}.bad{{color:#b00}}figure{{display:inline-block;margin:.5em}}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        e(&title),
+        e(&title)
+    );
+    let span = match (r.start, r.end) {
+        (Some(a), Some(b)) => format!(" from {} to {}", utc(a), utc(b)),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        s,
+        "<p>{} records{span}: {} operations simulated, {} rejected by validate; {} people.</p>",
+        r.records, r.simulated, r.rejected.count, r.people
+    );
+    let _ = writeln!(
+        s,
+        "<table><tr><th>messages sent after conversion</th><th>duplicate keys</th><th>backfill enrolments</th><th>fragmented people</th><th>events out of order</th></tr>\
+         <tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
+        r.sent_after_conversion_total(),
+        r.duplicates,
+        r.backfill_enrolments,
+        r.fragmented_people,
+        r.out_of_order
+    );
+    s.push_str("<h2>Workflows</h2>\n<table><tr><th>workflow</th><th>triggered</th><th>entered</th><th>not in audience</th><th>exited</th><th>left audience</th><th>waiting</th><th>sent</th><th>sent after conversion</th></tr>\n");
+    for (name, w) in &r.workflows {
+        let _ = writeln!(
+            s,
+            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            e(name),
+            w.triggered,
+            w.entered,
+            w.not_in_audience,
+            w.exited,
+            w.left_audience,
+            w.waiting,
+            w.sent,
+            w.sent_after_conversion
+        );
+    }
+    s.push_str("</table>\n<h2>Funnels</h2>\n");
+    for (name, w) in r.workflows.iter().take(MAX_FUNNELS) {
+        let _ = writeln!(s, "<figure>{}</figure>", funnel(name, w));
+    }
+    if let Some(svg) = membership(r) {
+        let _ = writeln!(s, "<h2>Segment membership</h2>\n<figure>{svg}</figure>");
+    }
+    s.push_str("<h2>Sent after conversion</h2>\n<ul>\n");
+    for m in &r.sent_after_conversion {
+        let _ = writeln!(
+            s,
+            "<li class=\"bad\"><code>{}</code> to <code>{}</code> (trigger line {}, sent {}): missed <code>{}</code>, {}: {}</li>",
+            e(&m.workflow),
+            e(&m.person),
+            m.trigger_line,
+            utc(m.sent_at),
+            e(&m.missed_exit),
+            m.reason.as_str(),
+            e(&m.why)
+        );
+    }
+    s.push_str("</ul>\n<h2>Segments</h2>\n<table><tr><th>segment</th><th>entered</th><th>left</th><th>members at the end</th></tr>\n");
+    for (name, g) in &r.segments {
+        let _ = writeln!(
+            s,
+            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            e(name),
+            g.entered,
+            g.left,
+            g.members
+        );
+    }
+    s.push_str("</table>\n<h2>Data promises</h2>\n<ul>\n");
+    for d in &r.duplicate_list {
+        let _ = writeln!(
+            s,
+            "<li>duplicate: line {} <code>{}</code> for <code>{}</code> repeats line {}</li>",
+            d.line,
+            e(&d.event),
+            e(&d.person),
+            d.first_line
+        );
+    }
+    for b in &r.backfill_list {
+        let _ = writeln!(
+            s,
+            "<li>backfill: line {} enrolled <code>{}</code> in <code>{}</code> ({} s old)</li>",
+            b.line,
+            e(&b.person),
+            e(&b.workflow),
+            b.age
+        );
+    }
+    for f in &r.fragment_list {
+        let _ = writeln!(
+            s,
+            "<li>fragmented: <code>{}</code> and <code>{}</code> ({})</li>",
+            e(&f.person),
+            e(&f.other),
+            f.kind.replace('_', " ")
+        );
+    }
+    for x in &r.rejected.listed {
+        let _ = writeln!(
+            s,
+            "<li>rejected by validate: line {} <code>{}</code> {}</li>",
+            x.line,
+            x.code.id(),
+            e(&x.message)
+        );
+    }
+    s.push_str("</ul>\n</body>\n</html>\n");
+    s
+}

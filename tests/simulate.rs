@@ -1,0 +1,317 @@
+//! `trackc simulate`: the CLI over scenario fixtures (tests/fixtures/simulate/) against the
+//! example contract, with outcomes computed by hand (tests/fixtures/simulate/README.md).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const SCENARIOS: &str = "tests/fixtures/simulate/scenarios.ndjson";
+
+fn trackc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trackc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("trackc runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+#[test]
+fn scenarios_match_the_hand_computed_outcomes() {
+    let o = trackc(&["simulate", "contract", SCENARIOS, "--format", "json"]);
+    // Messages after conversion, a backfill enrolment and a duplicate: exit 1.
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json(&o);
+    let cart = &r["workflows"]["cart_recovery"];
+    // cat (backfill), ann, bob, eve, fay start a checkout of $80 while subscribed.
+    assert_eq!(cart["entered"], 5);
+    // bob orders under his id: the one exit.
+    assert_eq!(cart["exited"], 1);
+    assert_eq!(cart["exits"]["event order_completed"], 1);
+    assert_eq!(cart["sent"], 4);
+    // ann (order under her email), eve (anonymous order merged late), fay (order arrived
+    // after the message was due); cat's backfilled checkout is sent, but she never
+    // converted.
+    assert_eq!(cart["sent_after_conversion"], 3);
+    let missed = r["sent_after_conversion"].as_array().unwrap();
+    let by = |p: &str| missed.iter().find(|m| m["person"] == p).unwrap();
+    assert_eq!(by("id:cus_ann00001")["reason"], "different_identifier");
+    assert_eq!(by("id:cus_ann00001")["event_line"], 14);
+    assert_eq!(by("id:cus_ann00001")["trigger_line"], 8);
+    assert_eq!(
+        by("id:cus_ann00001")["missed_exit"],
+        "event order_completed"
+    );
+    assert_eq!(by("id:cus_eve00001")["reason"], "different_identifier");
+    assert!(
+        by("id:cus_eve00001")["why"]
+            .as_str()
+            .unwrap()
+            .contains("merge on line 20")
+    );
+    assert_eq!(by("id:cus_fay00001")["reason"], "arrived_late");
+    // The SMS recovery: every abandoner entered cart_abandoners, none is an SMS subscriber.
+    assert_eq!(r["workflows"]["cart_recovery_sms"]["triggered"], 5);
+    assert_eq!(r["workflows"]["cart_recovery_sms"]["not_in_audience"], 5);
+    // First orders: dan, dan's resend under a new event id (already waiting), bob, fay
+    // enter or retry; ann's email profile and eve's anonymous one have no consent.
+    let onboarding = &r["workflows"]["new_customer_onboarding"];
+    assert_eq!(onboarding["triggered"], 6);
+    assert_eq!(onboarding["entered"], 3);
+    assert_eq!(onboarding["already_waiting"], 1);
+    assert_eq!(onboarding["not_in_audience"], 2);
+    assert_eq!(onboarding["waiting"], 3);
+    // The refund changes nothing: bob's onboarding still waits, nothing else triggered.
+    assert_eq!(r["segments"]["cart_abandoners"]["entered"], 5);
+    assert_eq!(r["segments"]["cart_abandoners"]["left"], 3);
+    assert_eq!(r["segments"]["cart_abandoners"]["members"], 2);
+    // The retried order: the same event id is counted once; a new id counts 25 twice.
+    assert_eq!(r["duplicates"], 1);
+    assert_eq!(r["duplicate_revenue"], 25.0);
+    assert_eq!(r["duplicate_list"][0]["line"], 12);
+    assert_eq!(r["duplicate_list"][0]["first_line"], 10);
+    assert_eq!(r["backfill_enrolments"], 1);
+    assert_eq!(r["backfill_list"][0]["workflow"], "cart_recovery");
+    assert_eq!(r["backfill_list"][0]["age"], 8200);
+    assert_eq!(r["fragmented_people"], 1);
+    assert_eq!(r["people"], 6);
+    assert_eq!(r["rejected"]["count"], 3);
+}
+
+#[test]
+fn reports_snapshots() {
+    for (format, name) in [
+        ("human", "simulate_human"),
+        ("markdown", "simulate_markdown"),
+        ("json", "simulate_json"),
+    ] {
+        let o = trackc(&["simulate", "contract", SCENARIOS, "--format", format]);
+        assert_eq!(o.status.code(), Some(1));
+        insta::assert_snapshot!(name, stdout(&o));
+    }
+}
+
+/// Records validate rejects are reported, and simulated only when Customer.io accepts
+/// them all the same; validate's duplicate keys are simulate's duplicates.
+#[test]
+fn differential_against_validate() {
+    let v = json(&trackc(&[
+        "validate", "contract", SCENARIOS, "--format", "json",
+    ]));
+    let s = json(&trackc(&[
+        "simulate", "contract", SCENARIOS, "--format", "json",
+    ]));
+    let violations = v["violations"].as_array().unwrap();
+    let dup = |x: &&serde_json::Value| x["code"] == "duplicate_idempotency_key";
+    let dups: Vec<u64> = violations
+        .iter()
+        .filter(dup)
+        .map(|x| x["line"].as_u64().unwrap())
+        .collect();
+    let others: Vec<(u64, String)> = violations
+        .iter()
+        .filter(|x| !dup(x))
+        .map(|x| {
+            (
+                x["line"].as_u64().unwrap(),
+                x["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(s["duplicates"].as_u64().unwrap(), dups.len() as u64);
+    let s_dups: Vec<u64> = s["duplicate_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(s_dups, dups);
+    assert_eq!(
+        v["invalid"].as_u64().unwrap(),
+        s["rejected"]["count"].as_u64().unwrap() + dups.len() as u64
+    );
+    let listed: Vec<(u64, String)> = s["rejected"]["listed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["line"].as_u64().unwrap(),
+                x["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, others);
+    // What Customer.io refuses is not simulated: the unknown event on line 21 reaches no
+    // one, while the order under an email (line 14) is simulated on the email profile.
+    let sim: Vec<(u64, bool)> = s["rejected"]["listed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["line"].as_u64().unwrap(),
+                x["simulated"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(sim, vec![(2, true), (14, true), (21, false)]);
+}
+
+#[test]
+fn html_page_is_self_contained_escaped_and_plotted() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = dir.path().join("hostile.ndjson");
+    let scenarios =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIOS)).unwrap();
+    let evil = concat!(
+        r#"{"type":"person","identifiers":{"id":"cus_evil0001"},"action":"event","name":"<img src=x onerror=alert(1)>","id":"01JD0000000000000000000X01","timestamp":1796045000,"attributes":{}}"#,
+        "\n",
+        r#"{"method":"POST","path":"/api/v1/customers/%3Cscript%3Ealert(1)%3C%2Fscript%3E%40x.co/events","body":{"name":"order_completed","id":"01JD0000000000000000000X02","timestamp":1796045001,"data":{"order_id":"o<b>","revenue":1,"currency":"USD","items":[{"sku":"S","product_name":"P","quantity":1,"unit_price":1,"category":"skincare"}],"is_first_order":true}}}"#,
+        "\n"
+    );
+    std::fs::write(&hostile, format!("{scenarios}{evil}")).unwrap();
+    let o = trackc(&[
+        "simulate",
+        "contract",
+        hostile.to_str().unwrap(),
+        "--format",
+        "html",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = stdout(&o);
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    // Self-contained: no script, nothing fetched.
+    for banned in [
+        "<script",
+        "<img",
+        "src=\"http",
+        "href=\"http",
+        "<link",
+        "@import",
+        "url(",
+    ] {
+        assert!(!page.contains(banned), "{banned} in the page");
+    }
+    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(page.contains("&lt;script&gt;"));
+    // The plots: a funnel per workflow and the membership over time, drawn as SVG.
+    assert_eq!(
+        page.matches("<svg").count(),
+        11 + 1,
+        "11 funnels and one line plot"
+    );
+    assert!(page.contains("segment members over time"));
+    assert!(page.contains("cart_abandoners"));
+}
+
+#[test]
+fn serve_store_is_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "CREATE TABLE requests (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, body TEXT NOT NULL, valid INTEGER NOT NULL, status INTEGER NOT NULL, violations TEXT NOT NULL);
+         CREATE TABLE operations (request_id INTEGER NOT NULL, idx INTEGER, event TEXT, person TEXT, valid INTEGER NOT NULL, op TEXT NOT NULL, violations TEXT NOT NULL);",
+    )
+    .unwrap();
+    let rows = [
+        (
+            "PUT",
+            "/api/v1/customers/cus_st000001",
+            r#"{"email":"s@example.com","email_opt_in":true}"#,
+        ),
+        (
+            "POST",
+            "/api/v1/customers/cus_st000001/events",
+            r#"{"name":"checkout_started","id":"01JD0000000000000000000S01","data":{"checkout_id":"c","cart_value":30,"currency":"USD","items":[{"sku":"S","product_name":"P","quantity":1,"unit_price":30,"category":"skincare"}]}}"#,
+        ),
+    ];
+    for (i, (m, p, b)) in rows.iter().enumerate() {
+        c.execute(
+            "INSERT INTO requests VALUES (?1, ?2, ?3, ?4, ?5, 1, 200, '[]')",
+            rusqlite::params![
+                i as i64 + 1,
+                1_796_040_000_000i64 + i as i64 * 1000,
+                m,
+                p,
+                b
+            ],
+        )
+        .unwrap();
+    }
+    drop(c);
+    let o = trackc(&[
+        "simulate",
+        "contract",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json(&o);
+    assert_eq!(r["records"], 2);
+    assert_eq!(r["workflows"]["cart_recovery"]["entered"], 1);
+    assert_eq!(r["workflows"]["cart_recovery"]["waiting"], 1);
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let o = trackc(&[
+        "simulate",
+        "contract",
+        "tests/fixtures/simulate/missing.ndjson",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = trackc(&[
+        "simulate", "contract", SCENARIOS, "--from", "10", "--until", "5",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = trackc(&["simulate", "contract", "/dev/null", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(json(&o)["error"].is_string());
+}
+
+#[test]
+fn until_ends_the_simulation() {
+    // Before any message is due: everyone who entered is still waiting.
+    let o = trackc(&[
+        "simulate",
+        "contract",
+        SCENARIOS,
+        "--format",
+        "json",
+        "--until",
+        "1796040150",
+    ]);
+    let r = json(&o);
+    let cart = &r["workflows"]["cart_recovery"];
+    assert_eq!(
+        cart["sent"], 1,
+        "cat's backfilled checkout was due long before"
+    );
+    assert_eq!(cart["waiting"], 1, "ann's checkout at T+100");
+    assert_eq!(r["end"], 1796040150);
+}
