@@ -67,7 +67,7 @@ fn only(what: &str, file: &Path, dir: &Path) {
             let input = validate::open_input(file).expect("readable");
             sim.feed_reader(input, 1).expect("read");
             let read = start.elapsed().as_secs_f64();
-            let r = sim.finish();
+            let r = sim.finish().expect("the sorted runs");
             eprintln!(
                 "  simulate: {read:.2} s reading, {:.2} s running",
                 start.elapsed().as_secs_f64() - read

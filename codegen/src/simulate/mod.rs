@@ -19,6 +19,7 @@ mod model;
 mod read;
 mod report;
 mod run;
+mod spill;
 
 use std::collections::HashMap;
 
@@ -38,8 +39,9 @@ pub mod bounds {
     pub const SAMPLES: usize = 48;
     /// Profiles followed; operations for further ones are counted as rejected.
     pub const MAX_PROFILES: usize = 1 << 24;
-    /// Operations kept for the run (about 80 bytes each).
-    pub const MAX_OPERATIONS: usize = 1 << 27;
+    /// Operations simulated (held in sorted runs on disk past
+    /// [`super::spill::RUN_RECORDS`], about 60 bytes each).
+    pub const MAX_OPERATIONS: u64 = 1 << 30;
 }
 
 /// `--from` / `--until` (Unix seconds).
@@ -140,7 +142,9 @@ pub struct Simulator<'a> {
 struct Intake {
     opts: Options,
     dir: Directory,
-    recs: Vec<Rec>,
+    recs: spill::Runs,
+    /// The first error writing a sorted run to disk (reported by `finish`).
+    spill_error: Option<std::io::Error>,
     report: Report,
     /// The time of the last line that had one (for lines with neither timestamp nor
     /// `received_at`).
@@ -168,7 +172,11 @@ impl Intake {
     fn operation(&mut self, line: u64, received_at: Option<i64>, op: PreOp) {
         let time = op.timestamp.or(received_at).unwrap_or(self.last_time);
         self.last_time = time;
-        if self.opts.until.is_some_and(|u| time > u) || self.recs.len() >= bounds::MAX_OPERATIONS {
+        if self.opts.until.is_some_and(|u| time > u) {
+            return;
+        }
+        if self.recs.len >= bounds::MAX_OPERATIONS || self.spill_error.is_some() {
+            self.report.not_simulated += 1;
             return;
         }
         let Some(who) = op.who else { return };
@@ -218,14 +226,17 @@ impl Intake {
         let recv = received_at.unwrap_or(NO_TIME);
         // An identify that names an anonymous id is followed by the merge it makes.
         for body in std::iter::once(body).chain(extra) {
-            self.recs.push(Rec {
+            let rec = Rec {
                 time,
                 recv,
                 line,
                 index,
                 person,
                 body,
-            });
+            };
+            if let Err(e) = self.recs.push(rec) {
+                self.spill_error = Some(e);
+            }
         }
     }
 }
@@ -412,7 +423,8 @@ impl<'a> Simulator<'a> {
             intake: Intake {
                 opts,
                 dir: Directory::default(),
-                recs: Vec::new(),
+                recs: spill::Runs::default(),
+                spill_error: None,
                 report: Report::default(),
                 last_time: 0,
                 latest: Vec::new(),
@@ -421,6 +433,13 @@ impl<'a> Simulator<'a> {
             lines: Vec::new(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         })
+    }
+
+    /// Records held in memory before a time-sorted run goes to disk (default
+    /// [`spill::RUN_RECORDS`]); tests make it small to compare both paths.
+    #[doc(hidden)]
+    pub fn set_run_records(&mut self, n: usize) {
+        self.intake.recs.run_records = n.max(1);
     }
 
     /// Prepare chunks on this many threads (default: every core).
@@ -571,8 +590,13 @@ impl<'a> Simulator<'a> {
     }
 
     /// Run the records read, in time order, and report.
-    pub fn finish(mut self) -> Report {
+    /// The report; an error when the sorted runs could not be written to or read back
+    /// from the temporary directory (a full disk).
+    pub fn finish(mut self) -> std::io::Result<Report> {
         self.flush();
+        if let Some(e) = self.intake.spill_error.take() {
+            return Err(e);
+        }
         run::run(self)
     }
 }

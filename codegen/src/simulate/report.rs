@@ -51,6 +51,13 @@ pub struct Report {
     /// Lists cut at the bound.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+    /// Operations past [`super::bounds::MAX_OPERATIONS`]: counted, not simulated.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_simulated: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Report {

@@ -116,18 +116,18 @@ struct Engine<'a> {
     entered: Vec<SegmentId>,
 }
 
-pub(super) fn run(sim: Simulator<'_>) -> Report {
+pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
     let Simulator { model, intake, .. } = sim;
     let super::Intake {
         dir,
-        mut recs,
+        recs,
         mut report,
         opts,
         ..
     } = intake;
-    recs.sort_by_key(|r| (r.time, r.line, r.index));
-    let start = recs.first().map(|r| r.time);
-    let end = opts.until.or(recs.last().map(|r| r.time));
+    let start = recs.first;
+    let end = opts.until.or(recs.last);
+    let mut recs = recs.into_sorted()?;
     report.start = start;
     report.end = end;
     let n_seg = model.ir.segments.len();
@@ -165,7 +165,7 @@ pub(super) fn run(sim: Simulator<'_>) -> Report {
             .segments
             .insert(s.name.clone(), SegmentStats::default());
     }
-    for rec in recs.drain(..) {
+    while let Some(rec) = recs.next()? {
         eng.timers_before(rec.time, false);
         eng.sample_until(rec.time, false);
         eng.record(rec);
@@ -175,7 +175,7 @@ pub(super) fn run(sim: Simulator<'_>) -> Report {
         eng.timers_before(end, true);
         eng.sample_until(end, true);
     }
-    eng.finish()
+    Ok(eng.finish())
 }
 
 impl Engine<'_> {

@@ -13,7 +13,7 @@ fn simulate(ir: &Ir, lines: &[String]) -> Report {
     for (i, l) in lines.iter().enumerate() {
         s.feed_line(i as u64 + 1, l.as_bytes());
     }
-    s.finish()
+    s.finish().unwrap()
 }
 
 fn identify(id: &str, t: i64, attrs: &str) -> String {
@@ -124,6 +124,20 @@ mod properties {
             prop_assert_eq!(simulate(&ir, &lines), simulate(&ir, &lines));
         }
 
+        /// Time order kept on disk in runs of a few records gives the report of the
+        /// in-memory sort.
+        #[test]
+        fn runs_on_disk_give_the_in_memory_report(lines in capture(), run in 1usize..8) {
+            let ir = example();
+            let v = Validator::new(&ir).unwrap();
+            let mut s = Simulator::new(&ir, &v, Options::default()).unwrap();
+            s.set_run_records(run);
+            for (i, l) in lines.iter().enumerate() {
+                s.feed_line(i as u64 + 1, l.as_bytes());
+            }
+            prop_assert_eq!(s.finish().unwrap(), simulate(&ir, &lines));
+        }
+
         #[test]
         fn shuffled_input_is_put_back_in_time_order(
             (lines, shuffled) in capture().prop_flat_map(|l| (Just(l.clone()), Just(l).prop_shuffle()))
@@ -149,6 +163,11 @@ fn reader_and_lines_agree_for_any_number_of_threads() {
         s.set_threads(threads);
         let last = s.feed_reader(text.as_bytes(), 1).unwrap();
         assert_eq!(last, lines.len() as u64);
-        assert_eq!(s.finish(), by_line, "{threads} threads");
+        assert_eq!(s.finish().unwrap(), by_line, "{threads} threads");
     }
+    // The scenarios again, their time order kept on disk in runs of three records.
+    let mut s = Simulator::new(&ir, &v, Options::default()).unwrap();
+    s.set_run_records(3);
+    s.feed_reader(text.as_bytes(), 1).unwrap();
+    assert_eq!(s.finish().unwrap(), by_line, "runs on disk");
 }

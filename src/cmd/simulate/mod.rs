@@ -107,7 +107,15 @@ pub fn run(args: Args<'_>) -> u8 {
             );
         }
     }
-    let report = sim.finish();
+    let report = match sim.finish() {
+        Ok(r) => r,
+        Err(e) => {
+            return usage_error(
+                format,
+                &format!("cannot keep the records' time order on disk: {e}"),
+            );
+        }
+    };
     if report.records == 0 {
         return usage_error(format, "no records in the input: nothing was simulated");
     }

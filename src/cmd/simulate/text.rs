@@ -281,5 +281,12 @@ fn render(o: &impl Out, ir: &Ir, r: &Report, markdown: bool) -> String {
             trackc_codegen::simulate::bounds::MAX_LISTED
         ));
     }
+    if r.not_simulated > 0 {
+        s.push_str(&format!(
+            "\n{} operations past the bound of {} were counted, not simulated.\n",
+            r.not_simulated,
+            trackc_codegen::simulate::bounds::MAX_OPERATIONS
+        ));
+    }
     s
 }
