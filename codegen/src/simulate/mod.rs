@@ -209,16 +209,17 @@ impl Intake {
         let latest = &mut self.latest[person as usize];
         if time < *latest {
             self.report.out_of_order += 1;
-            let o = OutOfOrder {
-                line,
-                person: self.dir.show(person),
-                behind: *latest - time,
-            };
-            push_listed(
-                &mut self.report.out_of_order_list,
-                &mut self.report.truncated,
-                o,
-            );
+            // Named (a string built) only while the list has room.
+            if self.report.out_of_order_list.len() < bounds::MAX_LISTED {
+                let o = OutOfOrder {
+                    line,
+                    person: self.dir.show(person),
+                    behind: *latest - time,
+                };
+                self.report.out_of_order_list.push(o);
+            } else {
+                self.report.truncated = true;
+            }
         }
         *latest = (*latest).max(time);
         self.report.simulated += 1;

@@ -281,7 +281,11 @@ mod tests {
                 bits: i as u64 * 31,
                 id: i as u64,
                 key: i as u64 ^ 5,
-                revenue: if i.is_multiple_of(8) { f64::NAN } else { i as f64 / 3.0 },
+                revenue: if i.is_multiple_of(8) {
+                    f64::NAN
+                } else {
+                    i as f64 / 3.0
+                },
             }),
             1 => Body::Identify(
                 vec![(3, Some(serde_json::json!({"a": [i, "x"]}))), (9, None)].into_boxed_slice(),
