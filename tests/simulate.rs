@@ -1,27 +1,13 @@
 //! `trackc simulate`: the CLI over scenario fixtures (tests/fixtures/simulate/) against the
 //! example contract, with outcomes computed by hand (tests/fixtures/simulate/README.md).
 
+mod cli;
+
 use std::path::Path;
-use std::process::{Command, Output};
+
+use cli::{json, stdout, trackc};
 
 const SCENARIOS: &str = "tests/fixtures/simulate/scenarios.ndjson";
-
-fn trackc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trackc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("trackc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
-}
 
 #[test]
 fn scenarios_match_the_hand_computed_outcomes() {

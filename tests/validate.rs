@@ -1,9 +1,13 @@
 //! `trackc validate`: the CLI over small NDJSON fixtures (tests/fixtures/validate/)
 //! against the example contract.
 
+mod cli;
+
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+use cli::{json, stdout, trackc};
 
 /// HAR files, mitmproxy dumps and the CI report formats (one test binary with this one).
 #[path = "validate/captures.rs"]
@@ -11,23 +15,6 @@ mod captures;
 
 const TRAFFIC: &str = "tests/fixtures/validate/traffic.ndjson";
 const VALID: &str = "tests/fixtures/validate/valid.ndjson";
-
-fn trackc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trackc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("trackc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
-}
 
 #[test]
 fn human_report_groups_by_event_and_code() {
