@@ -161,7 +161,7 @@ impl Intake {
             push_listed(
                 &mut self.report.rejected.listed,
                 &mut self.report.truncated,
-                r,
+                || r,
             );
         }
         for op in p.ops {
@@ -209,17 +209,16 @@ impl Intake {
         let latest = &mut self.latest[person as usize];
         if time < *latest {
             self.report.out_of_order += 1;
-            // Named (a string built) only while the list has room.
-            if self.report.out_of_order_list.len() < bounds::MAX_LISTED {
-                let o = OutOfOrder {
+            let dir = &self.dir;
+            push_listed(
+                &mut self.report.out_of_order_list,
+                &mut self.report.truncated,
+                || OutOfOrder {
                     line,
-                    person: self.dir.show(person),
+                    person: dir.show(person),
                     behind: *latest - time,
-                };
-                self.report.out_of_order_list.push(o);
-            } else {
-                self.report.truncated = true;
-            }
+                },
+            );
         }
         *latest = (*latest).max(time);
         self.report.simulated += 1;
@@ -635,9 +634,11 @@ fn skip_line<R: std::io::BufRead>(input: &mut R) -> std::io::Result<()> {
     }
 }
 
-pub(crate) fn push_listed<T>(list: &mut Vec<T>, truncated: &mut bool, item: T) {
+/// Push the item `make` builds while `list` has room, else mark the report truncated: an
+/// item past the bound is never built (naming a person formats a string).
+pub(crate) fn push_listed<T>(list: &mut Vec<T>, truncated: &mut bool, make: impl FnOnce() -> T) {
     if list.len() < bounds::MAX_LISTED {
-        list.push(item);
+        list.push(make());
     } else {
         *truncated = true;
     }

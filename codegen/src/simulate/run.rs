@@ -261,7 +261,7 @@ impl Engine<'_> {
                                 person: self.dir.show(p),
                                 revenue: rev,
                             };
-                            push_listed(&mut self.r.duplicate_list, &mut self.r.truncated, d);
+                            push_listed(&mut self.r.duplicate_list, &mut self.r.truncated, || d);
                         }
                         // A retry with the same event id: Customer.io keeps one.
                         Some(_) => return,
@@ -485,7 +485,11 @@ impl Engine<'_> {
             why,
             event_line,
         };
-        push_listed(&mut self.r.sent_after_conversion, &mut self.r.truncated, m);
+        push_listed(
+            &mut self.r.sent_after_conversion,
+            &mut self.r.truncated,
+            || m,
+        );
     }
 
     /// Does condition `c` hold for `p` at `t`? (`journey`: an exit's own event history.)
@@ -718,7 +722,7 @@ impl Engine<'_> {
                     person: self.dir.show(p),
                     age,
                 };
-                push_listed(&mut self.r.backfill_list, &mut self.r.truncated, b);
+                push_listed(&mut self.r.backfill_list, &mut self.r.truncated, || b);
             }
         }
         self.entered = entered;
@@ -910,7 +914,7 @@ impl Engine<'_> {
         fragments.sort_by(|a, b| (&a.person, a.kind, &a.other).cmp(&(&b.person, b.kind, &b.other)));
         self.r.fragmented_people = fragmented.iter().filter(|f| **f).count() as u64;
         for f in fragments {
-            push_listed(&mut self.r.fragment_list, &mut self.r.truncated, f);
+            push_listed(&mut self.r.fragment_list, &mut self.r.truncated, || f);
         }
         self.r.sent_after_conversion.sort_by(|a, b| {
             (a.sent_at, &a.person, &a.workflow).cmp(&(b.sent_at, &b.person, &b.workflow))
