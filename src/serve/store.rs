@@ -220,7 +220,7 @@ impl Store {
         setup().map_err(|e| describe_open(path, &e))??;
         let mut conn = conn;
         if let Some(p) = path {
-            let checkpoints = Checkpointer::start(p).map_err(|e| describe_open(path, &e))?;
+            let checkpoints = Checkpointer::start(p)?;
             // Replaces SQLite's automatic checkpoint (which runs inside the commit).
             conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages| {
                 if pages as u64 >= CHECKPOINT_PAGES {
@@ -300,10 +300,14 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(path: &Path) -> rusqlite::Result<Checkpointer> {
-        let conn = Connection::open(path)?;
-        // The WAL file is cut back to this size after a checkpoint resets it.
-        conn.query_row("PRAGMA journal_size_limit=67108864", [], |_| Ok(()))?;
+    fn start(path: &Path) -> Result<Checkpointer, String> {
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(path)?;
+            // The WAL file is cut back to this size after a checkpoint resets it.
+            conn.query_row("PRAGMA journal_size_limit=67108864", [], |_| Ok(()))?;
+            Ok(conn)
+        };
+        let conn = open().map_err(|e| describe_open(Some(path), &e))?;
         let (due, wake) = std::sync::mpsc::sync_channel::<()>(1);
         std::thread::Builder::new()
             .name("trackc-checkpoint".into())
@@ -314,7 +318,7 @@ impl Checkpointer {
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 }
             })
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            .map_err(|e| format!("cannot start the store's checkpoint thread: {e}"))?;
         Ok(Checkpointer { due })
     }
 
