@@ -321,11 +321,20 @@ fn escape(c: char) -> Option<&'static str> {
 
 /// A JSON string literal. Non-ASCII is written as is (the files are UTF-8); control
 /// characters, quotes and backslashes are escaped, as are U+2028/U+2029. Runs of plain
-/// text are copied whole.
+/// text are copied whole; the scan is by bytes, since every character escaped is ASCII
+/// or starts with the byte 0xE2.
 pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
+    let bytes = s.as_bytes();
     let mut plain = 0;
-    for (i, c) in s.char_indices() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b >= 0x20 && b != b'"' && b != b'\\' && b != 0x7f && b != 0xe2 {
+            i += 1;
+            continue;
+        }
+        let c = s[i..].chars().next().unwrap_or_default();
         if let Some(e) = escape(c) {
             out.push_str(&s[plain..i]);
             if e.is_empty() {
@@ -335,6 +344,7 @@ pub fn write_str(out: &mut String, s: &str) {
             }
             plain = i + c.len_utf8();
         }
+        i += c.len_utf8();
     }
     out.push_str(&s[plain..]);
     out.push('"');
@@ -371,6 +381,18 @@ mod tests {
         assert!(text.find("\"z\"").unwrap() < text.find("\"a\"").unwrap());
         assert!(text.contains("\"n\": 3\n"));
         assert!(text.contains("[\"x\", null]"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_round_trips_and_its_length_is_measured(s in "(?s).{0,40}|[\u{0}-\u{7f}\u{2027}-\u{202a}é]{0,20}") {
+            let mut out = String::new();
+            write_str(&mut out, &s);
+            proptest::prop_assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s.clone());
+            let raw = out.contains(['\u{2028}', '\u{2029}', '\u{7f}']);
+            proptest::prop_assert!(!raw, "unescaped separator in {:?}", out);
+            proptest::prop_assert_eq!(str_len(&s), out.len());
+        }
     }
 
     #[test]
