@@ -41,7 +41,7 @@ pub fn identify_operation(ir: &Ir) -> J {
         .iter()
         .filter(|p| !p.derived && p.deprecated.is_none())
     {
-        attrs.insert(p.name.as_str(), property_within(ir, p, budget));
+        attrs.insert(p.name.clone(), property_within(ir, p, budget));
     }
     Obj::new()
         .with("type", "person")
@@ -89,7 +89,7 @@ fn object(ir: &Ir, props: &[Property], depth: usize, budget: &mut usize) -> J {
             Some(ex) if ir.fits(&p.ty, ex) => super::json::from_value(ex),
             _ => value_within(ir, &p.ty, depth + 1, budget),
         };
-        o.insert(p.name.as_str(), v);
+        o.insert(p.name.clone(), v);
     }
     J::Obj(o)
 }

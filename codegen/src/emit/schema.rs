@@ -53,7 +53,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::json::{J, Obj, from_value};
+use super::json::{J, Key, Obj, from_value};
 use super::{GeneratedFile, HEADER, file_stem};
 use crate::ir::{Event, Ir, Property, StringFormat, StringTy, Ty, TypeDef, TypeId, TypeKind};
 use crate::naming;
@@ -165,7 +165,7 @@ pub fn bundle_schema(ir: &Ir) -> J {
     root.insert("required", vec![J::from("name"), J::from("data")]);
     let mut defs = Vec::new();
     let attributes = em.attributes_body();
-    defs.push(("attributes".to_string(), J::Obj(attributes)));
+    defs.push((Key::Borrowed("attributes"), J::Obj(attributes)));
     let mut dispatch = Vec::new();
     for e in &ir.events {
         let key = format!("event.{}", e.name);
@@ -189,7 +189,7 @@ pub fn bundle_schema(ir: &Ir) -> J {
                 ),
         ));
         let body = em.event_body(e);
-        defs.push((key, J::Obj(body)));
+        defs.push((Key::Owned(key), J::Obj(body)));
     }
     if !dispatch.is_empty() {
         root.insert("allOf", dispatch);
@@ -228,7 +228,7 @@ struct Emitter<'a> {
     types: BTreeSet<TypeId>,
     builtins: BTreeSet<&'static str>,
     /// Extra `$defs` entries placed before the types (the bundle's attributes and events).
-    extra_defs: Vec<(String, J)>,
+    extra_defs: Vec<(Key, J)>,
 }
 
 impl<'a> Emitter<'a> {
@@ -276,7 +276,7 @@ impl<'a> Emitter<'a> {
                 done.insert(id);
                 let t = self.ir.ty(id);
                 let schema = self.type_def(t);
-                types.push((def_key(t).to_string(), J::Obj(schema)));
+                types.push((Key::Owned(def_key(t).to_string()), J::Obj(schema)));
             }
         }
         types.sort_by(|a, b| a.0.cmp(&b.0));
@@ -352,7 +352,7 @@ impl<'a> Emitter<'a> {
             for key in extra {
                 if !props.contains_key(key) {
                     props.insert(
-                        key,
+                        key.to_owned(),
                         Obj::new().with(
                             "description",
                             if PASSTHROUGH_ATTRIBUTES.contains(&key) {
@@ -374,7 +374,7 @@ impl<'a> Emitter<'a> {
         let mut properties = Obj::new();
         let mut required = Vec::new();
         for p in props {
-            properties.insert(p.name.as_str(), self.property(p));
+            properties.insert(p.name.clone(), self.property(p));
             if !p.optional && !all_optional {
                 required.push(J::from(&p.name));
             }
@@ -529,7 +529,7 @@ impl<'a> Emitter<'a> {
                     let mut aliases = Obj::new();
                     for v in e.values.iter().filter(|v| !v.aliases.is_empty()) {
                         aliases.insert(
-                            v.value.as_str(),
+                            v.value.clone(),
                             v.aliases.iter().map(J::from).collect::<Vec<_>>(),
                         );
                     }
