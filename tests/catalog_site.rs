@@ -414,7 +414,7 @@ attributes:
     description: "%%{{init: {{'securityLevel': 'loose'}}}}%% click x call alert(1)"
 events:
   "order <done> \"end\"":
-    description: "Uses `order.total`. Then more `x|y`."
+    description: "Set `cart. total` first. Then more `x|y`."
     properties:
       "{long}": {{ type: string, description: "{long}" }}
   "Ünïcödé événement":
@@ -465,6 +465,9 @@ workflows:
         );
         assert!(!dom.contains("<b>bold"), "{}: live markup", page.display());
     }
+    // The events list shows the first sentence, its code span whole.
+    let (_, list) = &pages[Path::new("events/index.html")];
+    assert!(list.contains(">cart. total</code> first.</td>"), "{list}");
     // A channel whose consent no audience requires is called out on the event's page.
     let (_, order) = pages
         .iter()

@@ -124,7 +124,8 @@ const MERMAID_INIT: &str = r#"// Turns mdBook's ```mermaid code blocks into Merm
 "#;
 
 /// The catalog's pages fit a laptop's window: tables take the content's width and wrap
-/// long names and descriptions instead of scrolling sideways, and so do code blocks. A
+/// long names (code spans) and descriptions (the last column) anywhere instead of
+/// scrolling sideways, while short words in other cells stay whole; code blocks wrap. A
 /// table's first column (the name the row is about) keeps room for a usual name, so that
 /// only a long one breaks.
 const CATALOG_CSS: &str = r#":root {
@@ -138,8 +139,11 @@ const CATALOG_CSS: &str = r#":root {
   table-layout: auto;
 }
 .content td {
-  overflow-wrap: anywhere;
+  overflow-wrap: break-word;
   vertical-align: top;
+}
+.content td:last-child {
+  overflow-wrap: anywhere;
 }
 .content td code,
 .content li code {
@@ -231,48 +235,26 @@ fn json_block(pretty: String) -> String {
 }
 
 /// The first sentence: up to the first `.` followed by white space outside a code span
-/// (a cut inside one would leave its backticks unpaired, shown literally). Code spans are
-/// paired as CommonMark does (a run of backticks closed by the next run of the same
-/// length), in one pass from the right.
+/// (a cut inside one would leave its backticks unpaired, shown literally).
 fn first_sentence(s: &str) -> String {
     let s = s.trim();
-    let b = s.as_bytes();
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let n = b[i..].iter().take_while(|&&c| c == b'`').count();
-        if n > 0 {
-            runs.push((i, n));
-        }
-        i += n.max(1);
-    }
-    let mut closer = vec![None; runs.len()];
-    let mut next_of_len = std::collections::HashMap::new();
-    for k in (0..runs.len()).rev() {
-        closer[k] = next_of_len.insert(runs[k].1, k);
-    }
-    let (mut i, mut k) = (0, 0);
-    while i < b.len() {
-        if k < runs.len() && runs[k].0 == i {
-            let (start, len) = runs[k];
-            match closer[k] {
-                Some(j) => {
-                    i = runs[j].0 + runs[j].1;
-                    k = j + 1;
-                }
-                None => {
-                    i = start + len;
-                    k += 1;
-                }
-            }
-            continue;
-        }
-        if b[i] == b'.' && s[i + 1..].starts_with(char::is_whitespace) {
+    let stop = |from: usize, to: usize| {
+        s[from..to]
+            .char_indices()
+            .find(|&(i, c)| c == '.' && s[from + i + 1..].starts_with(char::is_whitespace))
+            .map(|(i, _)| from + i)
+    };
+    let mut pos = 0;
+    for (start, len, close) in md::code_spans(s) {
+        if let Some(i) = stop(pos, start) {
             return s[..=i].to_string();
         }
-        i += 1;
+        pos = close + len;
     }
-    s.to_string()
+    match stop(pos, s.len()) {
+        Some(i) => s[..=i].to_string(),
+        None => s.to_string(),
+    }
 }
 
 /// Key/value facts as a list (`- **Key:** value`): a table would need a header row, which
@@ -332,6 +314,8 @@ struct Catalog<'a> {
     /// Per workflow, a bit per [`CONSENT_CHANNELS`] entry: whether its audience requires
     /// that channel's consent. Computed when an event page first asks.
     consent_required: OnceCell<Vec<u8>>,
+    /// Per channel, links (from an event page) to its consent attributes, joined.
+    consent_links: OnceCell<BTreeMap<Channel, String>>,
 }
 
 /// Where a link is written from: the `src/` root or `src/events/`.
@@ -356,6 +340,7 @@ impl<'a> Catalog<'a> {
             ir,
             an: Analysis::new(ir),
             consent_required: OnceCell::new(),
+            consent_links: OnceCell::new(),
         }
     }
 
@@ -941,13 +926,19 @@ impl<'a> Catalog<'a> {
         };
         for (ch, ws) in &by_channel {
             let _ = write!(s, "- **{}** through {}", ch.as_str(), names(ws));
-            let consent: Vec<String> = self
-                .ir
-                .attributes
-                .iter()
-                .filter(|a| a.consent == Some(*ch))
-                .map(|a| self.attribute_link(a, f))
-                .collect();
+            let consent = self
+                .consent_links
+                .get_or_init(|| {
+                    let mut m: BTreeMap<Channel, Vec<String>> = BTreeMap::new();
+                    for a in &self.ir.attributes {
+                        if let Some(c) = a.consent {
+                            m.entry(c).or_default().push(self.attribute_link(a, f));
+                        }
+                    }
+                    m.into_iter().map(|(c, v)| (c, v.join(", "))).collect()
+                })
+                .get(ch)
+                .map_or("", String::as_str);
             let missing: Vec<usize> = ws
                 .iter()
                 .copied()
@@ -959,15 +950,13 @@ impl<'a> Catalog<'a> {
                 (false, true) if missing.is_empty() => {
                     let _ = writeln!(
                         s,
-                        ": consent {}, required by each workflow's audience.",
-                        consent.join(", ")
+                        ": consent {consent}, required by each workflow's audience."
                     );
                 }
                 (false, true) => {
                     let _ = writeln!(
                         s,
-                        ": consent {}; **not required** by the audience of {}.",
-                        consent.join(", "),
+                        ": consent {consent}; **not required** by the audience of {}.",
                         names(&missing)
                     );
                 }
@@ -981,15 +970,26 @@ impl<'a> Catalog<'a> {
         s.push_str(
             "Person attributes, sent with identify. Identify is a partial update: every attribute \
              is optional in any one call, and a call changes only the attributes it carries. \
-             **Derived** attributes are computed by the backend; **consent** attributes are the \
-             opt-in flags campaigns require; **PII** marks personal data. JSON Schema: \
+             A description starts with **Consent** for the opt-in flags campaigns require (and \
+             the channel), **Derived** for attributes the backend computes and *PII* for \
+             personal data. JSON Schema: \
              [`schemas/attributes.schema.json`](schemas/attributes.schema.json).\n\n",
         );
+        // Consent, derived and PII lead the description (as PII does for event
+        // properties) rather than take three mostly empty columns.
         let rows: Vec<Vec<String>> = self
             .ir
             .attributes
             .iter()
             .map(|p| {
+                let mut notes = String::new();
+                if let Some(c) = p.consent {
+                    let _ = write!(notes, "**Consent** for {}. ", c.as_str());
+                }
+                if p.derived {
+                    notes.push_str("**Derived.** ");
+                }
+                notes.push_str(&self.property_description(p));
                 vec![
                     format!(
                         "<a id=\"{}\"></a>{}",
@@ -998,19 +998,7 @@ impl<'a> Catalog<'a> {
                     ),
                     self.ty_md(&p.ty, From::Root),
                     self.constraints(&p.ty).join("; "),
-                    p.consent
-                        .map(|c| c.as_str().to_string())
-                        .unwrap_or_default(),
-                    if p.derived {
-                        "yes".into()
-                    } else {
-                        String::new()
-                    },
-                    if p.pii { "yes".into() } else { String::new() },
-                    self.property_description(&Property {
-                        pii: false,
-                        ..p.clone()
-                    }),
+                    notes,
                 ]
             })
             .collect();
@@ -1019,15 +1007,7 @@ impl<'a> Catalog<'a> {
         } else {
             table(
                 &mut s,
-                &[
-                    "Name",
-                    "Type",
-                    "Constraints",
-                    "Consent",
-                    "Derived",
-                    "PII",
-                    "Description",
-                ],
+                &["Name", "Type", "Constraints", "Description"],
                 &rows,
             );
         }
@@ -1584,4 +1564,22 @@ impl conditions::Style for Md<'_, '_> {
     const SORT_FILTERS: bool = false;
     const COUNT: &'static str = ", count ";
     const WITHIN: &'static str = ", within ";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn the_first_sentence_ends_outside_code_spans() {
+        assert_eq!(first_sentence(" One. Two. "), "One.");
+        assert_eq!(
+            first_sentence("Set `cart. total` first. Then"),
+            "Set `cart. total` first."
+        );
+        assert_eq!(first_sentence("A ``x`. y`` b. c"), "A ``x`. y`` b.");
+        // An unpaired backtick opens nothing: the sentence ends at the first full stop.
+        assert_eq!(first_sentence("A ` b. c"), "A ` b.");
+        assert_eq!(first_sentence("No stop"), "No stop");
+    }
 }
