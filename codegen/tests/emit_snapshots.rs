@@ -82,6 +82,13 @@ fn every_file_carries_the_header() {
                 "{} has no header",
                 f.path.display()
             );
+            // ... as its first line, so that `generate` can remove it once it is stale.
+            let name = f.path.file_name().unwrap().to_string_lossy();
+            assert!(
+                trackc_codegen::emit::is_generated(&name, &head),
+                "{} is not recognised as generated",
+                f.path.display()
+            );
         }
     }
 }

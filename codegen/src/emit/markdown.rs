@@ -7,8 +7,9 @@
 //!   `mermaid-init.js` (renders the ```` ```mermaid ```` blocks), `catalog.css` (pages fit
 //!   the window: tables wrap instead of scrolling); `book.toml` lists them;
 //! - `src/SUMMARY.md`, `src/README.md` (the index);
-//! - `src/events/index.md` (the list: mdBook makes it `index.html`, but leaves a link
-//!   to a `README.md` pointing at `README.html`, which does not exist) and `src/events/{event}.md` (a page per event);
+//! - `src/events/index.md` (the list; not `README.md`: mdBook makes that `index.html` but
+//!   turns a link to it into one to `README.html`, which does not exist) and
+//!   `src/events/{event}.md` (a page per event);
 //! - `src/attributes.md`, `src/types.md`, `src/segments.md`, `src/workflows.md`;
 //! - `src/map.md`: events → segments → workflows, as a table and one Mermaid flowchart per
 //!   workflow (node kinds styled, nodes linking to their pages);
