@@ -118,7 +118,10 @@ fn check_catches_an_edited_contract() {
         serde_json::json!([
             "generated/schemas/events/order_completed.schema.json",
             "generated/schemas/bundle.schema.json",
-            "generated/docs/src/events/order_completed.md"
+            "generated/docs/src/events/order_completed.md",
+            // The catalog publishes the same schemas.
+            "generated/docs/src/schemas/events/order_completed.schema.json",
+            "generated/docs/src/schemas/bundle.schema.json"
         ])
     );
 

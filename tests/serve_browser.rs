@@ -3,34 +3,11 @@
 //! checked for what a person would see. Ignored by plain `cargo test` (needs Debian's
 //! `chromium`); `.ci/run` installs it when missing and runs this with `--ignored`.
 
+mod browser;
 mod serve_support;
 
-use std::process::Command;
-
-use serve_support::{Server, bad_order, order, temp_dir};
-
-/// The DOM of `url` after its scripts ran.
-fn dom(url: &str) -> String {
-    let profile = temp_dir("chromium");
-    let o = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--virtual-time-budget=3000", "--dump-dom", url])
-        .output()
-        .expect("chromium runs (apt-get install chromium)");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout).unwrap()
-}
+use browser::dom;
+use serve_support::{Server, bad_order, order};
 
 /// The text of the element with `id` (tags dropped, entities as written).
 fn section<'a>(dom: &'a str, id: &str) -> &'a str {

@@ -46,13 +46,16 @@ pub fn files(ir: &trackc_codegen::ir::Ir) -> Vec<GeneratedFile> {
         PathBuf::from("schemas/contract-format.schema.json"),
         trackc_codegen::format_schema::contract_format_schema(),
     )];
-    for f in emit::schema::generate(ir) {
+    let schemas = emit::schema::generate(ir);
+    // The catalog publishes the same schemas (`docs/src/schemas/`), made once.
+    let book_schemas: Vec<GeneratedFile> = emit::markdown::book_schemas(&schemas).collect();
+    for f in schemas {
         out.push(GeneratedFile::new(
             Path::new("schemas").join(f.path),
             f.contents,
         ));
     }
-    for f in emit::markdown::generate(ir) {
+    for f in emit::markdown::generate(ir).into_iter().chain(book_schemas) {
         out.push(GeneratedFile::new(
             Path::new("docs").join(f.path),
             f.contents,

@@ -18,10 +18,36 @@ use std::cell::OnceCell;
 #[cfg(feature = "catalog")]
 use std::collections::BTreeSet;
 
-use crate::ir::{Condition, Ir, SegmentId, Trigger};
 #[cfg(feature = "catalog")]
-use crate::ir::{EventId, Workflow};
+use crate::ir::EventId;
+use crate::ir::{Channel, Condition, Ir, Op, SegmentId, Trigger, Workflow};
 pub(crate) use segments::{Lists, SegmentGraph};
+
+/// The channels whose messages need the person's consent (a `consent:` attribute set to
+/// true by the audience): the lints require it, the catalog shows it.
+pub(crate) const CONSENT_CHANNELS: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Push];
+
+/// Whether the workflow's audience lets in only people whose consent attribute for `ch` is
+/// true: some audience segment requires it. Only `all:` conditions count (an `any:` branch
+/// could let people in without it), through the segments named in `all:`.
+pub(crate) fn audience_requires_consent(
+    ir: &Ir,
+    an: &Analysis<'_>,
+    w: &Workflow,
+    ch: Channel,
+) -> bool {
+    w.audience.iter().any(|&seg| {
+        an.graph().closure(seg, Lists::All).into_iter().any(|s| {
+            ir.segment(s).all.iter().any(|c| match c {
+                Condition::Attribute { attribute, op, .. } => {
+                    ir.attribute(*attribute).consent == Some(ch)
+                        && *op == Op::Equals(serde_json::Value::Bool(true))
+                }
+                Condition::Segment { .. } | Condition::Event { .. } => false,
+            })
+        })
+    })
+}
 
 /// How a workflow uses a segment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -155,6 +181,21 @@ impl<'ir> Analysis<'ir> {
     /// Workflows whose trigger segment or an audience segment reads the event.
     pub(crate) fn workflows_via_segments(&self, ev: EventId) -> Vec<&'ir Workflow> {
         self.workflows(&self.readers().via_workflows[ev.0 as usize])
+    }
+
+    #[cfg(feature = "catalog")]
+    /// The workflows the event can send people into: those it triggers and those whose
+    /// trigger or audience segments read it, as indexes into `ir.workflows`, in order.
+    pub(crate) fn workflows_fed_by(&self, ev: EventId) -> Vec<usize> {
+        let r = self.readers();
+        let mut v: Vec<usize> = r.triggers[ev.0 as usize]
+            .iter()
+            .chain(&r.via_workflows[ev.0 as usize])
+            .copied()
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 
     #[cfg(feature = "catalog")]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::{Analysis, Lists};
+use crate::analysis::{Analysis, CONSENT_CHANNELS, audience_requires_consent};
 use crate::diag::{Diagnostic, Severity};
 use crate::front::ast::LintLevel;
 use crate::ir::*;
@@ -241,7 +241,7 @@ fn workflows(ir: &Ir, an: &Analysis<'_>, diags: &mut Vec<Diagnostic>) {
                 }),
             );
         }
-        for ch in [Channel::Email, Channel::Sms, Channel::Push] {
+        for ch in CONSENT_CHANNELS {
             if !w.channels.contains(&ch) {
                 continue;
             }
@@ -250,7 +250,7 @@ fn workflows(ir: &Ir, an: &Analysis<'_>, diags: &mut Vec<Diagnostic>) {
                 .iter()
                 .filter(|a| a.consent == Some(ch))
                 .collect();
-            let gated = w.audience.iter().any(|s| requires_consent(ir, an, *s, ch));
+            let gated = audience_requires_consent(ir, an, w, ch);
             if !gated {
                 let help = match consent.first() {
                     Some(a) => format!(
@@ -333,21 +333,6 @@ fn workflows(ir: &Ir, an: &Analysis<'_>, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
-}
-
-/// Does membership of the segment imply the consent attribute is true? Only `all:`
-/// conditions count (an `any:` branch could let people in without it), through the
-/// segments named in `all:`.
-fn requires_consent(ir: &Ir, an: &Analysis<'_>, seg: SegmentId, ch: Channel) -> bool {
-    an.graph().closure(seg, Lists::All).into_iter().any(|s| {
-        ir.segment(s).all.iter().any(|c| match c {
-            Condition::Attribute { attribute, op, .. } => {
-                ir.attribute(*attribute).consent == Some(ch)
-                    && *op == Op::Equals(serde_json::Value::Bool(true))
-            }
-            Condition::Segment { .. } | Condition::Event { .. } => false,
-        })
-    })
 }
 
 fn attributes(ir: &Ir, diags: &mut Vec<Diagnostic>) {

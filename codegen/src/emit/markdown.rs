@@ -1,29 +1,51 @@
-//! The Markdown catalog, ready for mdBook (`mdbook build generated/docs`).
+//! The Markdown catalog, ready for mdBook (`mdbook build generated/docs`): complete as
+//! generated, with nothing to install or edit (no preprocessor, no network).
 //!
 //! # Files (relative to the output folder, e.g. `generated/docs/`)
 //! - `book.toml`, `.gitignore` (the `book/` build folder);
+//! - `mermaid.min.js` (Mermaid, vendored in `codegen/vendor/mermaid/` with its licence) and
+//!   `mermaid-init.js` (renders the ```` ```mermaid ```` blocks), `catalog.css` (pages fit
+//!   the window: tables wrap instead of scrolling); `book.toml` lists them;
 //! - `src/SUMMARY.md`, `src/README.md` (the index);
-//! - `src/events/README.md` (the list) and `src/events/{event}.md` (a page per event);
+//! - `src/events/index.md` (the list; not `README.md`: mdBook makes that `index.html` but
+//!   turns a link to it into one to `README.html`, which does not exist) and
+//!   `src/events/{event}.md` (a page per event);
 //! - `src/attributes.md`, `src/types.md`, `src/segments.md`, `src/workflows.md`;
-//! - `src/map.md`: events → segments → workflows, as a table and a Mermaid flowchart;
-//! - `src/suppression.md`: what stops each revenue workflow (and the others' exits).
+//! - `src/map.md`: events → segments → workflows, as a table and one Mermaid flowchart per
+//!   workflow (node kinds styled, nodes linking to their pages);
+//! - `src/suppression.md`: what stops each revenue workflow (and the others' exits);
+//! - `src/schemas/…`: the JSON Schemas, copied by [`book_schemas`] (the CLI writes them once
+//!   per run, for `schemas/` and for the book), linked from the pages.
 //!
 //! Text from the contract is shown literally, never as links, images, HTML or block
-//! structure (`crate::escape::markdown`: running text, table cells, one-line headings, Mermaid
-//! labels); names are code spans that cannot be closed from inside. The only HTML in the
-//! catalog is trackc's own: the header comment, `<a id>` anchors (made of `[a-z0-9_-]`
-//! and letters) and `<br>` between paragraphs in a cell.
+//! structure (`crate::escape::markdown`: running text, table cells, one-line headings;
+//! `crate::escape::mermaid`: labels and click links); names are code spans that cannot be
+//! closed from inside. The only HTML in the catalog is trackc's own: the header comment,
+//! `<a id>` anchors (made of `[a-z0-9_-]` and letters) and `<br>` between paragraphs in a
+//! cell. A chart's click links are built only from generated page paths
+//! ([`file_stem`], [`anchor`]).
 
-use std::collections::BTreeSet;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::path::Path;
 
 use super::{GeneratedFile, HEADER, example, file_stem};
-use crate::analysis::{Analysis, conditions};
+use crate::analysis::{Analysis, CONSENT_CHANNELS, audience_requires_consent, conditions};
 use crate::escape::{self, markdown as md};
 use crate::ir::{
-    AttributeId, BackfillPolicy, Condition, Event, EventId, Filter, Ir, Op, Property, SegmentId,
-    StringFormat, Trigger, Ty, TypeKind, TypeOrigin, Workflow,
+    AttributeId, BackfillPolicy, Channel, Condition, Event, EventId, Filter, Ir, Op, Property,
+    SegmentId, StringFormat, Trigger, Ty, TypeKind, TypeOrigin, Workflow,
 };
+
+/// The Mermaid release vendored in `codegen/vendor/mermaid/`.
+pub const MERMAID_VERSION: &str = "12.3.0";
+const MERMAID_JS: &str = include_str!("../../vendor/mermaid/mermaid.min.js");
+const MERMAID_LICENSE: &str = include_str!("../../vendor/mermaid/LICENSE");
+
+/// The file Mermaid is written to, next to `book.toml` (kept out of the snapshots: it is
+/// the vendored file behind a header and its licence).
+pub const MERMAID_FILE: &str = "mermaid.min.js";
 
 /// Every catalog file, in a fixed order.
 pub fn generate(ir: &Ir) -> Vec<GeneratedFile> {
@@ -31,9 +53,12 @@ pub fn generate(ir: &Ir) -> Vec<GeneratedFile> {
     let mut files = vec![
         GeneratedFile::new("book.toml", cat.book_toml()),
         GeneratedFile::new(".gitignore", format!("# {HEADER}\nbook/\n")),
+        GeneratedFile::new(MERMAID_FILE, mermaid_js()),
+        GeneratedFile::new("mermaid-init.js", format!("/* {HEADER} */\n{MERMAID_INIT}")),
+        GeneratedFile::new("catalog.css", format!("/* {HEADER} */\n{CATALOG_CSS}")),
         GeneratedFile::new("src/SUMMARY.md", cat.summary()),
         GeneratedFile::new("src/README.md", cat.index()),
-        GeneratedFile::new("src/events/README.md", cat.events_index()),
+        GeneratedFile::new("src/events/index.md", cat.events_index()),
     ];
     for (i, e) in ir.events.iter().enumerate() {
         files.push(GeneratedFile::new(
@@ -49,6 +74,99 @@ pub fn generate(ir: &Ir) -> Vec<GeneratedFile> {
     files.push(GeneratedFile::new("src/suppression.md", cat.suppression()));
     files
 }
+
+/// The JSON Schemas (as `emit::schema::generate` writes them under `schemas/`) as files
+/// of the book, `src/schemas/…`, which the pages link to; mdBook copies them to the site.
+pub fn book_schemas(schemas: &[GeneratedFile]) -> impl Iterator<Item = GeneratedFile> + '_ {
+    schemas
+        .iter()
+        .map(|f| GeneratedFile::new(Path::new("src/schemas").join(&f.path), f.contents.clone()))
+}
+
+/// `mermaid.min.js` as written: trackc's header, Mermaid's licence (MIT asks that it
+/// travel with the file), then the vendored file unchanged.
+fn mermaid_js() -> String {
+    let mut s = String::with_capacity(MERMAID_JS.len() + MERMAID_LICENSE.len() + 200);
+    let _ = write!(
+        s,
+        "/* {HEADER} */\n/*! Mermaid {MERMAID_VERSION} (https://mermaid.js.org), vendored by trackc.\n\n"
+    );
+    // The licence text has no `*/`, so it cannot end the comment early.
+    debug_assert!(!MERMAID_LICENSE.contains("*/"));
+    s.push_str(MERMAID_LICENSE.trim_end());
+    s.push_str("\n*/\n");
+    s.push_str(MERMAID_JS);
+    s
+}
+
+/// Renders the ```` ```mermaid ```` blocks: mdBook writes them as
+/// `<pre><code class="language-mermaid">`, which Mermaid does not look for, so each becomes
+/// Mermaid's own `<pre class="mermaid">` (its text taken as text, never as HTML) and is
+/// rendered with the strict security level (labels are text, links are sanitised).
+const MERMAID_INIT: &str = r#"// Turns mdBook's ```mermaid code blocks into Mermaid diagrams (no preprocessor needed).
+(function () {
+  var blocks = document.querySelectorAll("code.language-mermaid");
+  for (var i = 0; i < blocks.length; i++) {
+    var pre = document.createElement("pre");
+    pre.className = "mermaid";
+    pre.textContent = blocks[i].textContent;
+    blocks[i].parentNode.replaceWith(pre);
+  }
+  var cls = document.documentElement.classList;
+  var dark = cls.contains("coal") || cls.contains("navy") || cls.contains("ayu");
+  mermaid.initialize({
+    startOnLoad: false,
+    securityLevel: "strict",
+    theme: dark ? "dark" : "default",
+    flowchart: { useMaxWidth: true }
+  });
+  mermaid.run({ querySelector: "pre.mermaid" });
+})();
+"#;
+
+/// The catalog's pages fit a laptop's window: tables take the content's width and wrap
+/// long names (code spans) and descriptions (the last column) anywhere instead of
+/// scrolling sideways, while short words in other cells stay whole; code blocks wrap. A
+/// table's first column (the name the row is about) keeps room for a usual name, so that
+/// only a long one breaks.
+const CATALOG_CSS: &str = r#":root {
+  --content-max-width: 1100px;
+}
+.content .table-wrapper {
+  overflow-x: visible;
+}
+.content table {
+  width: 100%;
+  table-layout: auto;
+}
+.content td {
+  overflow-wrap: break-word;
+  vertical-align: top;
+}
+.content td:last-child {
+  overflow-wrap: anywhere;
+}
+.content td code,
+.content li code {
+  white-space: normal;
+  overflow-wrap: anywhere;
+}
+.content td:first-child {
+  min-width: 11em;
+}
+.content pre > code {
+  white-space: pre-wrap;
+  overflow-wrap: anywhere;
+}
+.content pre.mermaid {
+  background: none;
+  text-align: center;
+}
+.content pre.mermaid svg {
+  max-width: 100%;
+  height: auto;
+}
+"#;
 
 // --- escaping ---------------------------------------------------------------------------
 // Contract text is shown literally (see `crate::escape::markdown`): only these wrappers are used.
@@ -117,14 +235,36 @@ fn json_block(pretty: String) -> String {
     format!("{fence}json\n{pretty}{fence}\n")
 }
 
+/// The first sentence: up to the first `.` followed by white space outside a code span
+/// (a cut inside one would leave its backticks unpaired, shown literally).
 fn first_sentence(s: &str) -> String {
     let s = s.trim();
-    let end = s
-        .char_indices()
-        .find(|&(i, c)| c == '.' && s[i + 1..].starts_with(|n: char| n.is_whitespace()))
-        .map(|(i, _)| i + 1)
-        .unwrap_or(s.len());
-    s[..end].to_string()
+    let stop = |from: usize, to: usize| {
+        s[from..to]
+            .char_indices()
+            .find(|&(i, c)| c == '.' && s[from + i + 1..].starts_with(char::is_whitespace))
+            .map(|(i, _)| from + i)
+    };
+    let mut pos = 0;
+    for (start, len, close) in md::code_spans(s) {
+        if let Some(i) = stop(pos, start) {
+            return s[..=i].to_string();
+        }
+        pos = close + len;
+    }
+    match stop(pos, s.len()) {
+        Some(i) => s[..=i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+/// Key/value facts as a list (`- **Key:** value`): a table would need a header row, which
+/// here is empty and shows as a bar.
+fn facts(out: &mut String, rows: &[(&str, String)]) {
+    for (k, v) in rows {
+        let _ = writeln!(out, "- **{k}:** {v}");
+    }
+    out.push('\n');
 }
 
 fn page(title: &str) -> String {
@@ -172,6 +312,11 @@ fn list_or_dash(items: Vec<String>) -> String {
 struct Catalog<'a> {
     ir: &'a Ir,
     an: Analysis<'a>,
+    /// Per workflow, a bit per [`CONSENT_CHANNELS`] entry: whether its audience requires
+    /// that channel's consent. Computed when an event page first asks.
+    consent_required: OnceCell<Vec<u8>>,
+    /// Per channel, links (from an event page) to its consent attributes, joined.
+    consent_links: OnceCell<BTreeMap<Channel, String>>,
 }
 
 /// Where a link is written from: the `src/` root or `src/events/`.
@@ -195,6 +340,8 @@ impl<'a> Catalog<'a> {
         Catalog {
             ir,
             an: Analysis::new(ir),
+            consent_required: OnceCell::new(),
+            consent_links: OnceCell::new(),
         }
     }
 
@@ -518,13 +665,17 @@ impl<'a> Catalog<'a> {
         .replace('\u{7f}', "\\u007F");
         format!(
             "# {HEADER}\n[book]\ntitle = {title}\nlanguage = \"en\"\nsrc = \"src\"\n\n\
-             [output.html]\n# The flowchart in map.md is Mermaid: add mdbook-mermaid to render it.\n"
+             [output.html]\n\
+             # Mermaid (vendored) renders the flowcharts without a preprocessor; catalog.css\n\
+             # makes wide tables wrap. trackc writes all three files.\n\
+             additional-js = [\"mermaid.min.js\", \"mermaid-init.js\"]\n\
+             additional-css = [\"catalog.css\"]\n"
         )
     }
 
     fn summary(&self) -> String {
         let mut s = format!("<!-- {HEADER} -->\n\n# Summary\n\n[Overview](README.md)\n\n");
-        s.push_str("- [Events](events/README.md)\n");
+        s.push_str("- [Events](events/index.md)\n");
         for e in &self.ir.events {
             let _ = writeln!(
                 s,
@@ -577,17 +728,17 @@ impl<'a> Catalog<'a> {
             let _ = writeln!(s, "Anonymous activity carries {}.", code(a));
         }
         s.push_str("\n## Contents\n\n");
-        s.push_str(
-            "- [Events](events/README.md): what producers send with track, one page each.\n",
-        );
+        s.push_str("- [Events](events/index.md): what producers send with track, one page each.\n");
         s.push_str("- [Attributes](attributes.md): what is sent with identify.\n");
         s.push_str("- [Types](types.md): the shared types and enums.\n");
         s.push_str("- [Segments](segments.md) and [Workflows](workflows.md): who the campaigns reach and when.\n");
         s.push_str("- [Event map](map.md): which segments and workflows read each event.\n");
         s.push_str("- [Suppression](suppression.md): what stops each revenue workflow.\n\n");
         s.push_str(
-            "JSON Schemas of every event and of the attributes are generated next to this \
-                    catalog (`schemas/`).\n",
+            "JSON Schemas (draft 2020-12) of every event (linked from its page), of the \
+             [attributes](schemas/attributes.schema.json) and of \
+             [everything in one bundle](schemas/bundle.schema.json) are published with this catalog \
+             (`schemas/`).\n",
         );
         s
     }
@@ -640,58 +791,63 @@ impl<'a> Catalog<'a> {
             let _ = writeln!(s, "{}\n", text(d));
         }
         let f = From::Events;
-        let rows = vec![
-            vec![
-                "Owner (emits it)".into(),
-                e.owner.as_deref().map(cell).unwrap_or_else(|| "—".into()),
-            ],
-            vec![
-                "Idempotency key".into(),
-                e.idempotency_property()
-                    .map(|p| code(&p.name))
-                    .unwrap_or_else(|| "—".into()),
-            ],
-            vec![
-                "Backfill".into(),
-                match e.backfill {
-                    BackfillPolicy::Allowed => "allowed: historical replays may send it".into(),
-                    BackfillPolicy::Forbidden => "forbidden: live traffic only".into(),
-                },
-            ],
-            vec![
-                "Triggers".into(),
-                list_or_dash(
-                    self.triggers(id)
-                        .iter()
-                        .map(|w| self.workflow_link(w, f))
-                        .collect(),
+        let schema = super::schema::event_path(e)
+            .to_string_lossy()
+            .replace('\\', "/");
+        facts(
+            &mut s,
+            &[
+                (
+                    "Owner (emits it)",
+                    e.owner.as_deref().map(cell).unwrap_or_else(|| "—".into()),
+                ),
+                (
+                    "Idempotency key",
+                    e.idempotency_property()
+                        .map(|p| code(&p.name))
+                        .unwrap_or_else(|| "—".into()),
+                ),
+                (
+                    "Backfill",
+                    match e.backfill {
+                        BackfillPolicy::Allowed => "allowed: historical replays may send it".into(),
+                        BackfillPolicy::Forbidden => "forbidden: live traffic only".into(),
+                    },
+                ),
+                (
+                    "Triggers",
+                    list_or_dash(
+                        self.triggers(id)
+                            .iter()
+                            .map(|w| self.workflow_link(w, f))
+                            .collect(),
+                    ),
+                ),
+                ("Read by segments", self.segments_cell(id, f)),
+                (
+                    "Read by workflows (through segments)",
+                    self.workflows_via_segments_cell(id, f),
+                ),
+                (
+                    "Ends workflows",
+                    list_or_dash(
+                        self.ends(id)
+                            .iter()
+                            .map(|w| self.workflow_link(w, f))
+                            .collect(),
+                    ),
+                ),
+                (
+                    "JSON Schema",
+                    // The stem is made of `[a-z0-9_-]`: the path needs no escaping.
+                    format!(
+                        "[{}](../schemas/{schema})",
+                        code(&format!("schemas/{schema}"))
+                    ),
                 ),
             ],
-            vec!["Read by segments".into(), self.segments_cell(id, f)],
-            vec![
-                "Read by workflows (through segments)".into(),
-                self.workflows_via_segments_cell(id, f),
-            ],
-            vec![
-                "Ends workflows".into(),
-                list_or_dash(
-                    self.ends(id)
-                        .iter()
-                        .map(|w| self.workflow_link(w, f))
-                        .collect(),
-                ),
-            ],
-            vec![
-                "JSON Schema".into(),
-                code(&format!(
-                    "schemas/{}",
-                    super::schema::event_path(e)
-                        .to_string_lossy()
-                        .replace('\\', "/")
-                )),
-            ],
-        ];
-        table(&mut s, &["", ""], &rows);
+        );
+        self.channels_and_consent(&mut s, id);
         s.push_str("## Properties\n\n");
         if e.properties.is_empty() {
             s.push_str("None: the event carries no data.\n\n");
@@ -712,19 +868,129 @@ impl<'a> Catalog<'a> {
         s
     }
 
+    /// Whether workflow `w`'s audience requires `ch`'s consent; `None` for a channel that
+    /// needs none (see [`CONSENT_CHANNELS`]).
+    fn consent_required(&self, w: usize, ch: Channel) -> Option<bool> {
+        let bit = CONSENT_CHANNELS.iter().position(|c| *c == ch)?;
+        let bits = self.consent_required.get_or_init(|| {
+            self.ir
+                .workflows
+                .iter()
+                .map(|wf| {
+                    CONSENT_CHANNELS
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| {
+                            wf.channels.contains(c)
+                                && audience_requires_consent(self.ir, &self.an, wf, **c)
+                        })
+                        .fold(0u8, |m, (i, _)| m | 1 << i)
+                })
+                .collect()
+        });
+        Some(bits[w] & 1 << bit != 0)
+    }
+
+    /// The event page's "Channels and consent": per channel of the workflows the event
+    /// feeds (triggers, or reaches through their trigger or audience segments), those
+    /// workflows, the consent attributes for the channel and the workflows whose audience
+    /// does not require consent. At most [`VIA_SHOWN`] workflows are named per list.
+    fn channels_and_consent(&self, s: &mut String, id: EventId) {
+        let f = From::Events;
+        s.push_str("## Channels and consent\n\n");
+        let mut by_channel: BTreeMap<Channel, Vec<usize>> = BTreeMap::new();
+        for w in self.an.workflows_fed_by(id) {
+            for ch in &self.ir.workflows[w].channels {
+                by_channel.entry(*ch).or_default().push(w);
+            }
+        }
+        if by_channel.is_empty() {
+            s.push_str("No workflow sends messages because of this event.\n\n");
+            return;
+        }
+        s.push_str(
+            "The messages this event can lead to: the channels of the workflows it triggers or \
+             reaches through their trigger and audience segments, and the consent attribute each \
+             channel needs (an audience segment must require it to be true).\n\n",
+        );
+        let names = |ws: &[usize]| {
+            let more = ws.len().saturating_sub(VIA_SHOWN);
+            let mut v: Vec<String> = ws
+                .iter()
+                .take(VIA_SHOWN)
+                .map(|&w| self.workflow_link(&self.ir.workflows[w], f))
+                .collect();
+            if more > 0 {
+                v.push(format!("and {more} more"));
+            }
+            v.join(", ")
+        };
+        for (ch, ws) in &by_channel {
+            let _ = write!(s, "- **{}** through {}", ch.as_str(), names(ws));
+            let consent = self
+                .consent_links
+                .get_or_init(|| {
+                    let mut m: BTreeMap<Channel, Vec<String>> = BTreeMap::new();
+                    for a in &self.ir.attributes {
+                        if let Some(c) = a.consent {
+                            m.entry(c).or_default().push(self.attribute_link(a, f));
+                        }
+                    }
+                    m.into_iter().map(|(c, v)| (c, v.join(", "))).collect()
+                })
+                .get(ch)
+                .map_or("", String::as_str);
+            let missing: Vec<usize> = ws
+                .iter()
+                .copied()
+                .filter(|&w| self.consent_required(w, *ch) == Some(false))
+                .collect();
+            match (consent.is_empty(), CONSENT_CHANNELS.contains(ch)) {
+                (_, false) => s.push_str(": needs no consent attribute.\n"),
+                (true, true) => s.push_str(": **no consent attribute** is declared.\n"),
+                (false, true) if missing.is_empty() => {
+                    let _ = writeln!(
+                        s,
+                        ": consent {consent}, required by each workflow's audience."
+                    );
+                }
+                (false, true) => {
+                    let _ = writeln!(
+                        s,
+                        ": consent {consent}; **not required** by the audience of {}.",
+                        names(&missing)
+                    );
+                }
+            }
+        }
+        s.push('\n');
+    }
+
     fn attributes(&self) -> String {
         let mut s = page("Attributes");
         s.push_str(
             "Person attributes, sent with identify. Identify is a partial update: every attribute \
              is optional in any one call, and a call changes only the attributes it carries. \
-             **Derived** attributes are computed by the backend; **consent** attributes are the \
-             opt-in flags campaigns require; **PII** marks personal data.\n\n",
+             A description starts with **Consent** for the opt-in flags campaigns require (and \
+             the channel), **Derived** for attributes the backend computes and *PII* for \
+             personal data. JSON Schema: \
+             [`schemas/attributes.schema.json`](schemas/attributes.schema.json).\n\n",
         );
+        // Consent, derived and PII lead the description (as PII does for event
+        // properties) rather than take three mostly empty columns.
         let rows: Vec<Vec<String>> = self
             .ir
             .attributes
             .iter()
             .map(|p| {
+                let mut notes = String::new();
+                if let Some(c) = p.consent {
+                    let _ = write!(notes, "**Consent** for {}. ", c.as_str());
+                }
+                if p.derived {
+                    notes.push_str("**Derived.** ");
+                }
+                notes.push_str(&self.property_description(p));
                 vec![
                     format!(
                         "<a id=\"{}\"></a>{}",
@@ -733,19 +999,7 @@ impl<'a> Catalog<'a> {
                     ),
                     self.ty_md(&p.ty, From::Root),
                     self.constraints(&p.ty).join("; "),
-                    p.consent
-                        .map(|c| c.as_str().to_string())
-                        .unwrap_or_default(),
-                    if p.derived {
-                        "yes".into()
-                    } else {
-                        String::new()
-                    },
-                    if p.pii { "yes".into() } else { String::new() },
-                    self.property_description(&Property {
-                        pii: false,
-                        ..p.clone()
-                    }),
+                    notes,
                 ]
             })
             .collect();
@@ -754,15 +1008,7 @@ impl<'a> Catalog<'a> {
         } else {
             table(
                 &mut s,
-                &[
-                    "Name",
-                    "Type",
-                    "Constraints",
-                    "Consent",
-                    "Derived",
-                    "PII",
-                    "Description",
-                ],
+                &["Name", "Type", "Constraints", "Description"],
                 &rows,
             );
         }
@@ -916,23 +1162,25 @@ impl<'a> Catalog<'a> {
             if let Some(d) = &w.description {
                 let _ = writeln!(s, "{}\n", text(d));
             }
-            let rows = vec![
-                vec![
-                    "Goal".into(),
-                    w.goal
-                        .map(|g| g.as_str().to_string())
-                        .unwrap_or_else(|| "—".into()),
+            facts(
+                &mut s,
+                &[
+                    (
+                        "Goal",
+                        w.goal
+                            .map(|g| g.as_str().to_string())
+                            .unwrap_or_else(|| "—".into()),
+                    ),
+                    ("Trigger", self.trigger_md(w, From::Root)),
+                    ("Audience", self.audience_md(w, From::Root)),
+                    (
+                        "Wait",
+                        w.wait.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                    ),
+                    ("Exit when (any)", self.exits_md(w, From::Root, "; ")),
+                    ("Channels", self.channels_md(w)),
                 ],
-                vec!["Trigger".into(), self.trigger_md(w, From::Root)],
-                vec!["Audience".into(), self.audience_md(w, From::Root)],
-                vec![
-                    "Wait".into(),
-                    w.wait.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
-                ],
-                vec!["Exit when (any)".into(), self.exits_md(w, From::Root, "; ")],
-                vec!["Channels".into(), self.channels_md(w)],
-            ];
-            table(&mut s, &["", ""], &rows);
+            );
         }
         s
     }
@@ -982,112 +1230,134 @@ impl<'a> Catalog<'a> {
             &rows,
         );
         s.push_str(
-            "## Flowchart\n\nEvents (rectangles) feed segments (rounded) and trigger \
-                    workflows (double-bordered); a segment triggers the workflows that start when \
-                    a person enters it. Dotted arrows are exit conditions. Audiences are listed on \
-                    the [Workflows](workflows.md) page, not drawn.\n\n",
+            "## Workflows\n\nOne flowchart per workflow: what starts it, who may enter and what \
+             stops it, with the events, segments and attributes the segments read directly. \
+             Events are blue rectangles, segments green rounded boxes, attributes purple \
+             hexagons, the workflow an orange double-bordered box; dotted arrows are exit \
+             conditions. Click a node for its page.\n\n",
         );
-        s.push_str("```mermaid\n");
-        s.push_str(&self.mermaid());
-        s.push_str("```\n");
+        if ir.workflows.is_empty() {
+            s.push_str("The contract defines no workflows.\n");
+        }
+        for w in &ir.workflows {
+            let _ = writeln!(s, "### {}\n", md::md_line(&w.name));
+            s.push_str("```mermaid\n");
+            self.workflow_chart(w, &mut s);
+            s.push_str("```\n\n");
+        }
         s
     }
 
-    fn mermaid(&self) -> String {
+    /// One workflow's flowchart. Node ids come from names (so a chart's diff in a pull
+    /// request shows only what changed) and are unique within the chart; every label goes
+    /// through `escape::mermaid`, and every click link is a generated page path.
+    fn workflow_chart(&self, w: &Workflow, s: &mut String) {
         let ir = self.ir;
-        let mut s = String::from("flowchart LR\n");
-        // Node ids come from names, so adding one segment does not renumber the others
-        // and the chart's diff in a pull request shows only what changed.
-        let ev: Vec<String> = ir
-            .events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| node_id("e", &e.name, i))
-            .collect();
-        let sg: Vec<String> = ir
-            .segments
-            .iter()
-            .enumerate()
-            .map(|(i, x)| node_id("s", &x.name, i))
-            .collect();
-        let wf: Vec<String> = ir
-            .workflows
-            .iter()
-            .enumerate()
-            .map(|(i, x)| node_id("w", &x.name, i))
-            .collect();
-        let at = |a: u32| node_id("a", &ir.attributes[a as usize].name, a as usize);
-        for (i, e) in ir.events.iter().enumerate() {
-            let _ = writeln!(s, "  {}[\"{}\"]", ev[i], mermaid_label(&e.name));
+        let mut chart = Chart::default();
+        let wf = chart.node(
+            Node::Workflow,
+            &w.name,
+            0,
+            format!("workflows.html#{}", anchor(&w.name)),
+        );
+        let mut shown: Vec<SegmentId> = Vec::new();
+        match &w.trigger {
+            Some(Trigger::Event { event, .. }) => {
+                let e = self.event_node(&mut chart, *event);
+                chart.edge(&e, "-->|trigger|", &wf);
+            }
+            Some(Trigger::Segment { segment }) => {
+                let n = self.segment_node(&mut chart, *segment);
+                chart.edge(&n, "-->|enters|", &wf);
+                shown.push(*segment);
+            }
+            None => {}
         }
-        for (i, seg) in ir.segments.iter().enumerate() {
-            let _ = writeln!(s, "  {}([\"{}\"])", sg[i], mermaid_label(&seg.name));
+        for a in &w.audience {
+            let n = self.segment_node(&mut chart, *a);
+            chart.edge(&n, "-->|audience|", &wf);
+            shown.push(*a);
         }
-        for (i, w) in ir.workflows.iter().enumerate() {
-            let _ = writeln!(s, "  {}[[\"{}\"]]", wf[i], mermaid_label(&w.name));
-        }
-        let mut attrs = BTreeSet::new();
-        for w in &ir.workflows {
-            for c in &w.exit_when {
-                if let Condition::Attribute { attribute, .. } = c {
-                    attrs.insert(attribute.0);
-                }
+        for c in &w.exit_when {
+            let n = self.condition_node(&mut chart, c);
+            chart.edge(&n, "-. exit .->", &wf);
+            if let Condition::Segment { segment, .. } = c {
+                shown.push(*segment);
             }
         }
-        for a in &attrs {
-            let _ = writeln!(
-                s,
-                "  {}{{{{\"attribute: {}\"}}}}",
-                at(*a),
-                mermaid_label(&ir.attributes[*a as usize].name)
-            );
-        }
-        let mut edges = BTreeSet::new();
-        for (i, seg) in ir.segments.iter().enumerate() {
-            for c in seg.conditions() {
-                match c {
-                    Condition::Event { event, .. } => {
-                        edges.insert(format!("  {} --> {}", ev[event.0 as usize], sg[i]));
+        // What each segment shown reads directly; segments it names are drawn, not
+        // expanded (their own page and chart say what they read).
+        let mut expanded = BTreeSet::new();
+        for seg in shown {
+            if !expanded.insert(seg) {
+                continue;
+            }
+            let target = self.segment_node(&mut chart, seg);
+            let sg = ir.segment(seg);
+            let lists = [
+                (&sg.all, "-->"),
+                (&sg.any, "-->|any|"),
+                (&sg.none, "-->|not|"),
+            ];
+            let total: usize = lists.iter().map(|(l, _)| l.len()).sum();
+            let mut drawn = 0;
+            for (list, arrow) in lists {
+                for c in list.iter() {
+                    if drawn == CHART_INPUTS {
+                        break;
                     }
-                    Condition::Segment { segment, .. } => {
-                        edges.insert(format!("  {} --> {}", sg[segment.0 as usize], sg[i]));
-                    }
-                    Condition::Attribute { .. } => {}
+                    drawn += 1;
+                    let n = self.condition_node(&mut chart, c);
+                    chart.edge(&n, arrow, &target);
                 }
             }
-        }
-        let mut lines: Vec<String> = edges.into_iter().collect();
-        for (i, w) in ir.workflows.iter().enumerate() {
-            match &w.trigger {
-                Some(Trigger::Event { event, .. }) => {
-                    lines.push(format!("  {} --> {}", ev[event.0 as usize], wf[i]))
-                }
-                Some(Trigger::Segment { segment }) => {
-                    lines.push(format!("  {} --> {}", sg[segment.0 as usize], wf[i]))
-                }
-                None => {}
+            if total > drawn {
+                let more = chart.node(
+                    Node::More,
+                    &format!("… {} more", total - drawn),
+                    seg.0 as usize,
+                    format!("segments.html#{}", anchor(&sg.name)),
+                );
+                chart.edge(&more, "-->", &target);
             }
-            let mut exits = BTreeSet::new();
-            for c in &w.exit_when {
-                exits.insert(match c {
-                    Condition::Event { event, .. } => {
-                        format!("  {} -. exit .-> {}", ev[event.0 as usize], wf[i])
-                    }
-                    Condition::Segment { segment, .. } => {
-                        format!("  {} -. exit .-> {}", sg[segment.0 as usize], wf[i])
-                    }
-                    Condition::Attribute { attribute, .. } => {
-                        format!("  {} -. exit .-> {}", at(attribute.0), wf[i])
-                    }
-                });
+        }
+        chart.write(s);
+    }
+
+    fn event_node(&self, chart: &mut Chart, id: EventId) -> String {
+        let e = self.ir.event(id);
+        chart.node(
+            Node::Event,
+            &e.name,
+            id.0 as usize,
+            format!("events/{}.html", file_stem(&e.name)),
+        )
+    }
+
+    fn segment_node(&self, chart: &mut Chart, id: SegmentId) -> String {
+        let sg = self.ir.segment(id);
+        chart.node(
+            Node::Segment,
+            &sg.name,
+            id.0 as usize,
+            format!("segments.html#{}", anchor(&sg.name)),
+        )
+    }
+
+    fn condition_node(&self, chart: &mut Chart, c: &Condition) -> String {
+        match c {
+            Condition::Event { event, .. } => self.event_node(chart, *event),
+            Condition::Segment { segment, .. } => self.segment_node(chart, *segment),
+            Condition::Attribute { attribute, .. } => {
+                let a = self.ir.attribute(*attribute);
+                chart.node(
+                    Node::Attribute,
+                    &a.name,
+                    attribute.0 as usize,
+                    format!("attributes.html#{}", anchor(&format!("attr-{}", a.name))),
+                )
             }
-            lines.extend(exits);
         }
-        for l in lines {
-            s.push_str(&l);
-            s.push('\n');
-        }
-        s
     }
 
     fn suppression(&self) -> String {
@@ -1161,6 +1431,84 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// How many conditions of one segment a workflow's chart draws; the rest are one
+/// "… N more" node linking to the segment.
+const CHART_INPUTS: usize = 12;
+
+/// The kinds of node in a workflow's chart, each with its shape and style.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Node {
+    Workflow,
+    Event,
+    Segment,
+    Attribute,
+    More,
+}
+
+impl Node {
+    /// Node id prefix, Mermaid shape (open, close) and class.
+    fn style(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            Node::Workflow => ("w", "[[\"", "\"]]", "workflow"),
+            Node::Event => ("e", "[\"", "\"]", "event"),
+            Node::Segment => ("s", "([\"", "\"])", "segment"),
+            Node::Attribute => ("a", "{{\"", "\"}}", "attribute"),
+            Node::More => ("m", "[\"", "\"]", "more"),
+        }
+    }
+}
+
+/// A flowchart being drawn: nodes (each once, in the order first met) and edges (each
+/// once), written out by [`Chart::write`].
+#[derive(Default)]
+struct Chart {
+    nodes: Vec<(String, Node, String, String)>,
+    ids: BTreeSet<String>,
+    edges: Vec<String>,
+    seen_edges: BTreeSet<String>,
+}
+
+impl Chart {
+    /// The node's id, adding the node (with its label and click link) when new.
+    fn node(&mut self, kind: Node, name: &str, index: usize, link: String) -> String {
+        let (prefix, ..) = kind.style();
+        let id = node_id(prefix, name, index);
+        if self.ids.insert(id.clone()) {
+            self.nodes.push((id.clone(), kind, name.to_owned(), link));
+        }
+        id
+    }
+
+    fn edge(&mut self, from: &str, arrow: &str, to: &str) {
+        let e = format!("  {from} {arrow} {to}\n");
+        if self.seen_edges.insert(e.clone()) {
+            self.edges.push(e);
+        }
+    }
+
+    fn write(&self, s: &mut String) {
+        s.push_str("flowchart LR\n");
+        s.push_str(CHART_CLASSES);
+        for (id, kind, name, _) in &self.nodes {
+            let (_, open, close, class) = kind.style();
+            let _ = writeln!(s, "  {id}{open}{}{close}:::{class}", mermaid_label(name));
+        }
+        for e in &self.edges {
+            s.push_str(e);
+        }
+        for (id, _, _, link) in &self.nodes {
+            let _ = writeln!(s, "  click {id} href \"{}\"", escape::mermaid::link(link));
+        }
+    }
+}
+
+/// The node styles (readable in mdBook's light and dark themes: dark text on light fills).
+const CHART_CLASSES: &str = "  classDef event fill:#dbeafe,stroke:#1d4ed8,color:#0b1f4d\n  \
+    classDef segment fill:#dcfce7,stroke:#15803d,color:#0b3d1d\n  \
+    classDef attribute fill:#f3e8ff,stroke:#7e22ce,color:#3b0764\n  \
+    classDef workflow fill:#ffedd5,stroke:#c2410c,color:#431407,stroke-width:2px\n  \
+    classDef more fill:#f4f4f5,stroke:#71717a,color:#27272a,stroke-dasharray:3 3\n";
+
 /// A SUMMARY.md link title.
 fn summary_title(name: &str) -> String {
     md::md_line(name)
@@ -1217,4 +1565,22 @@ impl conditions::Style for Md<'_, '_> {
     const SORT_FILTERS: bool = false;
     const COUNT: &'static str = ", count ";
     const WITHIN: &'static str = ", within ";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn the_first_sentence_ends_outside_code_spans() {
+        assert_eq!(first_sentence(" One. Two. "), "One.");
+        assert_eq!(
+            first_sentence("Set `cart. total` first. Then"),
+            "Set `cart. total` first."
+        );
+        assert_eq!(first_sentence("A ``x`. y`` b. c"), "A ``x`. y`` b.");
+        // An unpaired backtick opens nothing: the sentence ends at the first full stop.
+        assert_eq!(first_sentence("A ` b. c"), "A ` b.");
+        assert_eq!(first_sentence("No stop"), "No stop");
+    }
 }

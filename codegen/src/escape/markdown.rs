@@ -305,9 +305,32 @@ fn push_code_body(out: &mut String, body: &str) {
 /// `in_cell`: the line is a table cell (pipes inside code spans escaped too).
 fn md_escape(line: &str, in_cell: bool) -> String {
     let mut out = String::with_capacity(line.len() + 8);
+    // Backticks outside the spans (no closer) are literal: `escape_text` escapes them.
+    let mut pos = 0;
+    for (start, len, cstart) in code_spans(line) {
+        escape_text(&line[pos..start], pos == 0, &mut out);
+        out.push_str(&line[start..start + len]);
+        let body: String = line[start + len..cstart]
+            .chars()
+            .map(|c| visible(c).unwrap_or(c))
+            .collect();
+        if in_cell {
+            push_code_body(&mut out, &body);
+        } else {
+            out.push_str(&body);
+        }
+        out.push_str(&line[cstart..cstart + len]);
+        pos = cstart + len;
+    }
+    escape_text(&line[pos..], pos == 0, &mut out);
+    out
+}
+
+/// The code spans of one line, as CommonMark pairs backticks: a run of backticks and the
+/// next run of the same length (its closer). Each as (opening run's start, run length,
+/// closing run's start), in order. Linear: one pass from the right.
+pub(crate) fn code_spans(line: &str) -> Vec<(usize, usize, usize)> {
     let b = line.as_bytes();
-    // Runs of backticks, and for each the next run of the same length (its closer): a
-    // code span, as CommonMark pairs them. Linear: one pass from the right.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < b.len() {
@@ -322,43 +345,22 @@ fn md_escape(line: &str, in_cell: bool) -> String {
         }
     }
     let mut closer = vec![None; runs.len()];
-    let mut last_of_len: std::collections::HashMap<usize, usize> = Default::default();
+    let mut next_of_len: std::collections::HashMap<usize, usize> = Default::default();
     for k in (0..runs.len()).rev() {
-        closer[k] = last_of_len.get(&runs[k].1).copied();
-        last_of_len.insert(runs[k].1, k);
+        closer[k] = next_of_len.insert(runs[k].1, k);
     }
-    let mut pos = 0;
+    let mut spans = Vec::new();
     let mut k = 0;
     while k < runs.len() {
-        let (start, len) = runs[k];
         match closer[k] {
             Some(j) => {
-                escape_text(&line[pos..start], pos == 0, &mut out);
-                let (cstart, clen) = runs[j];
-                out.push_str(&line[start..start + len]);
-                let body: String = line[start + len..cstart]
-                    .chars()
-                    .map(|c| visible(c).unwrap_or(c))
-                    .collect();
-                if in_cell {
-                    push_code_body(&mut out, &body);
-                } else {
-                    out.push_str(&body);
-                }
-                out.push_str(&line[cstart..cstart + clen]);
-                pos = cstart + clen;
+                spans.push((runs[k].0, runs[k].1, runs[j].0));
                 k = j + 1;
             }
-            None => {
-                // No closer: literal backticks.
-                escape_text(&line[pos..start + len], pos == 0, &mut out);
-                pos = start + len;
-                k += 1;
-            }
+            None => k += 1,
         }
     }
-    escape_text(&line[pos..], pos == 0, &mut out);
-    out
+    spans
 }
 
 /// Literal text outside code spans. `at_start`: `s` starts the line, where `-`, `+`,
