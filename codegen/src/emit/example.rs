@@ -178,14 +178,42 @@ fn string_within(s: &StringTy, cap: usize) -> Option<String> {
     };
     match &s.pattern {
         None => fit_length(base, s, cap),
-        Some(p) => {
-            let re = regex::Regex::new(&format!("^(?:{p})$")).ok()?;
-            if re.is_match(base) && len_ok(base, s) {
-                return Some(base.into());
+        Some(p) => PATTERN_EXAMPLES.with(|cache| {
+            // Compiling the pattern is most of the cost, and a contract's patterns are few
+            // and shared (named types, the identity id on every event's example): one
+            // search per distinct string type, not per use.
+            let key = (p.clone(), s.format, s.min_length, s.max_length);
+            if let Some(found) = cache.borrow().get(&key) {
+                return found.clone();
             }
-            matching(p, |c| re.is_match(c) && len_ok(c, s))
-        }
+            let found = pattern_example(p, base, s);
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= PATTERN_CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, found.clone());
+            found
+        }),
     }
+}
+
+type PatternKey = (String, Option<StringFormat>, Option<u64>, Option<u64>);
+
+/// Enough for every distinct string type of a large contract; past it, start over (a
+/// bound, so a process that emits many contracts does not grow).
+const PATTERN_CACHE_ENTRIES: usize = 4096;
+
+thread_local! {
+    static PATTERN_EXAMPLES: std::cell::RefCell<std::collections::HashMap<PatternKey, Option<String>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn pattern_example(p: &str, base: &str, s: &StringTy) -> Option<String> {
+    let re = regex::Regex::new(&format!("^(?:{p})$")).ok()?;
+    if re.is_match(base) && len_ok(base, s) {
+        return Some(base.into());
+    }
+    matching(p, |c| re.is_match(c) && len_ok(c, s))
 }
 
 fn len_ok(v: &str, s: &StringTy) -> bool {
