@@ -9,16 +9,22 @@ use cli::{json, stdout, trackc};
 
 const SCENARIOS: &str = "tests/fixtures/simulate/scenarios.ndjson";
 
-#[test]
-fn scenarios_match_the_hand_computed_outcomes() {
-    let o = trackc(&["simulate", "contract", SCENARIOS, "--format", "json"]);
-    // Messages after conversion, a backfill enrolment and a duplicate: exit 1.
+/// `trackc ARGS`, which must exit with `code`.
+fn exits(args: &[&str], code: i32) -> std::process::Output {
+    let o = trackc(args);
     assert_eq!(
         o.status.code(),
-        Some(1),
+        Some(code),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    o
+}
+
+#[test]
+fn scenarios_match_the_hand_computed_outcomes() {
+    // Messages after conversion, a backfill enrolment and a duplicate: exit 1.
+    let o = exits(&["simulate", "contract", SCENARIOS, "--format", "json"], 1);
     let r = json(&o);
     let cart = &r["workflows"]["cart_recovery"];
     // cat (backfill), ann, bob, eve, fay start a checkout of $80 while subscribed.
@@ -200,18 +206,15 @@ fn html_page_is_self_contained_escaped_and_plotted() {
         "\n"
     );
     std::fs::write(&hostile, format!("{scenarios}{evil}")).unwrap();
-    let o = trackc(&[
-        "simulate",
-        "contract",
-        hostile.to_str().unwrap(),
-        "--format",
-        "html",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = exits(
+        &[
+            "simulate",
+            "contract",
+            hostile.to_str().unwrap(),
+            "--format",
+            "html",
+        ],
+        1,
     );
     let page = stdout(&o);
     assert!(page.starts_with("<!DOCTYPE html>"));
@@ -343,18 +346,15 @@ fn until_ends_the_simulation() {
 /// "Late merges").
 #[test]
 fn late_merges_reevaluate_counted_and_windowed_exits() {
-    let o = trackc(&[
-        "simulate",
-        "tests/fixtures/simulate/late_merge",
-        "tests/fixtures/simulate/late_merge.ndjson",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = exits(
+        &[
+            "simulate",
+            "tests/fixtures/simulate/late_merge",
+            "tests/fixtures/simulate/late_merge.ndjson",
+            "--format",
+            "json",
+        ],
+        1,
     );
     let r = json(&o);
     assert_eq!(r["rejected"]["count"], 0);

@@ -108,12 +108,10 @@ impl KeyUses {
     /// The verdicts on every second and later use of a key; the runs' files are removed.
     pub fn verdicts(mut self) -> io::Result<Verdicts> {
         self.held.sort_unstable_by_key(KeyUse::order);
-        let mut sources: Vec<Source> = Vec::with_capacity(self.spilled.len() + 1);
-        for f in self.spilled {
-            let reader = BufReader::with_capacity(64 << 10, f.reopen()?);
-            f.close()?;
-            sources.push(Source::File(reader));
-        }
+        let mut sources: Vec<Source> = super::spill::reopen(self.spilled)?
+            .into_iter()
+            .map(Source::File)
+            .collect();
         sources.push(Source::Held(self.held.into_iter()));
         let mut heap = BinaryHeap::with_capacity(sources.len());
         for (i, s) in sources.iter_mut().enumerate() {

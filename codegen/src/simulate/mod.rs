@@ -11,7 +11,8 @@
 //! order, merged with the timers of sliding windows and waiting journeys ([`run`]).
 //! Conditions are evaluated by `analysis::eval`, the one definition of what they mean.
 //!
-//! Memory: per profile (identifiers, attributes read, open windows, journeys), one run
+//! Memory: per profile (identifiers, attributes read, the latest events that decide each
+//! windowed or exit condition, journeys), one run
 //! of compact records (the others wait in sorted runs on disk, [`spill`]) and the
 //! duplicate keys found ([`duplicates`]: the keys themselves are sorted on disk too); no
 //! line or event data is kept.
@@ -29,7 +30,7 @@ use serde_json::Value;
 
 use crate::ir::{EventId, Ir};
 use crate::validate::{Validator, ViolationLevel, bounds as vbounds};
-pub use model::{MAX_EXIT_COUNT, MAX_FILTERS, ModelError};
+pub use model::{MAX_COUNTED, MAX_FILTERS, ModelError};
 pub use read::IdKind;
 pub use report::*;
 

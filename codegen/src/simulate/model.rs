@@ -14,9 +14,10 @@ pub(crate) type Bit = u8;
 /// Distinct `where` filter sets naming one event (the bits of a record).
 pub const MAX_FILTERS: usize = 64;
 
-/// Events an exit condition's history keeps per profile: its `count` compares with at
-/// most one less ([`eval::count_enough`]).
-pub const MAX_EXIT_COUNT: u64 = 4096;
+/// Events a history keeps per profile (of an exit condition, or of a condition with a
+/// `within` window): its `count` compares with at most one less
+/// ([`eval::count_enough`]).
+pub const MAX_COUNTED: u64 = 4096;
 
 /// An event condition of a segment or an exit: the event, its filter bit, window, count.
 #[derive(Clone, Debug)]
@@ -26,8 +27,8 @@ pub(crate) struct EventCond<'ir> {
     /// `within`, in seconds.
     pub window: Option<i64>,
     pub count: &'ir [Op],
-    /// Events of an exit's history that decide it: the latest this many
-    /// ([`eval::count_enough`]).
+    /// Events of a history (an exit's, a window's) that decide the condition: the
+    /// latest this many ([`eval::count_enough`]).
     pub keep: usize,
 }
 
@@ -243,10 +244,10 @@ impl<'ir> Model<'ir> {
                 let bit = self.bit(*event, filter)?;
                 let i = self.conds.len() as u32;
                 let keep = eval::count_enough(count);
-                if !segment && keep > MAX_EXIT_COUNT {
+                if (!segment || within.is_some()) && keep > MAX_COUNTED {
                     return Err(ModelError(format!(
-                        "an exit condition on `{}` counts up to {}; `trackc simulate` follows \
-                         counts up to {MAX_EXIT_COUNT}",
+                        "a condition on `{}` counts up to {}; `trackc simulate` follows \
+                         counts up to {MAX_COUNTED} in a window or an exit",
                         self.ir.event(*event).name,
                         keep - 1
                     )));

@@ -20,10 +20,15 @@ use crate::ir::SegmentId;
 const NO_TRIGGER_AFTER: i64 = 72 * 3600;
 
 /// A condition's history for one person: how many matching events (no window), or
-/// their times within the window.
+/// the times of the latest within the window — as many as decide the condition
+/// ([`super::model::EventCond::keep`]), oldest first — and when the one timer of the
+/// window falls due (it slides the oldest out, then is set for the next).
 enum Hist {
     Count(u64),
-    Times(VecDeque<i64>),
+    Times {
+        ts: VecDeque<i64>,
+        armed: Option<i64>,
+    },
 }
 
 /// A record's place in time order: (time, line, index in a batch).
@@ -262,8 +267,27 @@ impl Engine<'_> {
             self.sample_until(at, false);
             let p = self.root(p);
             self.settle(p, at, None);
+            self.rearm(p, at);
             if kind == Timer::Due {
                 self.due(p, at);
+            }
+        }
+    }
+
+    /// After `p`'s timers at `at` (its windows slid, [`Self::settle`]): each window whose
+    /// timer fell due sets it for its new oldest event, if any.
+    fn rearm(&mut self, p: u32, at: i64) {
+        for (c, h) in &mut self.people[p as usize].hist {
+            if let Hist::Times { ts, armed } = h
+                && armed.is_some_and(|x| x <= at)
+            {
+                *armed = None;
+                if let (Some(&oldest), Some(w)) = (ts.front(), self.m.conds[*c as usize].window) {
+                    // Later than `at`: settling dropped every time up to `at - w`.
+                    let next = oldest.saturating_add(w);
+                    *armed = Some(next);
+                    self.timers.push(Reverse((next, Timer::Window, p)));
+                }
             }
         }
     }
@@ -314,7 +338,10 @@ impl Engine<'_> {
                             person.hist.push((
                                 c,
                                 match cond.window {
-                                    Some(_) => Hist::Times(VecDeque::new()),
+                                    Some(_) => Hist::Times {
+                                        ts: VecDeque::new(),
+                                        armed: None,
+                                    },
                                     None => Hist::Count(0),
                                 },
                             ));
@@ -323,11 +350,20 @@ impl Engine<'_> {
                     };
                     match h {
                         Hist::Count(n) => *n += 1,
-                        Hist::Times(ts) => ts.push_back(t),
-                    }
-                    if let Some(w) = cond.window {
-                        self.timers
-                            .push(Reverse((t.saturating_add(w), Timer::Window, p)));
+                        Hist::Times { ts, armed } => {
+                            // Records come in time order: `t` is the latest.
+                            ts.push_back(t);
+                            if ts.len() > cond.keep {
+                                ts.pop_front();
+                            }
+                            if armed.is_none()
+                                && let (Some(&oldest), Some(w)) = (ts.front(), cond.window)
+                            {
+                                let at = oldest.saturating_add(w);
+                                *armed = Some(at);
+                                self.timers.push(Reverse((at, Timer::Window, p)));
+                            }
+                        }
                     }
                 }
                 if self.m.read[e as usize] {
@@ -420,13 +456,28 @@ impl Engine<'_> {
         }
         for (c, h) in sec.hist {
             match person.hist.iter_mut().find(|(i, _)| *i == c) {
+                // Its window's timer, set for the secondary, fires for the person.
                 None => person.hist.push((c, h)),
                 Some((_, mine)) => match (mine, h) {
                     (Hist::Count(a), Hist::Count(b)) => *a += b,
-                    (Hist::Times(a), Hist::Times(b)) => {
-                        let mut all: Vec<i64> = a.drain(..).chain(b).collect();
+                    (Hist::Times { ts: a, armed }, Hist::Times { ts: b, .. }) => {
+                        let cond = &self.m.conds[c as usize];
+                        // Without the times that slid out before the merge, so that the
+                        // timer below is later than it.
+                        let since = cond.window.map_or(i64::MIN, |w| rec.time.saturating_sub(w));
+                        let mut all: Vec<i64> =
+                            a.drain(..).chain(b).filter(|&x| x > since).collect();
                         all.sort_unstable();
-                        a.extend(all);
+                        let drop = all.len().saturating_sub(cond.keep);
+                        a.extend(all.into_iter().skip(drop));
+                        // The oldest may now be older than the timer set for the person.
+                        if let (Some(&oldest), Some(w)) = (a.front(), cond.window) {
+                            let at = oldest.saturating_add(w);
+                            if armed.is_none_or(|x| at < x) {
+                                *armed = Some(at);
+                                self.timers.push(Reverse((at, Timer::Window, p)));
+                            }
+                        }
                     }
                     _ => {}
                 },
@@ -557,7 +608,7 @@ impl Engine<'_> {
                     None => match person.hist.iter().find(|(i, _)| i == ci) {
                         None => 0,
                         Some((_, Hist::Count(n))) => *n,
-                        Some((_, Hist::Times(ts))) => {
+                        Some((_, Hist::Times { ts, .. })) => {
                             ts.iter().filter(|&&x| x > from && x <= t).count() as u64
                         }
                     },
@@ -584,7 +635,7 @@ impl Engine<'_> {
         // Drop window entries that slid out.
         let person = &mut self.people[p as usize];
         for (c, h) in &mut person.hist {
-            if let (Hist::Times(ts), Some(w)) = (h, self.m.conds[*c as usize].window) {
+            if let (Hist::Times { ts, .. }, Some(w)) = (h, self.m.conds[*c as usize].window) {
                 while ts.front().is_some_and(|&x| x <= t.saturating_sub(w)) {
                     ts.pop_front();
                 }
