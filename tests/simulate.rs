@@ -9,16 +9,22 @@ use cli::{json, stdout, trackc};
 
 const SCENARIOS: &str = "tests/fixtures/simulate/scenarios.ndjson";
 
-#[test]
-fn scenarios_match_the_hand_computed_outcomes() {
-    let o = trackc(&["simulate", "contract", SCENARIOS, "--format", "json"]);
-    // Messages after conversion, a backfill enrolment and a duplicate: exit 1.
+/// `trackc ARGS`, which must exit with `code`.
+fn exits(args: &[&str], code: i32) -> std::process::Output {
+    let o = trackc(args);
     assert_eq!(
         o.status.code(),
-        Some(1),
+        Some(code),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    o
+}
+
+#[test]
+fn scenarios_match_the_hand_computed_outcomes() {
+    // Messages after conversion, a backfill enrolment and a duplicate: exit 1.
+    let o = exits(&["simulate", "contract", SCENARIOS, "--format", "json"], 1);
     let r = json(&o);
     let cart = &r["workflows"]["cart_recovery"];
     // cat (backfill), ann, bob, eve, fay start a checkout of $80 while subscribed.
@@ -89,16 +95,12 @@ fn reports_snapshots() {
     }
 }
 
-/// Records validate rejects are reported, and simulated only when Customer.io accepts
-/// them all the same; validate's duplicate keys are simulate's duplicates.
-#[test]
-fn differential_against_validate() {
-    let v = json(&trackc(&[
-        "validate", "contract", SCENARIOS, "--format", "json",
-    ]));
-    let s = json(&trackc(&[
-        "simulate", "contract", SCENARIOS, "--format", "json",
-    ]));
+/// Both commands on one capture: records validate rejects are reported, and simulated
+/// only when Customer.io accepts them all the same; validate's duplicate keys are
+/// simulate's duplicates; every other record validate accepts is simulated.
+fn differential(contract: &str, file: &str) -> serde_json::Value {
+    let v = json(&trackc(&["validate", contract, file, "--format", "json"]));
+    let s = json(&trackc(&["simulate", contract, file, "--format", "json"]));
     let violations = v["violations"].as_array().unwrap();
     let dup = |x: &&serde_json::Value| x["code"] == "duplicate_idempotency_key";
     let dups: Vec<u64> = violations
@@ -140,6 +142,25 @@ fn differential_against_validate() {
         })
         .collect();
     assert_eq!(listed, others);
+    // Nothing validate accepts is dropped: the valid records, the duplicates and the
+    // rejected records Customer.io takes all the same are the operations simulated.
+    let taken = s["rejected"]["listed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["simulated"] == true)
+        .count() as u64;
+    assert_eq!(
+        s["simulated"].as_u64().unwrap(),
+        v["valid"].as_u64().unwrap() + dups.len() as u64 + taken,
+        "{file}"
+    );
+    s
+}
+
+#[test]
+fn differential_against_validate() {
+    let s = differential("contract", SCENARIOS);
     // What Customer.io refuses is not simulated: the unknown event on line 21 reaches no
     // one, while the order under an email (line 14) is simulated on the email profile.
     let sim: Vec<(u64, bool)> = s["rejected"]["listed"]
@@ -156,6 +177,22 @@ fn differential_against_validate() {
     assert_eq!(sim, vec![(2, true), (14, true), (21, false)]);
 }
 
+/// A JSON object with a key sent twice: validate reads the last value (of an envelope
+/// field, of an event property), so simulate does, instead of dropping the record.
+#[test]
+fn differential_on_duplicated_json_keys() {
+    let s = differential("contract", "tests/fixtures/simulate/duplicated_keys.ndjson");
+    assert_eq!(s["simulated"], 5);
+    let cart = &s["workflows"]["cart_recovery"];
+    // Line 3 is a `checkout_started` (its last `name`), line 4's cart is worth 80 (its
+    // last `cart_value`, past the trigger's 20); line 5's order is cus_dup00001's (its last
+    // `identifiers`), which ends her journey.
+    assert_eq!(cart["triggered"], 2);
+    assert_eq!(cart["entered"], 2);
+    assert_eq!(cart["exited"], 1);
+    assert_eq!(s["profiles"]["id"], 2);
+}
+
 #[test]
 fn html_page_is_self_contained_escaped_and_plotted() {
     let dir = tempfile::tempdir().unwrap();
@@ -169,18 +206,15 @@ fn html_page_is_self_contained_escaped_and_plotted() {
         "\n"
     );
     std::fs::write(&hostile, format!("{scenarios}{evil}")).unwrap();
-    let o = trackc(&[
-        "simulate",
-        "contract",
-        hostile.to_str().unwrap(),
-        "--format",
-        "html",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = exits(
+        &[
+            "simulate",
+            "contract",
+            hostile.to_str().unwrap(),
+            "--format",
+            "html",
+        ],
+        1,
     );
     let page = stdout(&o);
     assert!(page.starts_with("<!DOCTYPE html>"));
@@ -198,12 +232,15 @@ fn html_page_is_self_contained_escaped_and_plotted() {
     }
     assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
     assert!(page.contains("&lt;script&gt;"));
-    // The plots: a funnel per workflow and the membership over time, drawn as SVG.
-    assert_eq!(
-        page.matches("<svg").count(),
-        11 + 1,
-        "11 funnels and one line plot"
-    );
+    // The plots: a funnel per workflow someone entered (a sentence for the others) and
+    // the membership over time, drawn as SVG.
+    let funnels = page.matches("<svg").count() - 1;
+    let nobody = page.matches(": nobody entered (").count();
+    assert_eq!(funnels + nobody, 11, "a funnel or a sentence per workflow");
+    assert!(funnels >= 2 && nobody >= 1, "{funnels} funnels");
+    assert!(page.contains(
+        "<code>cart_recovery_sms</code>: nobody entered (5 triggered, 5 not in the audience, 0 already waiting)."
+    ));
     assert!(page.contains("segment members over time"));
     assert!(page.contains("cart_abandoners"));
 }
@@ -300,4 +337,69 @@ fn until_ends_the_simulation() {
     );
     assert_eq!(cart["waiting"], 1, "ann's checkout at T+100");
     assert_eq!(r["end"], 1796040150);
+}
+
+/// A late merge brings every event of the secondary that an exit can count: a waiting
+/// journey counts them (a `count` over several, a `within` window at the merge), and a
+/// message already sent is flagged only when the merged events, with the person's own,
+/// would have made the exit hold before it went out (tests/fixtures/simulate/README.md,
+/// "Late merges").
+#[test]
+fn late_merges_reevaluate_counted_and_windowed_exits() {
+    let o = exits(
+        &[
+            "simulate",
+            "tests/fixtures/simulate/late_merge",
+            "tests/fixtures/simulate/late_merge.ndjson",
+            "--format",
+            "json",
+        ],
+        1,
+    );
+    let r = json(&o);
+    assert_eq!(r["rejected"]["count"], 0);
+    let count = &r["workflows"]["nudge_count"];
+    // aaa exits at the merge (two anonymous views after the trigger); bbb and ccc are sent.
+    assert_eq!(count["entered"], 3);
+    assert_eq!(count["exited"], 1);
+    assert_eq!(count["sent"], 2);
+    // bbb: one own view and one merged view before the message: flagged; ccc: one merged
+    // view only, never two: not flagged.
+    assert_eq!(count["sent_after_conversion"], 1);
+    let window = &r["workflows"]["nudge_window"];
+    // eee exits at the merge (two views within 10m of it); ddd's two views are 900 s
+    // apart, and only one is within 10m of the merge: sent.
+    assert_eq!(window["entered"], 4);
+    assert_eq!(window["exited"], 1);
+    assert_eq!(window["sent"], 3);
+    // ggg: two merged views 300 s apart before the message: flagged; fff: 900 s apart,
+    // never two within 10m: not flagged.
+    assert_eq!(window["sent_after_conversion"], 1);
+    let missed: Vec<(String, u64, String)> = r["sent_after_conversion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["person"].as_str().unwrap().to_owned(),
+                m["event_line"].as_u64().unwrap(),
+                m["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        missed,
+        [
+            (
+                "id:cus_bbb00001".to_owned(),
+                19,
+                "different_identifier".to_owned()
+            ),
+            (
+                "id:cus_ggg00001".to_owned(),
+                33,
+                "different_identifier".to_owned()
+            ),
+        ]
+    );
 }

@@ -87,6 +87,26 @@ pub(crate) fn count_holds(ops: &[Op], n: u64) -> bool {
     })
 }
 
+/// A count `k ≥ 1` from which on [`count_holds`] gives the same answer (one past the
+/// largest operand): counting more than `k` events never changes the verdict, so a history of
+/// the latest `k` events decides the condition.
+pub(crate) fn count_enough(ops: &[Op]) -> u64 {
+    let operand = |x: &Value| x.as_f64().filter(|f| f.is_finite() && *f >= 0.0);
+    ops.iter()
+        .flat_map(|op| match op {
+            Op::In(xs) => xs.iter().filter_map(operand).collect(),
+            Op::Equals(x) | Op::NotEquals(x) | Op::Gt(x) | Op::Gte(x) | Op::Lt(x) | Op::Lte(x) => {
+                operand(x).into_iter().collect()
+            }
+            Op::Exists(_) | Op::Contains(_) => Vec::new(),
+        })
+        // Past the largest operand every comparison is settled.
+        .map(|x| (x.floor() as u64).saturating_add(1))
+        .max()
+        .unwrap_or(1)
+        .max(1)
+}
+
 /// The values a path reaches, stepping through arrays (of objects on the way, and of
 /// scalars at the end when the filter's type is not itself an array).
 fn reach<'v>(ir: &Ir, v: &'v Value, path: &[String], ty: &Ty, out: &mut Vec<&'v Value>) {
@@ -148,6 +168,28 @@ mod tests {
     fn example() -> Ir {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contract");
         crate::check(&dir).unwrap().ir.unwrap()
+    }
+
+    /// Past `count_enough` the verdict never changes (so a history of that many events
+    /// decides the condition), and it stays small: one past the largest operand.
+    #[test]
+    fn count_enough_is_where_the_verdict_settles() {
+        let cases: Vec<(Vec<Op>, u64)> = vec![
+            (vec![], 1),
+            (vec![Op::Gte(json!(2))], 3),
+            (vec![Op::Gt(json!(2))], 3),
+            (vec![Op::Lt(json!(3))], 4),
+            (vec![Op::Equals(json!(2.5))], 3),
+            (vec![Op::In(vec![json!(1), json!(4)])], 5),
+            (vec![Op::Gte(json!(1)), Op::Lte(json!(6))], 7),
+            (vec![Op::Gte(json!(-3))], 1),
+        ];
+        for (ops, k) in cases {
+            assert_eq!(count_enough(&ops), k, "{ops:?}");
+            for n in k..k + 20 {
+                assert_eq!(count_holds(&ops, n), count_holds(&ops, k), "{ops:?} at {n}");
+            }
+        }
     }
 
     #[test]

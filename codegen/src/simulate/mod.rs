@@ -11,10 +11,13 @@
 //! order, merged with the timers of sliding windows and waiting journeys ([`run`]).
 //! Conditions are evaluated by `analysis::eval`, the one definition of what they mean.
 //!
-//! Memory: per profile (identifiers, attributes read, open windows, journeys) plus one
-//! compact record per operation (about 80 bytes: time order needs them all before the
-//! first is run); no line or event data is kept.
+//! Memory: per profile (identifiers, attributes read, the latest events that decide each
+//! windowed or exit condition, journeys), one run
+//! of compact records (the others wait in sorted runs on disk, [`spill`]) and the
+//! duplicate keys found ([`duplicates`]: the keys themselves are sorted on disk too); no
+//! line or event data is kept.
 
+mod duplicates;
 mod model;
 mod read;
 mod report;
@@ -27,7 +30,7 @@ use serde_json::Value;
 
 use crate::ir::{EventId, Ir};
 use crate::validate::{Validator, ViolationLevel, bounds as vbounds};
-pub use model::{MAX_FILTERS, ModelError};
+pub use model::{MAX_COUNTED, MAX_FILTERS, ModelError};
 pub use read::IdKind;
 pub use report::*;
 
@@ -143,6 +146,8 @@ struct Intake {
     opts: Options,
     dir: Directory,
     recs: spill::Runs,
+    /// Every use of an idempotency key, for the external pass that finds duplicates.
+    keys: duplicates::KeyUses,
     /// The first error writing a sorted run to disk (reported by `finish`).
     spill_error: Option<std::io::Error>,
     report: Report,
@@ -224,6 +229,21 @@ impl Intake {
         self.report.simulated += 1;
         let index = op.index.unwrap_or(u32::MAX);
         let recv = received_at.unwrap_or(NO_TIME);
+        if let Body::Event(e) = &body
+            && e.key != 0
+        {
+            let u = duplicates::KeyUse {
+                event: e.event.0,
+                key: e.key,
+                time,
+                line,
+                index,
+                id: e.id,
+            };
+            if let Err(e) = self.keys.push(u) {
+                self.spill_error = Some(e);
+            }
+        }
         // An identify that names an anonymous id is followed by the merge it makes.
         for body in std::iter::once(body).chain(extra) {
             let rec = Rec {
@@ -365,9 +385,12 @@ fn prepare(
                             };
                             (bits, key, revenue)
                         };
+                        // The key as validate keeps it: a scalar's canonical JSON, clipped.
                         let key = key
-                            .filter(|v| !v.is_null())
-                            .map_or(0, |v| hash(&v.to_string()));
+                            .filter(|v| !(v.is_null() || v.is_object() || v.is_array()))
+                            .map_or(0, |v| {
+                                hash(&vbounds::clip(&v.to_string(), vbounds::NAME_CHARS))
+                            });
                         let revenue = revenue.unwrap_or(f64::NAN);
                         PreBody::Event(Performed {
                             event,
@@ -424,6 +447,7 @@ impl<'a> Simulator<'a> {
                 opts,
                 dir: Directory::default(),
                 recs: spill::Runs::default(),
+                keys: duplicates::KeyUses::default(),
                 spill_error: None,
                 report: Report::default(),
                 last_time: 0,
@@ -440,6 +464,7 @@ impl<'a> Simulator<'a> {
     #[doc(hidden)]
     pub fn set_run_records(&mut self, n: usize) {
         self.intake.recs.run_records = n.max(1);
+        self.intake.keys.run_records = n.max(1);
     }
 
     /// Prepare chunks on this many threads (default: every core).

@@ -14,6 +14,11 @@ pub(crate) type Bit = u8;
 /// Distinct `where` filter sets naming one event (the bits of a record).
 pub const MAX_FILTERS: usize = 64;
 
+/// Events a history keeps per profile (of an exit condition, or of a condition with a
+/// `within` window): its `count` compares with at most one less
+/// ([`eval::count_enough`]).
+pub const MAX_COUNTED: u64 = 4096;
+
 /// An event condition of a segment or an exit: the event, its filter bit, window, count.
 #[derive(Clone, Debug)]
 pub(crate) struct EventCond<'ir> {
@@ -22,6 +27,9 @@ pub(crate) struct EventCond<'ir> {
     /// `within`, in seconds.
     pub window: Option<i64>,
     pub count: &'ir [Op],
+    /// Events of a history (an exit's, a window's) that decide the condition: the
+    /// latest this many ([`eval::count_enough`]).
+    pub keep: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -80,8 +88,10 @@ pub(crate) struct Model<'ir> {
     pub conversions: Vec<bool>,
     /// Per event: whether any segment condition, trigger or exit reads it.
     pub read: Vec<bool>,
-    /// Event conditions by event (segment conditions only; exits are per journey).
+    /// Event conditions by event: of segments (a count or the times in a window per
+    /// person), and of exits (the latest events that decide them per person).
     pub conds_of: Vec<Vec<u32>>,
+    pub exits_of: Vec<Vec<u32>>,
     /// Per event: whether a filter set reads its data (else its bits need no data).
     pub filtered: Vec<bool>,
 }
@@ -111,6 +121,7 @@ impl<'ir> Model<'ir> {
             conversions: vec![false; ir.events.len()],
             read: vec![false; ir.events.len()],
             conds_of: vec![Vec::new(); ir.events.len()],
+            exits_of: vec![Vec::new(); ir.events.len()],
             filtered: Vec::new(),
         };
         for s in &ir.segments {
@@ -232,14 +243,26 @@ impl<'ir> Model<'ir> {
             } => {
                 let bit = self.bit(*event, filter)?;
                 let i = self.conds.len() as u32;
+                let keep = eval::count_enough(count);
+                if (!segment || within.is_some()) && keep > MAX_COUNTED {
+                    return Err(ModelError(format!(
+                        "a condition on `{}` counts up to {}; `trackc simulate` follows \
+                         counts up to {MAX_COUNTED} in a window or an exit",
+                        self.ir.event(*event).name,
+                        keep - 1
+                    )));
+                }
                 self.conds.push(EventCond {
                     event: *event,
                     bit,
                     window: within.map(|d| seconds(d.seconds())),
                     count,
+                    keep: keep as usize,
                 });
                 if segment {
                     self.conds_of[event.0 as usize].push(i);
+                } else {
+                    self.exits_of[event.0 as usize].push(i);
                 }
                 Cond::Event(i)
             }

@@ -79,41 +79,93 @@ pub(crate) struct Line<'a> {
 
 /// Every envelope field of every shape (a line, a v2 operation, a v1 body), kept raw:
 /// only what the people model reads is parsed, and a field of an unexpected type costs
-/// that field, not the line.
-#[derive(Deserialize, Default)]
+/// that field, not the line. A field sent twice takes its last value, as `trackc validate`
+/// reads it (its envelope reader keeps the last one; so does a JSON object parsed into
+/// a map), so that a record validate accepts is simulated with the values validate
+/// judged.
+#[derive(Default)]
 struct Env<'a> {
-    #[serde(borrow, rename = "type")]
     kind: Option<&'a RawValue>,
-    #[serde(borrow)]
     identifiers: Option<&'a RawValue>,
-    #[serde(borrow)]
     action: Option<&'a RawValue>,
-    #[serde(borrow)]
     name: Option<&'a RawValue>,
-    #[serde(borrow)]
     id: Option<&'a RawValue>,
-    #[serde(borrow)]
     timestamp: Option<&'a RawValue>,
-    #[serde(borrow)]
     attributes: Option<&'a RawValue>,
-    #[serde(borrow)]
     data: Option<&'a RawValue>,
-    #[serde(borrow)]
     batch: Option<&'a RawValue>,
-    #[serde(borrow)]
     method: Option<&'a RawValue>,
-    #[serde(borrow)]
     path: Option<&'a RawValue>,
-    #[serde(borrow)]
     body: Option<&'a RawValue>,
-    #[serde(borrow)]
     anonymous_id: Option<&'a RawValue>,
-    #[serde(borrow)]
     received_at: Option<&'a RawValue>,
-    #[serde(borrow)]
     primary: Option<&'a RawValue>,
-    #[serde(borrow)]
     secondary: Option<&'a RawValue>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Env<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, Visitor};
+
+        /// The field a name is (`None`: one the people model does not read).
+        type Slot<'de> = for<'x> fn(&'x mut Env<'de>) -> &'x mut Option<&'de RawValue>;
+        struct Field<'de>(Option<Slot<'de>>);
+        impl<'de> Deserialize<'de> for Field<'de> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Name<'de>(std::marker::PhantomData<Env<'de>>);
+                impl<'de> Visitor<'_> for Name<'de> {
+                    type Value = Field<'de>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a field name")
+                    }
+                    fn visit_str<E>(self, s: &str) -> Result<Field<'de>, E> {
+                        Ok(Field(Some(match s {
+                            "type" => |e| &mut e.kind,
+                            "identifiers" => |e| &mut e.identifiers,
+                            "action" => |e| &mut e.action,
+                            "name" => |e| &mut e.name,
+                            "id" => |e| &mut e.id,
+                            "timestamp" => |e| &mut e.timestamp,
+                            "attributes" => |e| &mut e.attributes,
+                            "data" => |e| &mut e.data,
+                            "batch" => |e| &mut e.batch,
+                            "method" => |e| &mut e.method,
+                            "path" => |e| &mut e.path,
+                            "body" => |e| &mut e.body,
+                            "anonymous_id" => |e| &mut e.anonymous_id,
+                            "received_at" => |e| &mut e.received_at,
+                            "primary" => |e| &mut e.primary,
+                            "secondary" => |e| &mut e.secondary,
+                            _ => return Ok(Field(None)),
+                        })))
+                    }
+                }
+                d.deserialize_identifier(Name(std::marker::PhantomData))
+            }
+        }
+
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Env<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Env<'de>, A::Error> {
+                let mut e = Env::default();
+                while let Some(Field(slot)) = m.next_key()? {
+                    match slot {
+                        // Again: the later value replaces the earlier one.
+                        Some(slot) => *slot(&mut e) = Some(m.next_value()?),
+                        None => {
+                            m.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(e)
+            }
+        }
+        d.deserialize_map(Fields)
+    }
 }
 
 fn env(raw: &RawValue) -> Option<Env<'_>> {

@@ -9,6 +9,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use serde_json::Value;
 
+use super::duplicates::{Verdict, Verdicts};
 use super::model::{Cond, Model, TriggerPlan};
 use super::report::*;
 use super::{Body, Directory, IdKind, NO_TIME, Performed, Rec, Simulator, bounds, push_listed};
@@ -19,29 +20,48 @@ use crate::ir::SegmentId;
 const NO_TRIGGER_AFTER: i64 = 72 * 3600;
 
 /// A condition's history for one person: how many matching events (no window), or
-/// their times within the window.
+/// the times of the latest within the window — as many as decide the condition
+/// ([`super::model::EventCond::keep`]), oldest first — and when the one timer of the
+/// window falls due (it slides the oldest out, then is set for the next).
 enum Hist {
     Count(u64),
-    Times(VecDeque<i64>),
+    Times {
+        ts: VecDeque<i64>,
+        armed: Option<i64>,
+    },
 }
+
+/// A record's place in time order: (time, line, index in a batch).
+type At = (i64, u64, u32);
 
 struct Journey {
     workflow: u32,
     trigger_time: i64,
     trigger_line: u64,
-    /// (time, line, index) of the trigger: an event exit counts only later records.
-    trigger_at: (i64, u64, u32),
+    /// Where the trigger is in time order: an event exit counts only later records.
+    trigger_at: At,
     due: i64,
-    /// Per exit condition: times of matching events since the trigger (event exits only).
-    exit_times: Vec<Vec<i64>>,
 }
 
 /// A message that went out, kept (the last per workflow) for merges that arrive later.
 struct Sent {
     workflow: u32,
-    trigger_time: i64,
     trigger_line: u64,
+    trigger_at: At,
     due: i64,
+    /// Per exit condition of the workflow (empty for other than event exits): the
+    /// person's own matching events between the trigger and the message, the latest
+    /// [`super::model::EventCond::keep`]. A merge adds the secondary's to them.
+    exits: Vec<Vec<At>>,
+}
+
+/// Insert `at` into the time-ordered `list`, keeping only its latest `keep` entries.
+fn remember(list: &mut Vec<At>, at: At, keep: usize) {
+    let i = list.partition_point(|x| *x <= at);
+    list.insert(i, at);
+    if list.len() > keep {
+        list.drain(..list.len() - keep);
+    }
 }
 
 /// The latest event per (event, filter bits) a profile performed.
@@ -59,6 +79,9 @@ struct Person {
     root: Option<u32>,
     attrs: Vec<(u16, Value)>,
     hist: Vec<(u32, Hist)>,
+    /// Per exit condition (by index into `Model::conds`): the latest matching events, as
+    /// many as decide it. A journey reads those after its trigger; a merge joins them.
+    exits: Vec<(u32, Vec<At>)>,
     members: Vec<u64>,
     journeys: Vec<Journey>,
     sent: Vec<Sent>,
@@ -76,6 +99,23 @@ impl Person {
         self.members
             .get(i / 64)
             .is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    fn exit_events(&self, c: u32) -> &[At] {
+        self.exits
+            .iter()
+            .find(|(i, _)| *i == c)
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+
+    fn exit_events_mut(&mut self, c: u32) -> &mut Vec<At> {
+        match self.exits.iter().position(|(i, _)| *i == c) {
+            Some(i) => &mut self.exits[i].1,
+            None => {
+                self.exits.push((c, Vec::new()));
+                &mut self.exits.last_mut().expect("pushed").1
+            }
+        }
     }
 
     fn see(&mut self, s: Seen) {
@@ -106,8 +146,9 @@ struct Engine<'a> {
     from: i64,
     /// Current members per segment.
     counts: Vec<u64>,
-    /// First use of each (event, key hash): (line, event id hash).
-    keys: HashMap<(u32, u64), (u64, u64)>,
+    /// The second and later uses of idempotency keys, found before the run
+    /// ([`super::duplicates`]), taken as their records come.
+    verdicts: Verdicts,
     samples: Vec<i64>,
     next_sample: usize,
     scratch: Vec<u8>,
@@ -121,10 +162,12 @@ pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
     let super::Intake {
         dir,
         recs,
+        keys,
         mut report,
         opts,
         ..
     } = intake;
+    let verdicts = keys.verdicts()?;
     let start = recs.first;
     let end = opts.until.or(recs.last);
     let mut recs = recs.into_sorted()?;
@@ -145,7 +188,7 @@ pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
         r: report,
         from: opts.from.unwrap_or(i64::MIN),
         counts: vec![0; n_seg],
-        keys: HashMap::new(),
+        verdicts,
         samples,
         next_sample: 0,
         scratch: Vec::new(),
@@ -224,8 +267,27 @@ impl Engine<'_> {
             self.sample_until(at, false);
             let p = self.root(p);
             self.settle(p, at, None);
+            self.rearm(p, at);
             if kind == Timer::Due {
                 self.due(p, at);
+            }
+        }
+    }
+
+    /// After `p`'s timers at `at` (its windows slid, [`Self::settle`]): each window whose
+    /// timer fell due sets it for its new oldest event, if any.
+    fn rearm(&mut self, p: u32, at: i64) {
+        for (c, h) in &mut self.people[p as usize].hist {
+            if let Hist::Times { ts, armed } = h
+                && armed.is_some_and(|x| x <= at)
+            {
+                *armed = None;
+                if let (Some(&oldest), Some(w)) = (ts.front(), self.m.conds[*c as usize].window) {
+                    // Later than `at`: settling dropped every time up to `at - w`.
+                    let next = oldest.saturating_add(w);
+                    *armed = Some(next);
+                    self.timers.push(Reverse((next, Timer::Window, p)));
+                }
             }
         }
     }
@@ -238,34 +300,31 @@ impl Engine<'_> {
             Body::Event(Performed {
                 event,
                 bits,
-                id,
+                id: _,
                 key,
                 revenue,
             }) => {
                 let e = event.0;
-                if *key != 0 {
-                    match self.keys.get(&(e, *key)) {
-                        None => {
-                            if self.keys.len() < crate::validate::promises::MAX_KEYS {
-                                self.keys.insert((e, *key), (rec.line, *id));
-                            }
-                        }
-                        Some(&(first, first_id)) if first_id == 0 || first_id != *id => {
-                            self.r.duplicates += 1;
-                            let rev = (!revenue.is_nan()).then_some(*revenue);
-                            self.r.duplicate_revenue += rev.unwrap_or(0.0);
-                            let d = Duplicate {
-                                line: rec.line,
-                                first_line: first,
-                                event: self.m.ir.events[e as usize].name.clone(),
-                                person: self.dir.show(p),
-                                revenue: rev,
-                            };
-                            push_listed(&mut self.r.duplicate_list, &mut self.r.truncated, || d);
-                        }
-                        // A retry with the same event id: Customer.io keeps one.
-                        Some(_) => return,
+                match (*key != 0)
+                    .then(|| self.verdicts.remove(&(rec.line, rec.index)))
+                    .flatten()
+                {
+                    None => {}
+                    Some(Verdict::Duplicate { first_line }) => {
+                        self.r.duplicates += 1;
+                        let rev = (!revenue.is_nan()).then_some(*revenue);
+                        self.r.duplicate_revenue += rev.unwrap_or(0.0);
+                        let d = Duplicate {
+                            line: rec.line,
+                            first_line,
+                            event: self.m.ir.events[e as usize].name.clone(),
+                            person: self.dir.show(p),
+                            revenue: rev,
+                        };
+                        push_listed(&mut self.r.duplicate_list, &mut self.r.truncated, || d);
                     }
+                    // A retry with the same event id: Customer.io keeps one.
+                    Some(Verdict::Retry) => return,
                 }
                 for &c in &self.m.conds_of[e as usize] {
                     let cond = &self.m.conds[c as usize];
@@ -279,7 +338,10 @@ impl Engine<'_> {
                             person.hist.push((
                                 c,
                                 match cond.window {
-                                    Some(_) => Hist::Times(VecDeque::new()),
+                                    Some(_) => Hist::Times {
+                                        ts: VecDeque::new(),
+                                        armed: None,
+                                    },
                                     None => Hist::Count(0),
                                 },
                             ));
@@ -288,11 +350,20 @@ impl Engine<'_> {
                     };
                     match h {
                         Hist::Count(n) => *n += 1,
-                        Hist::Times(ts) => ts.push_back(t),
-                    }
-                    if let Some(w) = cond.window {
-                        self.timers
-                            .push(Reverse((t.saturating_add(w), Timer::Window, p)));
+                        Hist::Times { ts, armed } => {
+                            // Records come in time order: `t` is the latest.
+                            ts.push_back(t);
+                            if ts.len() > cond.keep {
+                                ts.pop_front();
+                            }
+                            if armed.is_none()
+                                && let (Some(&oldest), Some(w)) = (ts.front(), cond.window)
+                            {
+                                let at = oldest.saturating_add(w);
+                                *armed = Some(at);
+                                self.timers.push(Reverse((at, Timer::Window, p)));
+                            }
+                        }
                     }
                 }
                 if self.m.read[e as usize] {
@@ -303,21 +374,13 @@ impl Engine<'_> {
                         line: rec.line,
                     });
                 }
-                // Event exits of waiting journeys: only events after the trigger.
+                // Exit histories: a waiting journey counts those after its trigger.
                 let at = (t, rec.line, rec.index);
-                let person = &mut self.people[p as usize];
-                for j in &mut person.journeys {
-                    let plan = &self.m.workflows[j.workflow as usize];
-                    for (k, c) in plan.exits.iter().enumerate() {
-                        if let Cond::Event(ci) = c {
-                            let cond = &self.m.conds[*ci as usize];
-                            if cond.event == *event
-                                && bits >> cond.bit & 1 == 1
-                                && at > j.trigger_at
-                            {
-                                j.exit_times[k].push(t);
-                            }
-                        }
+                for &c in &self.m.exits_of[e as usize] {
+                    let cond = &self.m.conds[c as usize];
+                    if bits >> cond.bit & 1 == 1 {
+                        let keep = cond.keep;
+                        remember(self.people[p as usize].exit_events_mut(c), at, keep);
                     }
                 }
             }
@@ -359,33 +422,32 @@ impl Engine<'_> {
         }
         // Messages already sent that an exit under the secondary should have stopped:
         // the merge came too late.
-        let sent: Vec<(u32, i64, u64, i64)> = self.people[p as usize]
-            .sent
-            .iter()
-            .map(|x| (x.workflow, x.trigger_time, x.trigger_line, x.due))
-            .collect();
-        for (w, trigger_time, trigger_line, due) in sent {
-            if let Some((k, seen)) = self.exit_seen(w, &sec.seen, trigger_time, due) {
+        let sent = std::mem::take(&mut self.people[p as usize].sent);
+        for x in &sent {
+            let own = |k: usize| x.exits.get(k).map_or(&[][..], Vec::as_slice);
+            if let Some((k, at, event)) = self.exit_with(x.workflow, own, &sec, x.trigger_at, x.due)
+            {
                 let why = format!(
                     "`{}` on line {} was sent for {}, which a merge on line {} joined to {} only after the message went out",
-                    self.m.ir.events[seen.event as usize].name,
-                    seen.line,
+                    self.m.ir.events[event as usize].name,
+                    at.1,
                     self.dir.show(s),
                     rec.line,
                     self.dir.show(p)
                 );
                 self.missed(
-                    w,
+                    x.workflow,
                     p,
-                    trigger_line,
-                    due,
+                    x.trigger_line,
+                    x.due,
                     k,
                     Reason::DifferentIdentifier,
                     why,
-                    seen.line,
+                    at.1,
                 );
             }
         }
+        self.people[p as usize].sent = sent;
         let person = &mut self.people[p as usize];
         for (slot, v) in sec.attrs {
             if person.attr(slot).is_none() {
@@ -394,13 +456,28 @@ impl Engine<'_> {
         }
         for (c, h) in sec.hist {
             match person.hist.iter_mut().find(|(i, _)| *i == c) {
+                // Its window's timer, set for the secondary, fires for the person.
                 None => person.hist.push((c, h)),
                 Some((_, mine)) => match (mine, h) {
                     (Hist::Count(a), Hist::Count(b)) => *a += b,
-                    (Hist::Times(a), Hist::Times(b)) => {
-                        let mut all: Vec<i64> = a.drain(..).chain(b).collect();
+                    (Hist::Times { ts: a, armed }, Hist::Times { ts: b, .. }) => {
+                        let cond = &self.m.conds[c as usize];
+                        // Without the times that slid out before the merge, so that the
+                        // timer below is later than it.
+                        let since = cond.window.map_or(i64::MIN, |w| rec.time.saturating_sub(w));
+                        let mut all: Vec<i64> =
+                            a.drain(..).chain(b).filter(|&x| x > since).collect();
                         all.sort_unstable();
-                        a.extend(all);
+                        let drop = all.len().saturating_sub(cond.keep);
+                        a.extend(all.into_iter().skip(drop));
+                        // The oldest may now be older than the timer set for the person.
+                        if let (Some(&oldest), Some(w)) = (a.front(), cond.window) {
+                            let at = oldest.saturating_add(w);
+                            if armed.is_none_or(|x| at < x) {
+                                *armed = Some(at);
+                                self.timers.push(Reverse((at, Timer::Window, p)));
+                            }
+                        }
                     }
                     _ => {}
                 },
@@ -409,25 +486,16 @@ impl Engine<'_> {
         for x in &sec.seen {
             person.see(*x);
         }
-        person.active |= sec.active;
-        // Waiting journeys of the primary: the secondary's events after the trigger now
-        // count for their exits.
-        for j in &mut person.journeys {
-            let plan = &self.m.workflows[j.workflow as usize];
-            for (k, c) in plan.exits.iter().enumerate() {
-                if let Cond::Event(ci) = c {
-                    let cond = &self.m.conds[*ci as usize];
-                    for x in &sec.seen {
-                        if x.event == cond.event.0
-                            && x.bits >> cond.bit & 1 == 1
-                            && x.time >= j.trigger_time
-                        {
-                            j.exit_times[k].push(x.time);
-                        }
-                    }
-                }
+        // The secondary's exit events join the person's: waiting journeys count those
+        // after their trigger when they check their exits, at the merge.
+        for (c, events) in sec.exits {
+            let keep = self.m.conds[c as usize].keep;
+            let mine = person.exit_events_mut(c);
+            for at in events {
+                remember(mine, at, keep);
             }
         }
+        person.active |= sec.active;
     }
 
     fn stats(&mut self, w: u32) -> Option<&mut WorkflowStats> {
@@ -435,19 +503,49 @@ impl Engine<'_> {
         self.r.workflows.get_mut(name)
     }
 
-    /// An exit event of workflow `w` among `seen`, performed in `[from, to]`.
-    fn exit_seen(&self, w: u32, seen: &[Seen], from: i64, to: i64) -> Option<(usize, Seen)> {
+    /// Would an event exit of workflow `w` have held between a trigger at `from` and a
+    /// message at `to`, had `other`'s events been the person's? `own(k)`: the person's
+    /// own events of exit `k` in that span (they alone did not stop the message). The
+    /// exit is checked at each of `other`'s events in the span and at `to`, counting the
+    /// events of both in its window; the first exit that holds, the event of `other` that
+    /// made it, and that event's id.
+    fn exit_with<'o>(
+        &self,
+        w: u32,
+        own: impl Fn(usize) -> &'o [At],
+        other: &Person,
+        from: At,
+        to: i64,
+    ) -> Option<(usize, At, u32)> {
         let plan = &self.m.workflows[w as usize];
         for (k, c) in plan.exits.iter().enumerate() {
-            if let Cond::Event(ci) = c {
-                let cond = &self.m.conds[*ci as usize];
-                if let Some(x) = seen.iter().find(|x| {
-                    x.event == cond.event.0
-                        && x.bits >> cond.bit & 1 == 1
-                        && x.time >= from
-                        && x.time <= to
-                }) {
-                    return Some((k, *x));
+            let Cond::Event(ci) = c else { continue };
+            let cond = &self.m.conds[*ci as usize];
+            let theirs: Vec<At> = other
+                .exit_events(*ci)
+                .iter()
+                .copied()
+                .filter(|a| *a > from && a.0 <= to)
+                .collect();
+            if theirs.is_empty() {
+                continue;
+            }
+            let mut all: Vec<At> = own(k)
+                .iter()
+                .copied()
+                .chain(theirs.iter().copied())
+                .collect();
+            all.sort_unstable();
+            let moments = theirs.iter().map(|a| a.0).chain([to]);
+            for u in moments {
+                let since = cond.window.map_or(i64::MIN, |d| u.saturating_sub(d));
+                let n = all.iter().filter(|a| a.0 > since && a.0 <= u).count() as u64;
+                if eval::count_holds(cond.count, n) {
+                    // The latest of `other`'s events up to that moment made it hold.
+                    let by = theirs.iter().rev().find(|a| a.0 <= u).copied();
+                    if let Some(by) = by {
+                        return Some((k, by, cond.event.0));
+                    }
                 }
             }
         }
@@ -500,14 +598,17 @@ impl Engine<'_> {
                 let cond = &self.m.conds[*ci as usize];
                 let from = cond.window.map_or(i64::MIN, |w| t.saturating_sub(w));
                 let n = match journey {
-                    Some((j, k)) => j.exit_times[k]
+                    // An exit counts the events after the trigger (the latest that
+                    // decide it).
+                    Some((j, _)) => person
+                        .exit_events(*ci)
                         .iter()
-                        .filter(|&&x| x > from && x <= t)
+                        .filter(|a| *a > &j.trigger_at && a.0 > from && a.0 <= t)
                         .count() as u64,
                     None => match person.hist.iter().find(|(i, _)| i == ci) {
                         None => 0,
                         Some((_, Hist::Count(n))) => *n,
-                        Some((_, Hist::Times(ts))) => {
+                        Some((_, Hist::Times { ts, .. })) => {
                             ts.iter().filter(|&&x| x > from && x <= t).count() as u64
                         }
                     },
@@ -534,7 +635,7 @@ impl Engine<'_> {
         // Drop window entries that slid out.
         let person = &mut self.people[p as usize];
         for (c, h) in &mut person.hist {
-            if let (Hist::Times(ts), Some(w)) = (h, self.m.conds[*c as usize].window) {
+            if let (Hist::Times { ts, .. }, Some(w)) = (h, self.m.conds[*c as usize].window) {
                 while ts.front().is_some_and(|&x| x <= t.saturating_sub(w)) {
                     ts.pop_front();
                 }
@@ -691,7 +792,7 @@ impl Engine<'_> {
                 .journeys
                 .iter()
                 .any(|j| j.workflow == w as u32);
-            let (wait, n_exits) = (plan.wait, plan.exits.len());
+            let wait = plan.wait;
             let stats = self.stats(w as u32).expect("every workflow");
             stats.triggered += 1;
             if busy {
@@ -711,7 +812,6 @@ impl Engine<'_> {
                 trigger_line: line,
                 trigger_at: at,
                 due,
-                exit_times: vec![Vec::new(); n_exits],
             });
             self.timers.push(Reverse((due, Timer::Due, p)));
             if age > trackc_wire::time::REPLAY_AFTER_SECONDS {
@@ -728,14 +828,34 @@ impl Engine<'_> {
         self.entered = entered;
     }
 
+    /// Per exit of `j`'s workflow: `p`'s own events after the trigger, up to `to`.
+    fn own_exits(&self, p: u32, j: &Journey, to: i64) -> Vec<Vec<At>> {
+        let person = &self.people[p as usize];
+        self.m.workflows[j.workflow as usize]
+            .exits
+            .iter()
+            .map(|c| match c {
+                Cond::Event(ci) => person
+                    .exit_events(*ci)
+                    .iter()
+                    .copied()
+                    .filter(|a| *a > j.trigger_at && a.0 <= to)
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
     fn remember_sent(&mut self, p: u32, j: &Journey) {
+        let exits = self.own_exits(p, j, j.due);
         let sent = &mut self.people[p as usize].sent;
         sent.retain(|s| s.workflow != j.workflow);
         sent.push(Sent {
             workflow: j.workflow,
-            trigger_time: j.trigger_time,
             trigger_line: j.trigger_line,
+            trigger_at: j.trigger_at,
             due: j.due,
+            exits,
         });
     }
 
@@ -787,13 +907,19 @@ impl Engine<'_> {
                 }
             }
         }
+        let own = if others.is_empty() {
+            Vec::new()
+        } else {
+            self.own_exits(p, j, t)
+        };
         for (q, shown) in others {
-            let seen = self.people[q as usize].seen.clone();
-            if let Some((k, x)) = self.exit_seen(w, &seen, j.trigger_time, t) {
+            let own = |k: usize| own.get(k).map_or(&[][..], Vec::as_slice);
+            let found = self.exit_with(w, own, &self.people[q as usize], j.trigger_at, t);
+            if let Some((k, at, event)) = found {
                 let why = format!(
                     "`{}` on line {} was sent for {shown}, a different profile than {}",
-                    self.m.ir.events[x.event as usize].name,
-                    x.line,
+                    self.m.ir.events[event as usize].name,
+                    at.1,
                     self.dir.show(p)
                 );
                 self.missed(
@@ -804,7 +930,7 @@ impl Engine<'_> {
                     k,
                     Reason::DifferentIdentifier,
                     why,
-                    x.line,
+                    at.1,
                 );
                 return;
             }

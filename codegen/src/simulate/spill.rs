@@ -77,13 +77,10 @@ impl Runs {
     /// Every record pushed, in time order.
     pub fn into_sorted(mut self) -> io::Result<Sorted> {
         sort(&mut self.held);
-        let mut sources = Vec::with_capacity(self.spilled.len() + 1);
-        for f in self.spilled {
-            let reader = BufReader::with_capacity(64 << 10, f.reopen()?);
-            // The file is removed now; the open reader keeps its data until dropped.
-            f.close()?;
-            sources.push(Source::File(reader));
-        }
+        let mut sources: Vec<Source> = reopen(self.spilled)?
+            .into_iter()
+            .map(Source::File)
+            .collect();
         sources.push(Source::Held(self.held.into_iter()));
         let mut heads = Vec::with_capacity(sources.len());
         let mut heap = BinaryHeap::with_capacity(sources.len());
@@ -100,6 +97,20 @@ impl Runs {
             heap,
         })
     }
+}
+
+/// Spilled runs opened for reading, in order, their files removed (an open reader keeps
+/// a file's data until it is dropped).
+pub(crate) fn reopen(
+    runs: Vec<tempfile::NamedTempFile>,
+) -> io::Result<Vec<BufReader<std::fs::File>>> {
+    runs.into_iter()
+        .map(|f| {
+            let reader = BufReader::with_capacity(64 << 10, f.reopen()?);
+            f.close()?;
+            Ok(reader)
+        })
+        .collect()
 }
 
 /// What orders records: time, line, index in a batch.

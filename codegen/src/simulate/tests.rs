@@ -171,3 +171,45 @@ fn reader_and_lines_agree_for_any_number_of_threads() {
     s.feed_reader(text.as_bytes(), 1).unwrap();
     assert_eq!(s.finish().unwrap(), by_line, "runs on disk");
 }
+
+/// A window keeps only the latest events that decide its count, and its one timer walks
+/// from the oldest to the next: `browsers_not_buying` (3 product views within 2 weeks)
+/// is entered at the third view and left exactly when the fifth-latest of seven views
+/// slides out, whatever was dropped on the way.
+#[test]
+fn a_counted_window_slides_event_by_event() {
+    let ir = example();
+    let day = 86_400;
+    let view = |d: i64, n: usize| {
+        event(
+            "cus_00000001",
+            d * day,
+            "product_viewed",
+            &format!("01HZY00000000000000000V{n:03}"),
+            r#"{"sku":"S1","product_name":"Serum","category":"skincare","price":50,"currency":"USD"}"#,
+        )
+    };
+    // Views on days 0 to 6; the segment holds while 3 fall within (t - 14 d, t].
+    let lines: Vec<String> = (0..7).map(|d| view(d, d as usize)).collect();
+    let run = |until: i64| {
+        let v = Validator::new(&ir).unwrap();
+        let opts = Options {
+            from: None,
+            until: Some(until),
+        };
+        let mut s = Simulator::new(&ir, &v, opts).unwrap();
+        for (i, l) in lines.iter().enumerate() {
+            s.feed_line(i as u64 + 1, l.as_bytes());
+        }
+        let r = s.finish().unwrap();
+        assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+        let g = &r.segments["browsers_not_buying"];
+        (g.entered, g.left, g.members)
+    };
+    // Entered at the third view (day 2).
+    assert_eq!(run(2 * day), (1, 0, 1));
+    // Day 17: days 0–3 slid out, 4, 5, 6 remain.
+    assert_eq!(run(17 * day + 3600), (1, 0, 1));
+    // Day 18: day 4 slides out, two remain.
+    assert_eq!(run(18 * day), (1, 1, 0));
+}

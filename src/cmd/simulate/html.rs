@@ -23,10 +23,13 @@ fn label(s: &str) -> String {
     terminal::escape(&trackc_codegen::validate::bounds::clip(s, 60)).into_owned()
 }
 
-/// A workflow's funnel: bars for triggered, entered, sent, sent after conversion,
-/// exited and still waiting.
+/// The stages of a funnel, left to right.
+const STAGES: usize = 6;
+
+/// A workflow's funnel: bars for triggered, entered, exited, still waiting, sent and sent
+/// after conversion, one slot each.
 fn funnel(name: &str, w: &trackc_codegen::simulate::WorkflowStats) -> String {
-    let bars = [
+    let bars: [(&str, u64); STAGES] = [
         ("triggered", w.triggered),
         ("entered", w.entered),
         ("exited", w.exited),
@@ -44,7 +47,8 @@ fn funnel(name: &str, w: &trackc_codegen::simulate::WorkflowStats) -> String {
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(50)
-            .build_cartesian_2d((0..bars.len()).into_segmented(), 0u64..max + max / 10 + 1);
+            // plotters' integer ranges include their end: `0..n - 1` is n slots.
+            .build_cartesian_2d((0..STAGES - 1).into_segmented(), 0u64..max + max / 10 + 1);
         if let Ok(mut chart) = chart {
             let _ = chart
                 .configure_mesh()
@@ -55,7 +59,7 @@ fn funnel(name: &str, w: &trackc_codegen::simulate::WorkflowStats) -> String {
                 })
                 .draw();
             let _ = chart.draw_series(bars.iter().enumerate().map(|(i, (_, n))| {
-                let color = if i == 5 { RED } else { BLUE };
+                let color = if i == STAGES - 1 { RED } else { BLUE };
                 let mut bar = Rectangle::new(
                     [
                         (SegmentValue::Exact(i), 0),
@@ -177,7 +181,19 @@ pub fn page(ir: &Ir, r: &Report) -> String {
     }
     s.push_str("</table>\n<h2>Funnels</h2>\n");
     for (name, w) in r.workflows.iter().take(MAX_FUNNELS) {
-        let _ = writeln!(s, "<figure>{}</figure>", funnel(name, w));
+        if w.entered == 0 {
+            // Nothing to draw: say so, with why the triggers did not start a journey.
+            let _ = writeln!(
+                s,
+                "<p class=\"empty\"><code>{}</code>: nobody entered ({} triggered, {} not in the audience, {} already waiting).</p>",
+                e(name),
+                w.triggered,
+                w.not_in_audience,
+                w.already_waiting
+            );
+        } else {
+            let _ = writeln!(s, "<figure>{}</figure>", funnel(name, w));
+        }
     }
     if let Some(svg) = membership(r) {
         let _ = writeln!(s, "<h2>Segment membership</h2>\n<figure>{svg}</figure>");
@@ -248,4 +264,90 @@ pub fn page(ir: &Ir, r: &Report) -> String {
     }
     s.push_str("</ul>\n</body>\n</html>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trackc_codegen::simulate::WorkflowStats;
+
+    /// The bars of a funnel: `(x, width)` of every filled rectangle but the background.
+    fn bars(svg: &str) -> Vec<(f64, f64)> {
+        let attr = |tag: &str, name: &str| -> Option<f64> {
+            let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+            tag[at..].split('"').next()?.parse().ok()
+        };
+        svg.split("<rect")
+            .skip(1)
+            .filter_map(|tag| {
+                let tag = &tag[..tag.find("/>")?];
+                // The bars are drawn translucent (`mix(0.6)`); the background is opaque.
+                tag.contains("opacity=\"0.6\"")
+                    .then(|| Some((attr(tag, "x")?, attr(tag, "width")?)))
+                    .flatten()
+            })
+            .collect()
+    }
+
+    /// One bar per stage, in equal slots that fill the plot: the last bar ends one
+    /// slot's margin from the right edge (it used to leave an empty seventh slot).
+    #[test]
+    fn a_funnel_has_one_bar_per_stage_and_no_empty_slot() {
+        let w = WorkflowStats {
+            triggered: 10,
+            entered: 8,
+            exited: 2,
+            waiting: 1,
+            sent: 5,
+            sent_after_conversion: 3,
+            ..WorkflowStats::default()
+        };
+        let svg = funnel("w", &w);
+        let bars = bars(&svg);
+        assert_eq!(bars.len(), STAGES, "{svg}");
+        let (first, last) = (bars[0], bars[STAGES - 1]);
+        // Slots of equal width, bars inset by 8 px on each side.
+        let slot = first.1 + 16.0;
+        let left = first.0 - 8.0;
+        let right = last.0 + last.1 + 8.0;
+        assert!(
+            (right - left - slot * STAGES as f64).abs() <= STAGES as f64,
+            "{bars:?}"
+        );
+        // The plot's right edge: the image width less the chart's margin (10 px).
+        assert!(
+            (550.0 - right).abs() <= 2.0,
+            "the last slot ends at {right}: {bars:?}"
+        );
+    }
+
+    /// A workflow nobody entered gets a sentence, not an empty chart.
+    #[test]
+    fn a_workflow_nobody_entered_is_a_sentence() {
+        let ir = trackc_codegen::check(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/contract"
+        )))
+        .unwrap()
+        .ir
+        .unwrap();
+        let mut r = Report::default();
+        let entered = WorkflowStats {
+            triggered: 2,
+            entered: 1,
+            ..WorkflowStats::default()
+        };
+        let nobody = WorkflowStats {
+            triggered: 3,
+            not_in_audience: 3,
+            ..WorkflowStats::default()
+        };
+        r.workflows.insert("a<b".into(), entered);
+        r.workflows.insert("quiet".into(), nobody);
+        let page = page(&ir, &r);
+        assert_eq!(page.matches("<svg").count(), 1, "one funnel");
+        assert!(page.contains(
+            "<code>quiet</code>: nobody entered (3 triggered, 3 not in the audience, 0 already waiting)."
+        ));
+    }
 }

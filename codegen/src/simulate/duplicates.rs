@@ -1,0 +1,231 @@
+//! Duplicate idempotency keys, found without holding every key: each use of a key (the
+//! event, a hash of the key, the record's place in time order and a hash of its event
+//! id, 40 bytes) is written to runs sorted by key, like the records themselves
+//! ([`super::spill`]); merging the runs brings every key's uses together, earliest first,
+//! and only the verdicts on its second and later uses are kept ([`Verdicts`]): memory
+//! grows with the duplicates found, not with the keys.
+//!
+//! The verdicts are those of a pass over the records in time order that remembers each
+//! key's first use (docs/simulate.md, "Data promises"): a later use under another event
+//! id — or when either has none — is a duplicate of the first; one that repeats the first
+//! use's event id is a retry, which Customer.io keeps once (the record is not simulated).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+
+use super::spill::RUN_RECORDS;
+
+/// One record's use of an idempotency key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyUse {
+    pub event: u32,
+    /// Hash of the key's canonical JSON (never 0).
+    pub key: u64,
+    /// The record's place in time order: (time, line, index in a batch). Unique for an
+    /// event record (a line holds one operation per index).
+    pub time: i64,
+    pub line: u64,
+    pub index: u32,
+    /// Hash of the event `id` (0: none).
+    pub id: u64,
+}
+
+/// Runs sort by key, then time order: a key's first use comes first.
+type Order = (u32, u64, i64, u64, u32);
+
+impl KeyUse {
+    fn order(&self) -> Order {
+        (self.event, self.key, self.time, self.line, self.index)
+    }
+}
+
+/// What the time-ordered run does with a record (by line and index in a batch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// A second use under another event id: counted and listed, naming the first line;
+    /// then simulated like any record.
+    Duplicate { first_line: u64 },
+    /// A resend with the first use's event id: Customer.io keeps one, so it is skipped.
+    Retry,
+}
+
+/// Verdicts by (line, index in a batch): only for second and later uses.
+pub(crate) type Verdicts = HashMap<(u64, u32), Verdict>;
+
+/// Key uses pushed in any order ([`KeyUses::verdicts`]).
+pub(crate) struct KeyUses {
+    /// Uses held before a run is written ([`RUN_RECORDS`]; smaller in tests).
+    pub run_records: usize,
+    held: Vec<KeyUse>,
+    spilled: Vec<tempfile::NamedTempFile>,
+}
+
+impl Default for KeyUses {
+    fn default() -> Self {
+        KeyUses {
+            run_records: RUN_RECORDS,
+            held: Vec::new(),
+            spilled: Vec::new(),
+        }
+    }
+}
+
+const USE_BYTES: usize = 40;
+
+impl KeyUses {
+    pub fn push(&mut self, u: KeyUse) -> io::Result<()> {
+        self.held.push(u);
+        if self.held.len() >= self.run_records {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        // Orders are unique (one use per record), so an unstable sort is exact.
+        self.held.sort_unstable_by_key(KeyUse::order);
+        let file = tempfile::Builder::new()
+            .prefix("trackc-simulate-keys-")
+            .tempfile()?;
+        let mut w = BufWriter::new(file.as_file());
+        for u in self.held.drain(..) {
+            let mut b = [0u8; USE_BYTES];
+            b[0..4].copy_from_slice(&u.event.to_le_bytes());
+            b[4..12].copy_from_slice(&u.key.to_le_bytes());
+            b[12..20].copy_from_slice(&u.time.to_le_bytes());
+            b[20..28].copy_from_slice(&u.line.to_le_bytes());
+            b[28..32].copy_from_slice(&u.index.to_le_bytes());
+            b[32..40].copy_from_slice(&u.id.to_le_bytes());
+            w.write_all(&b)?;
+        }
+        w.flush()?;
+        drop(w);
+        self.spilled.push(file);
+        Ok(())
+    }
+
+    /// The verdicts on every second and later use of a key; the runs' files are removed.
+    pub fn verdicts(mut self) -> io::Result<Verdicts> {
+        self.held.sort_unstable_by_key(KeyUse::order);
+        let mut sources: Vec<Source> = super::spill::reopen(self.spilled)?
+            .into_iter()
+            .map(Source::File)
+            .collect();
+        sources.push(Source::Held(self.held.into_iter()));
+        let mut heap = BinaryHeap::with_capacity(sources.len());
+        for (i, s) in sources.iter_mut().enumerate() {
+            if let Some(u) = s.next()? {
+                heap.push(Reverse((u.order(), i, u.id)));
+            }
+        }
+        let mut verdicts = Verdicts::new();
+        // The current key and its first use: (event, key), (line, id).
+        let mut first: Option<((u32, u64), (u64, u64))> = None;
+        while let Some(Reverse(((event, key, _, line, index), i, id))) = heap.pop() {
+            if let Some(u) = sources[i].next()? {
+                heap.push(Reverse((u.order(), i, u.id)));
+            }
+            match first {
+                Some((k, (first_line, first_id))) if k == (event, key) => {
+                    let v = if first_id != 0 && first_id == id {
+                        Verdict::Retry
+                    } else {
+                        Verdict::Duplicate { first_line }
+                    };
+                    verdicts.insert((line, index), v);
+                }
+                _ => first = Some(((event, key), (line, id))),
+            }
+        }
+        Ok(verdicts)
+    }
+}
+
+enum Source {
+    File(BufReader<std::fs::File>),
+    Held(std::vec::IntoIter<KeyUse>),
+}
+
+impl Source {
+    fn next(&mut self) -> io::Result<Option<KeyUse>> {
+        let r = match self {
+            Source::Held(it) => return Ok(it.next()),
+            Source::File(r) => r,
+        };
+        let mut b = [0u8; USE_BYTES];
+        // A run ends exactly between uses.
+        let n = r.read(&mut b[..1])?;
+        if n == 0 {
+            return Ok(None);
+        }
+        r.read_exact(&mut b[1..])?;
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        Ok(Some(KeyUse {
+            event: u32_at(0),
+            key: u64_at(4),
+            time: u64_at(12) as i64,
+            line: u64_at(20),
+            index: u32_at(28),
+            id: u64_at(32),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The external pass gives the verdicts of the in-memory first-use map, over many
+    /// spilled runs, with ties in time broken by line and index.
+    #[test]
+    fn spilled_runs_give_the_first_use_verdicts() {
+        // Uses in input order; times jump about so that time order differs from it.
+        let uses: Vec<KeyUse> = (0..5000u64)
+            .map(|i| KeyUse {
+                event: (i % 3) as u32,
+                key: 1 + i * 7 % 401,
+                time: ((i * 7919) % 113) as i64,
+                line: i / 2 + 1,
+                index: (i % 2) as u32,
+                // Uses of one key are 1,203 apart: every other one repeats an id.
+                id: if i % 5 == 0 { 0 } else { 1 + (i / 1203) % 2 },
+            })
+            .collect();
+        let mut want = Verdicts::new();
+        let mut by_time = uses.clone();
+        by_time.sort_by_key(|u| (u.time, u.line, u.index));
+        let mut firsts: HashMap<(u32, u64), (u64, u64)> = HashMap::new();
+        for u in &by_time {
+            match firsts.get(&(u.event, u.key)) {
+                None => {
+                    firsts.insert((u.event, u.key), (u.line, u.id));
+                }
+                Some(&(first_line, first_id)) => {
+                    let v = if first_id != 0 && first_id == u.id {
+                        Verdict::Retry
+                    } else {
+                        Verdict::Duplicate { first_line }
+                    };
+                    want.insert((u.line, u.index), v);
+                }
+            }
+        }
+        assert!(want.values().any(|v| *v == Verdict::Retry));
+        for run in [usize::MAX, 997, 64] {
+            let mut k = KeyUses {
+                run_records: run,
+                ..KeyUses::default()
+            };
+            for u in &uses {
+                k.push(*u).unwrap();
+            }
+            assert_eq!(
+                k.spilled.len(),
+                if run == usize::MAX { 0 } else { 5000 / run }
+            );
+            assert_eq!(k.verdicts().unwrap(), want, "runs of {run}");
+        }
+    }
+}
