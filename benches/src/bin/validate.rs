@@ -114,8 +114,15 @@ fn write_traffic(ir: &Ir, a: &Args, path: &Path) -> io::Result<u64> {
 }
 
 /// Every line of the file, through `f`.
-fn each_line(path: &Path, mut f: impl FnMut(&[u8])) {
-    let mut input = validate::open_input(path).expect("the traffic file is readable");
+fn each_line(path: &Path, f: impl FnMut(&[u8])) {
+    lines_of(
+        validate::open_input(path).expect("the traffic file is readable"),
+        f,
+    )
+}
+
+/// Every non-blank line of `input`, trimmed, through `f`.
+fn lines_of(mut input: impl BufRead, mut f: impl FnMut(&[u8])) {
     let mut line = Vec::with_capacity(1 << 16);
     loop {
         line.clear();
@@ -151,19 +158,10 @@ fn floor_parallel(path: &Path, parts: usize) {
             s.spawn(move || {
                 let mut f = std::fs::File::open(path).expect("open");
                 io::Seek::seek(&mut f, io::SeekFrom::Start(start)).expect("seek");
-                let mut input =
-                    io::BufReader::with_capacity(1 << 16, io::Read::take(f, end - start));
-                let mut line = Vec::with_capacity(1 << 16);
-                loop {
-                    line.clear();
-                    if input.read_until(b'\n', &mut line).expect("read") == 0 {
-                        break;
-                    }
-                    let l = line.trim_ascii();
-                    if !l.is_empty() {
-                        std::hint::black_box(serde_json::from_slice::<Value>(l).ok());
-                    }
-                }
+                let input = io::BufReader::with_capacity(1 << 16, io::Read::take(f, end - start));
+                lines_of(input, |l| {
+                    std::hint::black_box(serde_json::from_slice::<Value>(l).ok());
+                });
             });
         }
     });
