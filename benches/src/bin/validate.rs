@@ -2,19 +2,26 @@
 //!
 //! ```text
 //! cargo run --release -p trackc-bench --bin validate -- [--lines N] [--seed S]
-//!     [--invalid-per-mille P] [--keep FILE]
+//!     [--invalid-per-mille P] [--keep FILE] [--runs R]
 //! ```
 //!
 //! Writes N lines (default 1,000,000) of synthetic Track API traffic for the example
 //! contract (`trackc_bench::synth::traffic`: v2 operations, some batches and v1
 //! requests, P‰ invalid; deterministic by seed) to a temporary NDJSON file, then times,
 //! each over the whole file:
-//! - serde_json parsing alone, into `IgnoredAny` and into `Value` (the floor);
+//! - serde_json parsing alone, into `IgnoredAny` and into `Value` (the floor), and into
+//!   `Value` on every core with no coordination (the file cut in byte ranges: what the
+//!   machine gives independent threads, the ceiling for `--jobs`);
 //! - the jsonschema crate with the emitted schemas (`trackc_codegen::emit::schema`): parse
 //!   to `Value`, find each record's data, `is_valid` against its event's schema;
 //! - `trackc validate` (`trackc_codegen::validate::run`) on one core and on all cores.
 //!
 //! Records are counted as `validate` counts them (each operation of a batch is one).
+//!
+//! With `--runs R` the floor (`Value`), validate on one core and validate on all cores
+//! run R times, interleaved (floor, 1 core, all cores, floor, ...), so that a busy
+//! neighbour slows each of them alike; the table shows medians, and the ratios are the
+//! medians of each round's ratios.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufWriter, Write};
@@ -32,6 +39,7 @@ struct Args {
     seed: u64,
     invalid_per_mille: u32,
     keep: Option<PathBuf>,
+    runs: usize,
 }
 
 fn args() -> Args {
@@ -40,6 +48,7 @@ fn args() -> Args {
         seed: 7,
         invalid_per_mille: 20,
         keep: None,
+        runs: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -56,6 +65,13 @@ fn args() -> Args {
                     .unwrap_or_else(|_| usage("--invalid-per-mille P"))
             }
             "--keep" => a.keep = Some(PathBuf::from(value())),
+            "--runs" => {
+                a.runs = value()
+                    .parse()
+                    .ok()
+                    .filter(|&r| r > 0)
+                    .unwrap_or_else(|| usage("--runs R (at least 1)"))
+            }
             _ => usage(&format!("unknown argument {flag}")),
         }
     }
@@ -64,7 +80,7 @@ fn args() -> Args {
 
 fn usage(why: &str) -> ! {
     eprintln!(
-        "error: {why}\nusage: validate [--lines N] [--seed S] [--invalid-per-mille P] [--keep FILE]"
+        "error: {why}\nusage: validate [--lines N] [--seed S] [--invalid-per-mille P] [--keep FILE] [--runs R]"
     );
     std::process::exit(2)
 }
@@ -98,8 +114,15 @@ fn write_traffic(ir: &Ir, a: &Args, path: &Path) -> io::Result<u64> {
 }
 
 /// Every line of the file, through `f`.
-fn each_line(path: &Path, mut f: impl FnMut(&[u8])) {
-    let mut input = validate::open_input(path).expect("the traffic file is readable");
+fn each_line(path: &Path, f: impl FnMut(&[u8])) {
+    lines_of(
+        validate::open_input(path).expect("the traffic file is readable"),
+        f,
+    )
+}
+
+/// Every non-blank line of `input`, trimmed, through `f`.
+fn lines_of(mut input: impl BufRead, mut f: impl FnMut(&[u8])) {
     let mut line = Vec::with_capacity(1 << 16);
     loop {
         line.clear();
@@ -111,6 +134,37 @@ fn each_line(path: &Path, mut f: impl FnMut(&[u8])) {
             f(l);
         }
     }
+}
+
+/// The floor on every core, with no coordination at all: the file cut into `parts` byte
+/// ranges at line ends, each parsed to `Value` by its own thread from its own handle.
+/// What the machine gives two independent threads bounds what `--jobs` can give.
+fn floor_parallel(path: &Path, parts: usize) {
+    let len = std::fs::metadata(path).expect("the traffic file").len();
+    // Cut points moved forward to the next line start.
+    let mut cuts = vec![0u64];
+    for k in 1..parts as u64 {
+        let mut f = io::BufReader::new(std::fs::File::open(path).expect("open"));
+        let at = len * k / parts as u64;
+        io::Seek::seek(&mut f, io::SeekFrom::Start(at)).expect("seek");
+        let mut skip = Vec::new();
+        let n = f.read_until(b'\n', &mut skip).expect("read");
+        cuts.push((at + n as u64).max(*cuts.last().unwrap_or(&0)));
+    }
+    cuts.push(len);
+    std::thread::scope(|s| {
+        for w in cuts.windows(2) {
+            let (start, end) = (w[0], w[1]);
+            s.spawn(move || {
+                let mut f = std::fs::File::open(path).expect("open");
+                io::Seek::seek(&mut f, io::SeekFrom::Start(start)).expect("seek");
+                let input = io::BufReader::with_capacity(1 << 16, io::Read::take(f, end - start));
+                lines_of(input, |l| {
+                    std::hint::black_box(serde_json::from_slice::<Value>(l).ok());
+                });
+            });
+        }
+    });
 }
 
 /// The jsonschema crate with the emitted schemas, one record at a time.
@@ -246,6 +300,7 @@ fn main() {
     let summary = run_validate(0);
     let records = summary.records;
 
+    // The peers, once (not part of the interleaved rounds).
     let (t, cpu, ()) = time(|| {
         each_line(&path, |l| {
             serde_json::from_slice::<serde::de::IgnoredAny>(l).ok();
@@ -253,17 +308,6 @@ fn main() {
     });
     rows.push(Row {
         name: "serde_json → IgnoredAny (parse only), 1 core".into(),
-        time: t,
-        cpu,
-        invalid: None,
-    });
-    let (t, cpu, ()) = time(|| {
-        each_line(&path, |l| {
-            std::hint::black_box(serde_json::from_slice::<Value>(l).ok());
-        })
-    });
-    rows.push(Row {
-        name: "serde_json → Value (parse only), 1 core".into(),
         time: t,
         cpu,
         invalid: None,
@@ -277,27 +321,67 @@ fn main() {
         });
         invalid
     });
-    rows.push(Row {
+    let schema_row = Row {
         name: "jsonschema + emitted schemas (Value), 1 core".into(),
         time: t,
         cpu,
         invalid: Some(invalid),
-    });
-    let (t, cpu, s) = time(|| run_validate(1));
-    rows.push(Row {
-        name: "trackc validate, 1 core".into(),
-        time: t,
-        cpu,
-        invalid: Some(s.invalid),
-    });
-    let (one_core, one_core_cpu) = (t, cpu);
-    let (t, cpu, s) = time(|| run_validate(0));
-    rows.push(Row {
-        name: format!("trackc validate, all cores ({cores})"),
-        time: t,
-        cpu,
-        invalid: Some(s.invalid),
-    });
+    };
+    // The rounds: the floor, validate on one core, validate on all cores, interleaved.
+    let (mut floor, mut one, mut all, mut floor_all) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut invalid_one, mut invalid_all) = (0, 0);
+    for _ in 0..a.runs {
+        let (t, cpu, ()) = time(|| {
+            each_line(&path, |l| {
+                std::hint::black_box(serde_json::from_slice::<Value>(l).ok());
+            })
+        });
+        floor.push((t, cpu));
+        let (t, cpu, ()) = time(|| floor_parallel(&path, cores));
+        floor_all.push((t, cpu));
+        let (t, cpu, s) = time(|| run_validate(1));
+        one.push((t, cpu));
+        invalid_one = s.invalid;
+        let (t, cpu, s) = time(|| run_validate(0));
+        all.push((t, cpu));
+        invalid_all = s.invalid;
+    }
+    type Timed = (Duration, Duration);
+    let wall = |p: &Timed| p.0.as_secs_f64();
+    let cpu = |p: &Timed| p.1.as_secs_f64().max(1e-3);
+    let median_row = |name: String, v: &[Timed], invalid| Row {
+        name,
+        time: Duration::from_secs_f64(median(v.iter().map(wall).collect())),
+        cpu: Duration::from_secs_f64(median(v.iter().map(cpu).collect())),
+        invalid,
+    };
+    rows.push(median_row(
+        "serde_json → Value (parse only), 1 core".into(),
+        &floor,
+        None,
+    ));
+    rows.push(median_row(
+        format!("serde_json → Value, all cores ({cores}), no coordination"),
+        &floor_all,
+        None,
+    ));
+    rows.push(schema_row);
+    rows.push(median_row(
+        "trackc validate, 1 core".into(),
+        &one,
+        Some(invalid_one),
+    ));
+    rows.push(median_row(
+        format!("trackc validate, all cores ({cores})"),
+        &all,
+        Some(invalid_all),
+    ));
+    let (one_core, one_core_cpu) = (rows[4].time, rows[4].cpu);
+    // Each round's ratio, then their median: a neighbour's burst spoils one round only.
+    let ratio = |num: &[Timed], den: &[Timed], f: &dyn Fn(&Timed) -> f64| {
+        median(num.iter().zip(den).map(|(n, d)| f(n) / f(d)).collect())
+    };
 
     println!(
         "trackc validate benchmark: example contract, {} lines = {records} records, {:.1} MB, seed {}, {}‰ invalid, {cores} cores",
@@ -325,6 +409,16 @@ fn main() {
         );
     }
     println!(
+        "rounds: {}; median of each round's ratio: validate 1 core ÷ Value floor {:.2}× by wall time, \
+         {:.2}× by CPU time; validate all cores ÷ 1 core {:.2}× by wall time; the floor on all \
+         cores ÷ on 1 core (what this machine gives independent threads) {:.2}×",
+        a.runs,
+        ratio(&floor, &one, &wall),
+        ratio(&floor, &one, &cpu),
+        ratio(&one, &all, &wall),
+        ratio(&floor, &floor_all, &wall),
+    );
+    println!(
         "vs val×1: times faster than trackc validate on one core (by wall time, then by CPU time;\n\
          CPU time is the fair measure on a busy machine, wall time the one that shows cores).\n\
          jsonschema checks data only, validate the envelope too, so their invalid counts differ."
@@ -332,6 +426,11 @@ fn main() {
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average during the run: {}", load.trim());
     }
+}
+
+fn median(mut x: Vec<f64>) -> f64 {
+    x.sort_by(f64::total_cmp);
+    x[x.len() / 2]
 }
 
 fn thousands(n: u64) -> String {

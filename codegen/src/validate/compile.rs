@@ -198,6 +198,8 @@ pub struct Validator {
     pub(crate) fmt: FormatRegexes,
     /// The contract's `lints:` levels for the traffic rules it may lower.
     pub(crate) levels: Vec<(TrafficRule, LintLevel)>,
+    /// How idempotency keys are compared across records (the same keys in every copy).
+    pub(crate) fingerprints: super::promises::Fingerprints,
 }
 
 impl Validator {
@@ -339,6 +341,7 @@ impl Validator {
             identity,
             fmt: FormatRegexes::new(),
             levels: ir.traffic_lints.iter().map(|(r, l)| (*r, *l)).collect(),
+            fingerprints: Default::default(),
         };
         v.collapse_refs();
         Ok(v)

@@ -115,6 +115,21 @@ impl Display for Quoted<'_> {
     }
 }
 
+/// An idempotency key's value as canonical JSON (serde_json's rendering of the parsed
+/// value), cut at [`bounds::NAME_CHARS`]; `None` for null, arrays and objects.
+///
+/// A string without a backslash is already canonical as sent (JSON text cannot hold a raw
+/// control character, and serde_json escapes nothing else), so the usual key costs one
+/// copy instead of a parse and a rendering.
+fn canonical_key(text: &str) -> Option<String> {
+    if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') && !text.contains('\\') {
+        return Some(bounds::clip(text, bounds::NAME_CHARS).into_owned());
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    (!value.is_object() && !value.is_array() && !value.is_null())
+        .then(|| bounds::clip(&value.to_string(), bounds::NAME_CHARS).into_owned())
+}
+
 /// Check the value at `path` against `node`.
 pub(crate) struct NodeSeed<'c, 'v, 'p> {
     pub cx: &'c mut Ctx<'v>,
@@ -437,16 +452,14 @@ impl NodeSeed<'_, '_, '_> {
             limit: None,
         }
         .deserialize(&mut de);
-        let value: Option<serde_json::Value> = serde_json::from_str(raw.get()).ok();
+        let text = raw.get();
         if obj.watch.key == Some(i) {
             // Canonical, so that `"ord_1"` and `"ord\u005f1"` are one key; a key is a scalar.
-            self.cx.captured.key = value
-                .as_ref()
-                .filter(|v| !v.is_object() && !v.is_array() && !v.is_null())
-                .map(|v| bounds::clip(&v.to_string(), bounds::NAME_CHARS).into_owned());
+            self.cx.captured.key = canonical_key(text);
         }
         if obj.watch.revenue == Some(i) {
-            self.cx.captured.revenue = value.as_ref().and_then(serde_json::Value::as_f64);
+            // What `Value::as_f64` gives: any JSON number, nothing else.
+            self.cx.captured.revenue = serde_json::from_str::<f64>(text).ok();
         }
     }
 
@@ -704,5 +717,45 @@ fn date_problem(s: &str) -> Option<String> {
         Err(DateError::NotYmd) => Some(format!("{} is not a YYYY-MM-DD date", Quoted(s))),
         Err(DateError::Month(month)) => Some(format!("{} has no month {month}", Quoted(s))),
         Err(e) => Some(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_key;
+
+    /// The shortcut for plain strings gives what rendering the parsed value gives.
+    #[test]
+    fn canonical_key_is_the_rendered_value() {
+        let slow = |t: &str| {
+            let v: serde_json::Value = serde_json::from_str(t).unwrap();
+            (!v.is_object() && !v.is_array() && !v.is_null()).then(|| {
+                super::bounds::clip(&v.to_string(), super::bounds::NAME_CHARS).into_owned()
+            })
+        };
+        let long = format!("\"{}\"", "é".repeat(300));
+        for t in [
+            r#""ord_1""#,
+            r#""ord\u005f1""#,
+            r#""a\"b""#,
+            r#""tab\there""#,
+            r#""""#,
+            r#""ünïcödé ✓""#,
+            "42",
+            "-0",
+            "1e2",
+            "1.50",
+            "true",
+            "null",
+            "[1]",
+            r#"{"a":1}"#,
+            &long,
+        ] {
+            assert_eq!(canonical_key(t), slow(t), "{t}");
+        }
+        assert_eq!(
+            canonical_key(r#""ord\u005f1""#).as_deref(),
+            Some(r#""ord_1""#)
+        );
     }
 }

@@ -122,6 +122,7 @@ impl Worker<'_> {
                 self.key_use = Some(KeyUse {
                     line: 0,
                     index: None,
+                    fingerprint: self.cx.v.fingerprints.of(name, &key),
                     event: name.into(),
                     key,
                     id: env.id,

@@ -9,14 +9,15 @@ use super::{IdKind, Quoted, Shown, Wire, Worker, codes, limits};
 use trackc_wire::IdentifierKey;
 
 impl Worker<'_> {
-    /// The contract's id, from `identifiers.id` or a v1 path.
-    pub(super) fn check_id(&mut self, id: IdValue<'_>, path: String) {
+    /// The contract's id, from `identifiers.id` or a v1 path. `path` is rendered only
+    /// for a violation (not for every record).
+    pub(super) fn check_id(&mut self, id: IdValue<'_>, path: &dyn Fn() -> String) {
         let v = self.cx.v;
         let name = &v.identity.name;
         if let IdValue::Str(s) = id {
             if s.contains('@') && v.fmt.email.is_match(s) {
                 self.cx.push(
-                    path,
+                    path(),
                     codes::IDENTIFIED_BY_EMAIL,
                     format!(
                         "the contract identifies people by `{name}`, but the path names the person by an email address, {}",
@@ -28,7 +29,7 @@ impl Worker<'_> {
             }
             if s.len() > limits::IDENTIFIER_BYTES {
                 self.cx.push(
-                    path.clone(),
+                    path(),
                     codes::IDENTIFIER_TOO_LONG,
                     format!(
                         "identifier is {} bytes; Customer.io allows at most {}",
@@ -40,7 +41,7 @@ impl Worker<'_> {
             }
             if s.is_empty() {
                 self.cx.push(
-                    path,
+                    path(),
                     codes::IDENTIFIER_INVALID,
                     format!("`{name}` is empty"),
                     None,
@@ -76,11 +77,12 @@ impl Worker<'_> {
                     None
                 };
                 if let Some(message) = bad {
-                    self.cx.push(path, codes::IDENTIFIER_INVALID, message, None);
+                    self.cx
+                        .push(path(), codes::IDENTIFIER_INVALID, message, None);
                 }
             }
             (IdKind::String(_), other) => self.cx.push(
-                path,
+                path(),
                 codes::IDENTIFIER_TYPE,
                 format!(
                     "`{name}` is a string in the contract; found {}",
@@ -103,7 +105,7 @@ impl Worker<'_> {
                 };
                 match n {
                     None => self.cx.push(
-                        path,
+                        path(),
                         codes::IDENTIFIER_TYPE,
                         format!(
                             "`{name}` is an integer in the contract; found {}",
@@ -121,7 +123,7 @@ impl Worker<'_> {
                                 (None, None) => String::new(),
                             };
                             self.cx.push(
-                                path,
+                                path(),
                                 codes::IDENTIFIER_INVALID,
                                 format!("`{name}` {n} is out of range ({range})"),
                                 None,
@@ -213,7 +215,7 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
             }
         }
         let name = &self.w.cx.v.identity.name;
-        let path = format!("{prefix}{field}");
+        let path = || format!("{prefix}{field}");
         if !id {
             let (code, message, hint) = if email {
                 (
@@ -250,10 +252,10 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                     None,
                 )
             };
-            self.w.cx.push(path, code, message, hint);
+            self.w.cx.push(path(), code, message, hint);
         } else if n > 1 {
             self.w.cx.push(
-                path,
+                path(),
                 codes::MULTIPLE_IDENTIFIERS,
                 "more than one identifier; Customer.io accepts exactly one".into(),
                 Some("send only `id`".into()),

@@ -47,7 +47,7 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
                     );
                 }
             }
-            ScalarKind::PersonId => self.w.check_id(IdValue::Int(n), (self.path)()),
+            ScalarKind::PersonId => self.w.check_id(IdValue::Int(n), self.path),
             _ => self.wrong(Wire::Int(n)),
         }
     }
@@ -66,7 +66,7 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
                     );
                 }
             }
-            ScalarKind::PersonId => self.w.check_id(IdValue::Str(s), (self.path)()),
+            ScalarKind::PersonId => self.w.check_id(IdValue::Str(s), self.path),
             ScalarKind::AnonymousId => {
                 if s.len() > limits::IDENTIFIER_BYTES {
                     self.w.cx.push(
@@ -105,7 +105,9 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
         let expected = self.expected();
         let path = (self.path)();
         match self.kind {
-            ScalarKind::PersonId => self.w.check_id(IdValue::Other(detached(found)), path),
+            ScalarKind::PersonId => self
+                .w
+                .check_id(IdValue::Other(detached(found)), &|| path.clone()),
             ScalarKind::Timestamp => {
                 self.w
                     .wrong_shape(path, codes::TYPE, Subject::Value, expected, found)
@@ -127,12 +129,22 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
 
 /// Crockford base32, 26 characters, at most `7ZZZ…` (128 bits).
 fn is_ulid(s: &str) -> bool {
+    /// The base32 digits in either case (no I, L, O, U): one lookup a byte, since every
+    /// idempotent event of the traffic carries an id.
+    const DIGIT: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = matches!(
+                (c as u8).to_ascii_uppercase(),
+                b'0'..=b'9' | b'A'..=b'H' | b'J' | b'K' | b'M' | b'N' | b'P'..=b'T' | b'V'..=b'Z'
+            );
+            c += 1;
+        }
+        t
+    };
     let b = s.as_bytes();
-    b.len() == 26
-        && matches!(b[0], b'0'..=b'7')
-        && b.iter().all(|c| {
-            matches!(c.to_ascii_uppercase(), b'0'..=b'9' | b'A'..=b'H' | b'J' | b'K' | b'M' | b'N' | b'P'..=b'T' | b'V'..=b'Z')
-        })
+    b.len() == 26 && matches!(b[0], b'0'..=b'7') && b.iter().all(|&c| DIGIT[c as usize])
 }
 
 /// Read a scalar field of the envelope and check it on the spot.
@@ -143,4 +155,34 @@ pub(super) fn scalar_field<'de, A: MapAccess<'de>>(
     path: &dyn Fn() -> String,
 ) -> Result<(), A::Error> {
     map.next_value_seed(Shaped(ScalarSeed { w, kind, path }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_ulid;
+
+    #[test]
+    fn ulids() {
+        for ok in [
+            "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "7ZZZZZZZZZZZZZZZZZZZZZZZZZ",
+            "01arz3ndektsv4rrffq69g5fav",
+        ] {
+            assert!(is_ulid(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "01ARZ3NDEKTSV4RRFFQ69G5FA",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAVX",
+            "81ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAI",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAL",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAO",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAU",
+            "01ARZ3NDEKTSV4RRFFQ69G5FA-",
+            "01ARZ3NDEKTSV4RRFFQ69G5Fé",
+        ] {
+            assert!(!is_ulid(bad), "{bad}");
+        }
+    }
 }

@@ -61,7 +61,7 @@ impl Worker<'_> {
         match route {
             Route::Identify(ref id) | Route::Track(ref id) | Route::Other(Some(ref id), _) => {
                 if let Some(id) = routes::path_person(&mut self.cx, id) {
-                    self.check_id(IdValue::Str(id), "path".into());
+                    self.check_id(IdValue::Str(id), &|| "path".into());
                 }
                 match route {
                     Route::Identify(_) => self.finish_record(None, Some("identify")),
