@@ -1,7 +1,7 @@
 //! Duplicate idempotency keys, found without holding every key: each use of a key (the
 //! event, a hash of the key, the record's place in time order and a hash of its event
-//! id, 40 bytes) is written to runs sorted by key, like the records themselves
-//! ([`super::spill`]); merging the runs brings every key's uses together, earliest first,
+//! id, 40 bytes) is sorted by key in runs on disk, by the records' own external sort
+//! ([`super::spill::Runs`]); merging the runs brings every key's uses together, earliest first,
 //! and only the verdicts on its second and later uses are kept ([`Verdicts`]): memory
 //! grows with the duplicates found, not with the keys.
 //!
@@ -10,11 +10,10 @@
 //! id — or when either has none — is a duplicate of the first; one that repeats the first
 //! use's event id is a retry, which Customer.io keeps once (the record is not simulated).
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
 
-use super::spill::RUN_RECORDS;
+use super::spill::{RunItem, Runs};
 
 /// One record's use of an idempotency key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,9 +33,44 @@ pub(crate) struct KeyUse {
 /// Runs sort by key, then time order: a key's first use comes first.
 type Order = (u32, u64, i64, u64, u32);
 
-impl KeyUse {
-    fn order(&self) -> Order {
+const USE_BYTES: usize = 40;
+
+impl RunItem for KeyUse {
+    type Key = Order;
+    const FILE_PREFIX: &'static str = "trackc-simulate-keys-";
+
+    fn key(&self) -> Order {
         (self.event, self.key, self.time, self.line, self.index)
+    }
+
+    fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        let mut b = [0u8; USE_BYTES];
+        b[0..4].copy_from_slice(&self.event.to_le_bytes());
+        b[4..12].copy_from_slice(&self.key.to_le_bytes());
+        b[12..20].copy_from_slice(&self.time.to_le_bytes());
+        b[20..28].copy_from_slice(&self.line.to_le_bytes());
+        b[28..32].copy_from_slice(&self.index.to_le_bytes());
+        b[32..40].copy_from_slice(&self.id.to_le_bytes());
+        w.write_all(&b)
+    }
+
+    fn read(r: &mut impl Read) -> io::Result<Option<KeyUse>> {
+        let mut b = [0u8; USE_BYTES];
+        // A run ends exactly between uses.
+        if r.read(&mut b[..1])? == 0 {
+            return Ok(None);
+        }
+        r.read_exact(&mut b[1..])?;
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        Ok(Some(KeyUse {
+            event: u32_at(0),
+            key: u64_at(4),
+            time: u64_at(12) as i64,
+            line: u64_at(20),
+            index: u32_at(28),
+            id: u64_at(32),
+        }))
     }
 }
 
@@ -53,124 +87,30 @@ pub(crate) enum Verdict {
 /// Verdicts by (line, index in a batch): only for second and later uses.
 pub(crate) type Verdicts = HashMap<(u64, u32), Verdict>;
 
-/// Key uses pushed in any order ([`KeyUses::verdicts`]).
-pub(crate) struct KeyUses {
-    /// Uses held before a run is written ([`RUN_RECORDS`]; smaller in tests).
-    pub run_records: usize,
-    held: Vec<KeyUse>,
-    spilled: Vec<tempfile::NamedTempFile>,
-}
+/// Key uses pushed in any order ([`verdicts`]); their order is unique (one use per
+/// record), so the sort's tie rule never applies.
+pub(crate) type KeyUses = Runs<KeyUse>;
 
-impl Default for KeyUses {
-    fn default() -> Self {
-        KeyUses {
-            run_records: RUN_RECORDS,
-            held: Vec::new(),
-            spilled: Vec::new(),
-        }
-    }
-}
-
-const USE_BYTES: usize = 40;
-
-impl KeyUses {
-    pub fn push(&mut self, u: KeyUse) -> io::Result<()> {
-        self.held.push(u);
-        if self.held.len() >= self.run_records {
-            self.spill()?;
-        }
-        Ok(())
-    }
-
-    fn spill(&mut self) -> io::Result<()> {
-        // Orders are unique (one use per record), so an unstable sort is exact.
-        self.held.sort_unstable_by_key(KeyUse::order);
-        let file = tempfile::Builder::new()
-            .prefix("trackc-simulate-keys-")
-            .tempfile()?;
-        let mut w = BufWriter::new(file.as_file());
-        for u in self.held.drain(..) {
-            let mut b = [0u8; USE_BYTES];
-            b[0..4].copy_from_slice(&u.event.to_le_bytes());
-            b[4..12].copy_from_slice(&u.key.to_le_bytes());
-            b[12..20].copy_from_slice(&u.time.to_le_bytes());
-            b[20..28].copy_from_slice(&u.line.to_le_bytes());
-            b[28..32].copy_from_slice(&u.index.to_le_bytes());
-            b[32..40].copy_from_slice(&u.id.to_le_bytes());
-            w.write_all(&b)?;
-        }
-        w.flush()?;
-        drop(w);
-        self.spilled.push(file);
-        Ok(())
-    }
-
-    /// The verdicts on every second and later use of a key; the runs' files are removed.
-    pub fn verdicts(mut self) -> io::Result<Verdicts> {
-        self.held.sort_unstable_by_key(KeyUse::order);
-        let mut sources: Vec<Source> = super::spill::reopen(self.spilled)?
-            .into_iter()
-            .map(Source::File)
-            .collect();
-        sources.push(Source::Held(self.held.into_iter()));
-        let mut heap = BinaryHeap::with_capacity(sources.len());
-        for (i, s) in sources.iter_mut().enumerate() {
-            if let Some(u) = s.next()? {
-                heap.push(Reverse((u.order(), i, u.id)));
+/// The verdicts on every second and later use of a key; the runs' files are removed.
+pub(crate) fn verdicts(uses: KeyUses) -> io::Result<Verdicts> {
+    let mut sorted = uses.into_sorted()?;
+    let mut verdicts = Verdicts::new();
+    // The current key and its first use: (event, key), (line, id).
+    let mut first: Option<((u32, u64), (u64, u64))> = None;
+    while let Some(u) = sorted.next()? {
+        match first {
+            Some((k, (first_line, first_id))) if k == (u.event, u.key) => {
+                let v = if first_id != 0 && first_id == u.id {
+                    Verdict::Retry
+                } else {
+                    Verdict::Duplicate { first_line }
+                };
+                verdicts.insert((u.line, u.index), v);
             }
+            _ => first = Some(((u.event, u.key), (u.line, u.id))),
         }
-        let mut verdicts = Verdicts::new();
-        // The current key and its first use: (event, key), (line, id).
-        let mut first: Option<((u32, u64), (u64, u64))> = None;
-        while let Some(Reverse(((event, key, _, line, index), i, id))) = heap.pop() {
-            if let Some(u) = sources[i].next()? {
-                heap.push(Reverse((u.order(), i, u.id)));
-            }
-            match first {
-                Some((k, (first_line, first_id))) if k == (event, key) => {
-                    let v = if first_id != 0 && first_id == id {
-                        Verdict::Retry
-                    } else {
-                        Verdict::Duplicate { first_line }
-                    };
-                    verdicts.insert((line, index), v);
-                }
-                _ => first = Some(((event, key), (line, id))),
-            }
-        }
-        Ok(verdicts)
     }
-}
-
-enum Source {
-    File(BufReader<std::fs::File>),
-    Held(std::vec::IntoIter<KeyUse>),
-}
-
-impl Source {
-    fn next(&mut self) -> io::Result<Option<KeyUse>> {
-        let r = match self {
-            Source::Held(it) => return Ok(it.next()),
-            Source::File(r) => r,
-        };
-        let mut b = [0u8; USE_BYTES];
-        // A run ends exactly between uses.
-        let n = r.read(&mut b[..1])?;
-        if n == 0 {
-            return Ok(None);
-        }
-        r.read_exact(&mut b[1..])?;
-        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
-        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-        Ok(Some(KeyUse {
-            event: u32_at(0),
-            key: u64_at(4),
-            time: u64_at(12) as i64,
-            line: u64_at(20),
-            index: u32_at(28),
-            id: u64_at(32),
-        }))
-    }
+    Ok(verdicts)
 }
 
 #[cfg(test)]
@@ -214,18 +154,16 @@ mod tests {
         }
         assert!(want.values().any(|v| *v == Verdict::Retry));
         for run in [usize::MAX, 997, 64] {
-            let mut k = KeyUses {
-                run_records: run,
-                ..KeyUses::default()
-            };
+            let mut k = KeyUses::default();
+            k.run_records = run;
             for u in &uses {
                 k.push(*u).unwrap();
             }
             assert_eq!(
-                k.spilled.len(),
+                k.spilled_runs(),
                 if run == usize::MAX { 0 } else { 5000 / run }
             );
-            assert_eq!(k.verdicts().unwrap(), want, "runs of {run}");
+            assert_eq!(verdicts(k).unwrap(), want, "runs of {run}");
         }
     }
 }

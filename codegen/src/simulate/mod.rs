@@ -145,7 +145,7 @@ pub struct Simulator<'a> {
 struct Intake {
     opts: Options,
     dir: Directory,
-    recs: spill::Runs,
+    recs: spill::Runs<Rec>,
     /// Every use of an idempotency key, for the external pass that finds duplicates.
     keys: duplicates::KeyUses,
     /// The first error writing a sorted run to disk (reported by `finish`).

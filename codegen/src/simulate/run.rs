@@ -167,9 +167,9 @@ pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
         opts,
         ..
     } = intake;
-    let verdicts = keys.verdicts()?;
-    let start = recs.first;
-    let end = opts.until.or(recs.last);
+    let verdicts = super::duplicates::verdicts(keys)?;
+    let start = recs.least.map(|(time, ..)| time);
+    let end = opts.until.or(recs.greatest.map(|(time, ..)| time));
     let mut recs = recs.into_sorted()?;
     report.start = start;
     report.end = end;

@@ -1,4 +1,5 @@
-//! Time order without holding every record: records are sorted in runs of at most
+//! Sorting without holding everything: items ([`RunItem`]: the records, for time order,
+//! and the uses of idempotency keys, for `duplicates`) are sorted in runs of at most
 //! [`RUN_RECORDS`]; every full run is written to a temporary file (removed when the run
 //! ends), and the runs are merged k-way as the people model reads them. Memory holds one
 //! run and a buffered reader per spilled run, whatever the number of records; the files
@@ -17,42 +18,56 @@ use serde_json::Value;
 use super::{Body, Performed, Rec};
 use crate::ir::EventId;
 
-/// Records a run holds before it is sorted and written out (about 80 bytes each in
-/// memory).
+/// Items a run holds before it is sorted and written out (a record is about 80 bytes in
+/// memory, a key use 40).
 pub(crate) const RUN_RECORDS: usize = 1 << 18;
 
-/// Records pushed in any order, given back in time order by [`Runs::into_sorted`].
-pub(crate) struct Runs {
-    /// Records held before a run is written ([`RUN_RECORDS`]; smaller in tests).
-    pub run_records: usize,
-    held: Vec<Rec>,
-    spilled: Vec<tempfile::NamedTempFile>,
-    /// Records pushed in all.
-    pub len: u64,
-    /// The earliest and latest time pushed.
-    pub first: Option<i64>,
-    pub last: Option<i64>,
+/// What can be sorted in runs on disk: its order, and how it is written to and read back
+/// from a run file. Records ([`Rec`]) and the uses of idempotency keys
+/// ([`super::duplicates::KeyUse`]) share one external sort.
+pub(crate) trait RunItem: Sized {
+    type Key: Ord + Copy;
+    /// The prefix of its run files' names.
+    const FILE_PREFIX: &'static str;
+    fn key(&self) -> Self::Key;
+    fn write(&self, w: &mut impl Write) -> io::Result<()>;
+    /// The next item of a run, or `None` at its end.
+    fn read(r: &mut impl Read) -> io::Result<Option<Self>>;
 }
 
-impl Default for Runs {
+/// Items pushed in any order, given back in key order by [`Runs::into_sorted`].
+pub(crate) struct Runs<T: RunItem> {
+    /// Items held before a run is written ([`RUN_RECORDS`]; smaller in tests).
+    pub run_records: usize,
+    held: Vec<T>,
+    spilled: Vec<tempfile::NamedTempFile>,
+    /// Items pushed in all.
+    pub len: u64,
+    /// The least and greatest key pushed.
+    pub least: Option<T::Key>,
+    pub greatest: Option<T::Key>,
+}
+
+impl<T: RunItem> Default for Runs<T> {
     fn default() -> Self {
         Runs {
             run_records: RUN_RECORDS,
             held: Vec::new(),
             spilled: Vec::new(),
             len: 0,
-            first: None,
-            last: None,
+            least: None,
+            greatest: None,
         }
     }
 }
 
-impl Runs {
-    pub fn push(&mut self, rec: Rec) -> io::Result<()> {
+impl<T: RunItem> Runs<T> {
+    pub fn push(&mut self, item: T) -> io::Result<()> {
+        let k = item.key();
         self.len += 1;
-        self.first = Some(self.first.map_or(rec.time, |t| t.min(rec.time)));
-        self.last = Some(self.last.map_or(rec.time, |t| t.max(rec.time)));
-        self.held.push(rec);
+        self.least = Some(self.least.map_or(k, |l| l.min(k)));
+        self.greatest = Some(self.greatest.map_or(k, |g| g.max(k)));
+        self.held.push(item);
         if self.held.len() >= self.run_records {
             self.spill()?;
         }
@@ -61,12 +76,10 @@ impl Runs {
 
     fn spill(&mut self) -> io::Result<()> {
         sort(&mut self.held);
-        let file = tempfile::Builder::new()
-            .prefix("trackc-simulate-")
-            .tempfile()?;
+        let file = tempfile::Builder::new().prefix(T::FILE_PREFIX).tempfile()?;
         let mut w = BufWriter::new(file.as_file());
-        for r in self.held.drain(..) {
-            write_rec(&mut w, &r)?;
+        for item in self.held.drain(..) {
+            item.write(&mut w)?;
         }
         w.flush()?;
         drop(w);
@@ -74,10 +87,16 @@ impl Runs {
         Ok(())
     }
 
-    /// Every record pushed, in time order.
-    pub fn into_sorted(mut self) -> io::Result<Sorted> {
+    /// How many runs were written to disk (for tests of the spilling itself).
+    #[cfg(test)]
+    pub fn spilled_runs(&self) -> usize {
+        self.spilled.len()
+    }
+
+    /// Every item pushed, in key order.
+    pub fn into_sorted(mut self) -> io::Result<Sorted<T>> {
         sort(&mut self.held);
-        let mut sources: Vec<Source> = reopen(self.spilled)?
+        let mut sources: Vec<Source<T>> = reopen(self.spilled)?
             .into_iter()
             .map(Source::File)
             .collect();
@@ -86,8 +105,8 @@ impl Runs {
         let mut heap = BinaryHeap::with_capacity(sources.len());
         for (i, s) in sources.iter_mut().enumerate() {
             let head = s.next()?;
-            if let Some(r) = &head {
-                heap.push(Reverse((key(r), i)));
+            if let Some(item) = &head {
+                heap.push(Reverse((item.key(), i)));
             }
             heads.push(head);
         }
@@ -101,9 +120,7 @@ impl Runs {
 
 /// Spilled runs opened for reading, in order, their files removed (an open reader keeps
 /// a file's data until it is dropped).
-pub(crate) fn reopen(
-    runs: Vec<tempfile::NamedTempFile>,
-) -> io::Result<Vec<BufReader<std::fs::File>>> {
+fn reopen(runs: Vec<tempfile::NamedTempFile>) -> io::Result<Vec<BufReader<std::fs::File>>> {
     runs.into_iter()
         .map(|f| {
             let reader = BufReader::with_capacity(64 << 10, f.reopen()?);
@@ -116,49 +133,62 @@ pub(crate) fn reopen(
 /// What orders records: time, line, index in a batch.
 type Key = (i64, u64, u32);
 
-fn key(r: &Rec) -> Key {
-    (r.time, r.line, r.index)
-}
-
-fn sort(recs: &mut [Rec]) {
+fn sort<T: RunItem>(items: &mut [T]) {
     // Stable: an identify stays before the merge it makes (same key).
-    recs.sort_by_key(key);
+    items.sort_by_key(T::key);
 }
 
-enum Source {
+enum Source<T> {
     File(BufReader<std::fs::File>),
-    Held(std::vec::IntoIter<Rec>),
+    Held(std::vec::IntoIter<T>),
 }
 
-impl Source {
-    fn next(&mut self) -> io::Result<Option<Rec>> {
+impl<T: RunItem> Source<T> {
+    fn next(&mut self) -> io::Result<Option<T>> {
         match self {
             Source::Held(it) => Ok(it.next()),
-            Source::File(r) => read_rec(r),
+            Source::File(r) => T::read(r),
         }
     }
 }
 
 /// The k-way merge of the runs.
-pub(crate) struct Sorted {
-    sources: Vec<Source>,
-    heads: Vec<Option<Rec>>,
+pub(crate) struct Sorted<T: RunItem> {
+    sources: Vec<Source<T>>,
+    heads: Vec<Option<T>>,
     /// The head of each source, by key then source (the earlier run first on ties).
-    heap: BinaryHeap<Reverse<(Key, usize)>>,
+    heap: BinaryHeap<Reverse<(T::Key, usize)>>,
 }
 
-impl Sorted {
-    pub fn next(&mut self) -> io::Result<Option<Rec>> {
+impl<T: RunItem> Sorted<T> {
+    pub fn next(&mut self) -> io::Result<Option<T>> {
         let Some(Reverse((_, i))) = self.heap.pop() else {
             return Ok(None);
         };
-        let rec = self.heads[i].take();
+        let item = self.heads[i].take();
         let next = self.sources[i].next()?;
-        if let Some(r) = &next {
-            self.heap.push(Reverse((key(r), i)));
+        if let Some(n) = &next {
+            self.heap.push(Reverse((n.key(), i)));
         }
         self.heads[i] = next;
-        Ok(rec)
+        Ok(item)
+    }
+}
+
+impl RunItem for Rec {
+    type Key = Key;
+    const FILE_PREFIX: &'static str = "trackc-simulate-";
+
+    fn key(&self) -> Key {
+        (self.time, self.line, self.index)
+    }
+
+    fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        write_rec(w, self)
+    }
+
+    fn read(r: &mut impl Read) -> io::Result<Option<Rec>> {
+        read_rec(r)
     }
 }
 
