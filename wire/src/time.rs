@@ -130,19 +130,77 @@ pub fn parse_date_time(s: &str) -> Option<f64> {
             sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
         }
     };
-    // Days from the civil date (Howard Hinnant's algorithm).
+    let days = days_from_civil(y, m as u32, d as u32);
+    Some((days * 86_400 + hh * 3600 + mm * 60 + ss - offset) as f64 + frac)
+}
+
+/// Unix seconds as an RFC 3339 date-time in UTC (`2026-11-30T12:00:00Z`), the way reports
+/// show a moment.
+pub fn format_date_time(secs: i64) -> String {
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`; `m` in 1..=12).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + hh * 3600 + mm * 60 + ss - offset) as f64 + frac)
+    era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian date (year, month 1..=12, day) of a day counted from
+/// 1970-01-01 (Howard Hinnant's `civil_from_days`).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unix_seconds_format_as_utc_date_times() {
+        assert_eq!(format_date_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_date_time(1_796_040_000), "2026-11-30T12:00:00Z");
+        assert_eq!(format_date_time(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_date_time(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn civil_days_round_trip() {
+        // Every day from 1600 to 2400, both ways, and ordered without gaps.
+        let (first, last) = (days_from_civil(1600, 1, 1), days_from_civil(2400, 12, 31));
+        let mut prev = None;
+        for day in first..=last {
+            let (y, m, d) = civil_from_days(day);
+            assert_eq!(days_from_civil(y, m, d), day);
+            assert!((1..=12).contains(&m) && (1..=31).contains(&d));
+            if let Some((py, pm, pd)) = prev {
+                assert!((y, m, d) > (py, pm, pd));
+            }
+            prev = Some((y, m, d));
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
     #[test]
     fn date_times_convert_to_unix_seconds() {
         assert_eq!(parse_date_time("1970-01-01T00:00:00Z"), Some(0.0));

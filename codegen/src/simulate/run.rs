@@ -8,6 +8,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use serde_json::Value;
+use trackc_wire::time::format_date_time;
 
 use super::duplicates::{Verdict, Verdicts};
 use super::model::{Cond, Model, TriggerPlan};
@@ -744,7 +745,10 @@ impl Engine<'_> {
                 }
                 let why = format!(
                     "the exit event on line {} happened at {} but reached Customer.io at {}, after the message was due at {}",
-                    r.line, r.time, r.recv, j.due
+                    r.line,
+                    format_date_time(r.time),
+                    format_date_time(r.recv),
+                    format_date_time(j.due)
                 );
                 self.missed(
                     j.workflow,
