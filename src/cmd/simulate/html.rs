@@ -1,6 +1,7 @@
 //! `--format html`: one self-contained page (no script, no external resource): the
 //! summary, the tables of the Markdown report, and SVG plots drawn by `plotters` — a
-//! funnel per workflow and segment membership over time. Every contract or traffic text
+//! funnel per workflow and segment membership over time (steps, with the legend as a list
+//! beside the plot, so it never covers a line). Every contract or traffic text
 //! in the page goes through `escape::html`; in the plots, labels have their control and
 //! invisible characters made visible (`escape::terminal`) and plotters escapes the markup
 //! characters.
@@ -76,13 +77,30 @@ fn funnel(name: &str, w: &trackc_codegen::simulate::WorkflowStats) -> String {
     svg
 }
 
-/// Members of each segment over time.
-fn membership(r: &Report) -> Option<String> {
+/// A membership plot: the SVG, and the drawn segments with their colours (the legend is
+/// the page's own list beside it, so it never covers a line).
+struct MembershipPlot {
+    svg: String,
+    series: Vec<(String, RGBColor)>,
+    /// Segments that never had a member in the window (listed in the table, not drawn).
+    empty: usize,
+}
+
+/// Members of each segment over time, as steps: a count holds until the next sample.
+fn membership(r: &Report) -> Option<MembershipPlot> {
     let m = &r.membership;
     if m.times.len() < 2 {
         return None;
     }
-    let mut series: Vec<(&String, &Vec<u64>)> = m.segments.iter().collect();
+    let mut series: Vec<(&String, &Vec<u64>)> = m
+        .segments
+        .iter()
+        .filter(|(_, v)| v.iter().any(|&n| n > 0))
+        .collect();
+    let empty = m.segments.len() - series.len();
+    if series.is_empty() {
+        return None;
+    }
     series.sort_by_key(|(name, v)| (std::cmp::Reverse(v.iter().max().copied()), *name));
     series.truncate(MAX_SERIES);
     let max = series
@@ -94,12 +112,15 @@ fn membership(r: &Report) -> Option<String> {
         .max(1);
     let (t0, t1) = (m.times[0], *m.times.last().expect("two times"));
     let mut svg = String::new();
+    let mut drawn = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
         let _ = root.fill(&WHITE);
         let chart = ChartBuilder::on(&root)
             .caption("segment members over time", ("sans-serif", 18))
             .margin(10)
+            // Room for the last time label, centred on the right edge.
+            .margin_right(70)
             .x_label_area_size(30)
             .y_label_area_size(50)
             .build_cartesian_2d(t0..t1.max(t0 + 1), 0u64..max + max / 10 + 1);
@@ -111,22 +132,48 @@ fn membership(r: &Report) -> Option<String> {
                 .draw();
             for (i, (name, v)) in series.iter().enumerate() {
                 let color = Palette99::pick(i).to_rgba();
-                let points = m.times.iter().copied().zip(v.iter().copied());
-                if let Ok(s) = chart.draw_series(LineSeries::new(points, color.stroke_width(2))) {
-                    s.label(label(name)).legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-                    });
+                let mut points = Vec::with_capacity(2 * v.len());
+                for (k, (&t, &n)) in m.times.iter().zip(v.iter()).enumerate() {
+                    if k > 0 {
+                        points.push((t, v[k - 1]));
+                    }
+                    points.push((t, n));
+                }
+                if chart
+                    .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                    .is_ok()
+                {
+                    let (r, g, b) = Palette99::pick(i).rgb();
+                    drawn.push((name.to_string(), RGBColor(r, g, b)));
                 }
             }
-            let _ = chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw();
         }
         let _ = root.present();
     }
-    Some(svg)
+    Some(MembershipPlot {
+        svg,
+        series: drawn,
+        empty,
+    })
+}
+
+/// Text that quotes names in backticks (`` `order_completed` on line 14 ``), for HTML:
+/// escaped, with each quoted name as `<code>` and an unpaired backtick kept as it is.
+fn quoted(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        let paired = i % 2 == 1 && i + 1 < parts.len();
+        if paired {
+            let _ = write!(out, "<code>{}</code>", html::escape(part));
+        } else {
+            if i % 2 == 1 {
+                out.push('`');
+            }
+            out.push_str(&html::escape(part));
+        }
+    }
+    out
 }
 
 /// The page.
@@ -140,7 +187,9 @@ pub fn page(ir: &Ir, r: &Report) -> String {
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
          <title>{}</title>\n<style>\nbody{{font-family:sans-serif;margin:2em;max-width:1100px}}\
          table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:.25em .6em}}\
-         td.n{{text-align:right}}.bad{{color:#b00}}figure{{display:inline-block;margin:.5em}}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+         td.n{{text-align:right}}.bad{{color:#b00}}figure{{display:inline-block;margin:.5em}}\
+         .plot{{display:flex;align-items:flex-start;flex-wrap:wrap}}.legend{{list-style:none;padding:0;margin:2.5em 0 0 1em}}\
+         .legend li{{margin:.2em 0}}.swatch{{display:inline-block;width:1.4em;height:.3em;margin-right:.5em;vertical-align:middle}}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n",
         e(&title),
         e(&title)
     );
@@ -195,8 +244,32 @@ pub fn page(ir: &Ir, r: &Report) -> String {
             let _ = writeln!(s, "<figure>{}</figure>", funnel(name, w));
         }
     }
-    if let Some(svg) = membership(r) {
-        let _ = writeln!(s, "<h2>Segment membership</h2>\n<figure>{svg}</figure>");
+    if let Some(plot) = membership(r) {
+        let _ = write!(
+            s,
+            "<h2>Segment membership</h2>\n<div class=\"plot\"><figure>{}</figure>\n<ul class=\"legend\">",
+            plot.svg
+        );
+        for (name, c) in &plot.series {
+            let _ = write!(
+                s,
+                "<li><span class=\"swatch\" style=\"background:#{:02x}{:02x}{:02x}\"></span><code>{}</code></li>",
+                c.0,
+                c.1,
+                c.2,
+                e(name)
+            );
+        }
+        s.push_str("</ul></div>\n");
+        if plot.empty > 0 {
+            let _ = writeln!(
+                s,
+                "<p class=\"empty\">{} segment{} had no members and {} not drawn.</p>",
+                plot.empty,
+                if plot.empty == 1 { "" } else { "s" },
+                if plot.empty == 1 { "is" } else { "are" }
+            );
+        }
     }
     s.push_str("<h2>Sent after conversion</h2>\n<ul>\n");
     for m in &r.sent_after_conversion {
@@ -209,7 +282,7 @@ pub fn page(ir: &Ir, r: &Report) -> String {
             utc(m.sent_at),
             e(&m.missed_exit),
             m.reason.as_str(),
-            e(&m.why)
+            quoted(&m.why)
         );
     }
     s.push_str("</ul>\n<h2>Segments</h2>\n<table><tr><th>segment</th><th>entered</th><th>left</th><th>members at the end</th></tr>\n");
@@ -319,6 +392,57 @@ mod tests {
             (550.0 - right).abs() <= 2.0,
             "the last slot ends at {right}: {bars:?}"
         );
+    }
+
+    #[test]
+    fn quoted_names_become_code_and_are_escaped() {
+        assert_eq!(
+            quoted("`a<b>` on line 1 & more"),
+            "<code>a&lt;b&gt;</code> on line 1 &amp; more"
+        );
+        assert_eq!(quoted("x ` y"), "x ` y");
+        assert_eq!(quoted("`a` and `b<"), "<code>a</code> and `b&lt;");
+    }
+
+    /// Segments with members are drawn as steps (a count holds until the next sample);
+    /// segments that never had one are counted, not drawn.
+    #[test]
+    fn membership_draws_steps_and_leaves_out_empty_segments() {
+        let mut r = Report::default();
+        r.membership.times = vec![0, 100, 200];
+        r.membership.segments.insert("busy".into(), vec![0, 2, 1]);
+        r.membership.segments.insert("never".into(), vec![0, 0, 0]);
+        let plot = membership(&r).expect("a plot");
+        assert_eq!(plot.empty, 1);
+        let names: Vec<&str> = plot.series.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["busy"]);
+        // The series is the one line drawn 2 px wide (the axes and ticks are 1 px).
+        let line = plot
+            .svg
+            .split("<polyline")
+            .find(|l| l[..l.find("/>").unwrap()].contains("stroke-width=\"2\""))
+            .expect("a line");
+        let points = line
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let ys: Vec<f64> = points
+            .split_whitespace()
+            .map(|p| p.split(',').nth(1).unwrap().parse().unwrap())
+            .collect();
+        // 0 → (hold 0) → 2 → (hold 2) → 1: five points, each change vertical.
+        assert_eq!(ys.len(), 5, "{points}");
+        assert_eq!((ys[0], ys[2], ys[4]), (ys[1], ys[3], ys[4]));
+        let xs: Vec<&str> = points
+            .split_whitespace()
+            .map(|p| p.split(',').next().unwrap())
+            .collect();
+        assert_eq!((xs[1], xs[3]), (xs[2], xs[4]), "{points}");
+        r.membership.segments.remove("busy");
+        assert!(membership(&r).is_none(), "nothing to draw");
     }
 
     /// A workflow nobody entered gets a sentence, not an empty chart.
