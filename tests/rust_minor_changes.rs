@@ -16,7 +16,7 @@
 //! `Warns`, so no minor change breaks a producer.
 //!
 //! One `cargo check` builds it all, in one target folder under Cargo's test temporary
-//! folder (kept between runs): an `events` crate with a module per distinct generated
+//! folder (kept between runs, shared with trackc-codegen's `hostile_names` test): an `events` crate with a module per distinct generated
 //! text, an `ok` crate with a producer module per pair that must compile, and a crate per
 //! pair that must not (`breaks_*`), so each failure is attributed to its pair.
 
@@ -444,7 +444,12 @@ fn minor_changes_keep_rust_producers_compiling() {
             "--message-format=short",
         ])
         .current_dir(&crates)
-        .env("CARGO_TARGET_DIR", work.join("target"))
+        // Shared with trackc-codegen's `hostile_names` test: the runtime and its
+        // dependencies are checked once for both.
+        .env(
+            "CARGO_TARGET_DIR",
+            work.with_file_name("generated-crates-target"),
+        )
         .env_remove("RUSTFLAGS")
         .output()
         .expect("run cargo");
