@@ -25,10 +25,12 @@ mod run;
 mod spill;
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use serde_json::Value;
 
 use crate::ir::{EventId, Ir};
+use crate::validate::promises::{Fingerprints, Prehashed};
 use crate::validate::{Validator, ViolationLevel, bounds as vbounds};
 pub use model::{MAX_COUNTED, MAX_FILTERS, ModelError};
 pub use read::IdKind;
@@ -58,30 +60,59 @@ pub struct Options {
 }
 
 /// Profiles by identifier: one per (kind, value), as Customer.io keeps them.
-#[derive(Default)]
+///
+/// Looked up by a 128-bit fingerprint of the (kind, value) pair ([`Who::of`], made by the
+/// thread that read the record), so the one thread assigning profiles neither hashes nor
+/// compares the texts; they are kept once, to name the profile in reports.
 pub(crate) struct Directory {
-    /// Per kind (by `IdKind as usize`): value → profile.
-    by_key: [HashMap<Box<str>, u32>; 5],
+    fingerprints: Fingerprints,
+    by_key: HashMap<u128, u32, BuildHasherDefault<Prehashed>>,
     pub keys: Vec<(IdKind, Box<str>)>,
 }
 
-impl Directory {
-    pub fn get(&self, kind: IdKind, value: &str) -> Option<u32> {
+/// An identifier read from a record, with its fingerprint.
+pub(crate) struct Who {
+    pub kind: IdKind,
+    /// Clipped to [`vbounds::NAME_CHARS`], as profiles are keyed.
+    pub value: Box<str>,
+    pub fingerprint: u128,
+}
+
+impl Who {
+    fn of(fingerprints: &Fingerprints, kind: IdKind, value: &str) -> Who {
         let value = vbounds::clip(value, vbounds::NAME_CHARS);
-        self.by_key[kind as usize].get(&*value).copied()
+        Who {
+            kind,
+            fingerprint: fingerprints.of(kind.as_str(), &value),
+            value: value.into(),
+        }
+    }
+}
+
+impl Directory {
+    fn new(fingerprints: Fingerprints) -> Self {
+        Directory {
+            fingerprints,
+            by_key: HashMap::default(),
+            keys: Vec::new(),
+        }
     }
 
-    fn intern(&mut self, kind: IdKind, value: &str) -> Option<u32> {
-        if let Some(i) = self.get(kind, value) {
+    pub fn get(&self, kind: IdKind, value: &str) -> Option<u32> {
+        let who = Who::of(&self.fingerprints, kind, value);
+        self.by_key.get(&who.fingerprint).copied()
+    }
+
+    fn intern(&mut self, who: Who) -> Option<u32> {
+        if let Some(&i) = self.by_key.get(&who.fingerprint) {
             return Some(i);
         }
         if self.keys.len() >= bounds::MAX_PROFILES {
             return None;
         }
         let i = self.keys.len() as u32;
-        let value: Box<str> = vbounds::clip(value, vbounds::NAME_CHARS).into();
-        self.keys.push((kind, value.clone()));
-        self.by_key[kind as usize].insert(value, i);
+        self.keys.push((who.kind, who.value));
+        self.by_key.insert(who.fingerprint, i);
         Some(i)
     }
 
@@ -185,7 +216,7 @@ impl Intake {
             return;
         }
         let Some(who) = op.who else { return };
-        let Some(person) = self.dir.intern(who.kind, &who.value) else {
+        let Some(person) = self.dir.intern(who) else {
             self.report.rejected.count += 1;
             return;
         };
@@ -194,14 +225,14 @@ impl Intake {
             PreBody::Event(e) => Body::Event(e),
             PreBody::Identify { attrs, anonymous } => {
                 if let Some(a) = anonymous
-                    && let Some(secondary) = self.dir.intern(IdKind::Anonymous, &a)
+                    && let Some(secondary) = self.dir.intern(a)
                     && secondary != person
                 {
                     extra = Some(Body::Merge(secondary));
                 }
                 Body::Identify(attrs)
             }
-            PreBody::Merge(secondary) => match self.dir.intern(secondary.kind, &secondary.value) {
+            PreBody::Merge(secondary) => match self.dir.intern(secondary) {
                 Some(s) if s != person => Body::Merge(s),
                 _ => Body::Other,
             },
@@ -286,7 +317,7 @@ struct Prepared {
 
 struct PreOp {
     index: Option<u32>,
-    who: Option<read::Who>,
+    who: Option<Who>,
     timestamp: Option<i64>,
     body: PreBody,
 }
@@ -296,9 +327,9 @@ enum PreBody {
     Identify {
         attrs: Box<[(u16, Option<Value>)]>,
         /// The contract's `anonymous_id` in the attributes: merged into the person.
-        anonymous: Option<String>,
+        anonymous: Option<Who>,
     },
-    Merge(read::Who),
+    Merge(Who),
     Other,
 }
 
@@ -306,6 +337,7 @@ enum PreBody {
 /// Customer.io accepts all the same, [`accepted`]).
 fn prepare(
     m: &model::Model<'_>,
+    fingerprints: &Fingerprints,
     judge: &mut crate::validate::LineJudge<'_>,
     line_no: u64,
     text: &[u8],
@@ -359,32 +391,7 @@ fn prepare(
                 match m.ir.events.binary_search_by(|e| e.name.as_str().cmp(&name)) {
                     Ok(i) => {
                         let event = EventId(i as u32);
-                        let ev = m.ir.event(event);
-                        // The data is built only when a `where` filter reads it; the
-                        // idempotency key and the revenue are picked out of it otherwise.
-                        let key_name = ev.idempotency_property().map(|p| p.name.as_str());
-                        let (bits, key, revenue) = if m.filtered[i] {
-                            let data: Value = data
-                                .and_then(|d| serde_json::from_str(d.get()).ok())
-                                .unwrap_or(Value::Null);
-                            let get = |name: Option<&str>| name.and_then(|n| data.get(n));
-                            (
-                                m.bits(event, &data),
-                                get(key_name).cloned(),
-                                get(Some("revenue")).and_then(Value::as_f64),
-                            )
-                        } else {
-                            let bits = if m.read[i] {
-                                m.bits(event, &Value::Null)
-                            } else {
-                                0
-                            };
-                            let (key, revenue) = match (data, key_name) {
-                                (Some(d), Some(_)) => read::picked(d, key_name),
-                                _ => (None, None),
-                            };
-                            (bits, key, revenue)
-                        };
+                        let (bits, key, revenue) = event_data(m, i, data);
                         // The key as validate keeps it: a scalar's canonical JSON, clipped.
                         let key = key
                             .filter(|v| !(v.is_null() || v.is_object() || v.is_array()))
@@ -403,39 +410,107 @@ fn prepare(
                     Err(_) => PreBody::Other,
                 }
             }
-            read::What::Identify { mut attributes } => {
-                let anonymous =
-                    m.ir.identity
-                        .anonymous_id
-                        .as_deref()
-                        .and_then(|a| attributes.get(a))
-                        .and_then(|v| match v {
-                            Value::String(s) => Some(s.clone()),
-                            Value::Number(n) => Some(n.to_string()),
-                            _ => None,
-                        });
-                let mut kept: Vec<(u16, Option<Value>)> = Vec::new();
-                for (slot, a) in m.slots.iter().enumerate() {
-                    if let Some(v) = attributes.remove(&m.ir.attribute(*a).name) {
-                        kept.push((slot as u16, (!v.is_null()).then_some(v)));
-                    }
+            read::What::Identify { attributes } => {
+                let names = &m.identify_names;
+                let mut raw = vec![None; names.len()];
+                if let Some(a) = attributes {
+                    read::pick(a, names, &mut raw);
                 }
+                let parse = |r: &serde_json::value::RawValue| -> Value {
+                    serde_json::from_str(r.get()).unwrap_or(Value::Null)
+                };
+                let anonymous = raw[m.slots.len()..]
+                    .first()
+                    .copied()
+                    .flatten()
+                    .and_then(|r| match parse(r) {
+                        Value::String(s) => Some(s),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .map(|a| Who::of(fingerprints, IdKind::Anonymous, &a));
+                let kept: Vec<(u16, Option<Value>)> = (raw[..m.slots.len()].iter().enumerate())
+                    .filter_map(|(slot, r)| {
+                        let v = parse((*r)?);
+                        Some((slot as u16, (!v.is_null()).then_some(v)))
+                    })
+                    .collect();
                 PreBody::Identify {
                     attrs: kept.into(),
                     anonymous,
                 }
             }
-            read::What::Merge { secondary } => PreBody::Merge(secondary),
+            read::What::Merge { secondary } => {
+                PreBody::Merge(Who::of(fingerprints, secondary.kind, &secondary.value))
+            }
             read::What::Other => PreBody::Other,
         };
         out.ops.push(PreOp {
             index: op.index,
-            who: op.who,
+            who: op.who.map(|w| Who::of(fingerprints, w.kind, &w.value)),
             timestamp: op.timestamp,
             body,
         });
     }
     out
+}
+
+/// Of an event record's data (event `i`), what the people model keeps: the filter bits,
+/// the idempotency key's value and `revenue`. Only the members the contract reads are
+/// parsed ([`model::DataPick`]); the data is built whole only when a filter reads the
+/// data itself or it is no object (a filter steps through an array).
+fn event_data(
+    m: &model::Model<'_>,
+    i: usize,
+    data: Option<&serde_json::value::RawValue>,
+) -> (u64, Option<Value>, Option<f64>) {
+    let event = EventId(i as u32);
+    let pick = &m.picks[i];
+    let parse = |r: &serde_json::value::RawValue| -> Value {
+        serde_json::from_str(r.get()).unwrap_or(Value::Null)
+    };
+    let whole = |data: Option<&serde_json::value::RawValue>| {
+        let data = data.map_or(Value::Null, parse);
+        let get = |name: Option<&str>| name.and_then(|n| data.get(n));
+        let key = get(pick.key.then(|| pick.names[1])).cloned();
+        let revenue = get(Some("revenue")).and_then(Value::as_f64);
+        (m.bits(event, &data), key, revenue)
+    };
+    if m.filtered[i] {
+        if pick.whole {
+            return whole(data);
+        }
+        let Some(d) = data else { return whole(data) };
+        let mut raw = vec![None; pick.names.len()];
+        if !read::pick(d, &pick.names, &mut raw) {
+            return whole(data);
+        }
+        // The members the filters start from (and the key), as an object of their own:
+        // the filters reach the same values in it as in the whole data.
+        let part: serde_json::Map<String, Value> = (pick.names[1..].iter().zip(&raw[1..]))
+            .filter_map(|(n, r)| Some(((*n).to_owned(), parse((*r)?))))
+            .collect();
+        let part = Value::Object(part);
+        let key = pick.key.then(|| part.get(pick.names[1]).cloned()).flatten();
+        let revenue = raw[0].map(parse).as_ref().and_then(Value::as_f64);
+        return (m.bits(event, &part), key, revenue);
+    }
+    let bits = if m.read[i] {
+        m.bits(event, &Value::Null)
+    } else {
+        0
+    };
+    // Without a filter, the key and the revenue are read only for an event with a key.
+    match data {
+        Some(d) if pick.key => {
+            let mut raw = [None; 2];
+            read::pick(d, &pick.names[..2], &mut raw);
+            let key = raw[1].map(parse);
+            let revenue = raw[0].map(parse).as_ref().and_then(Value::as_f64);
+            (bits, key, revenue)
+        }
+        _ => (bits, None, None),
+    }
 }
 
 impl<'a> Simulator<'a> {
@@ -445,7 +520,7 @@ impl<'a> Simulator<'a> {
             validator,
             intake: Intake {
                 opts,
-                dir: Directory::default(),
+                dir: Directory::new(validator.fingerprints.clone()),
                 recs: spill::Runs::default(),
                 keys: duplicates::KeyUses::default(),
                 spill_error: None,
@@ -537,7 +612,9 @@ impl<'a> Simulator<'a> {
                         };
                         let prepared = lines
                             .iter()
-                            .map(|&(n, a, b)| prepare(m, &mut judge, n, &buf[a..b]))
+                            .map(|&(n, a, b)| {
+                                prepare(m, &v.fingerprints, &mut judge, n, &buf[a..b])
+                            })
                             .collect();
                         if done_tx.send((seq, prepared)).is_err() {
                             break;
@@ -585,7 +662,7 @@ impl<'a> Simulator<'a> {
         let one = |part: &[(u64, usize, usize)]| -> Vec<Prepared> {
             let mut judge = v.line_judge();
             part.iter()
-                .map(|&(n, a, b)| prepare(m, &mut judge, n, &buf[a..b]))
+                .map(|&(n, a, b)| prepare(m, &v.fingerprints, &mut judge, n, &buf[a..b]))
                 .collect()
         };
         let parts = self.threads.min(lines.len().div_ceil(256)).max(1);
