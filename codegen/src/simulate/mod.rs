@@ -24,6 +24,7 @@ mod report;
 mod run;
 mod spill;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -70,21 +71,34 @@ pub(crate) struct Directory {
     pub keys: Vec<(IdKind, Box<str>)>,
 }
 
-/// An identifier read from a record, with its fingerprint.
+/// An identifier read from a record, with its fingerprint. Its text, clipped to
+/// [`vbounds::NAME_CHARS`] as profiles are keyed, is kept in its [`Batch`]'s `texts`
+/// (one buffer a chunk of lines, rather than a string each operation).
 pub(crate) struct Who {
-    pub kind: IdKind,
-    /// Clipped to [`vbounds::NAME_CHARS`], as profiles are keyed.
-    pub value: Box<str>,
-    pub fingerprint: u128,
+    kind: IdKind,
+    fingerprint: u128,
+    /// Where the text is in `texts`.
+    text: std::ops::Range<usize>,
+}
+
+fn fingerprint<'v>(
+    fingerprints: &Fingerprints,
+    kind: IdKind,
+    value: &'v str,
+) -> (u128, Cow<'v, str>) {
+    let value = vbounds::clip(value, vbounds::NAME_CHARS);
+    (fingerprints.of(kind.as_str(), &value), value)
 }
 
 impl Who {
-    fn of(fingerprints: &Fingerprints, kind: IdKind, value: &str) -> Who {
-        let value = vbounds::clip(value, vbounds::NAME_CHARS);
+    fn of(fingerprints: &Fingerprints, kind: IdKind, value: &str, texts: &mut String) -> Who {
+        let (fingerprint, value) = fingerprint(fingerprints, kind, value);
+        let start = texts.len();
+        texts.push_str(&value);
         Who {
             kind,
-            fingerprint: fingerprints.of(kind.as_str(), &value),
-            value: value.into(),
+            fingerprint,
+            text: start..texts.len(),
         }
     }
 }
@@ -99,11 +113,12 @@ impl Directory {
     }
 
     pub fn get(&self, kind: IdKind, value: &str) -> Option<u32> {
-        let who = Who::of(&self.fingerprints, kind, value);
-        self.by_key.get(&who.fingerprint).copied()
+        let (fingerprint, _) = fingerprint(&self.fingerprints, kind, value);
+        self.by_key.get(&fingerprint).copied()
     }
 
-    fn intern(&mut self, who: Who) -> Option<u32> {
+    /// The profile `who` names (`texts`: its batch's), a new one when it is the first.
+    fn intern(&mut self, who: Who, texts: &str) -> Option<u32> {
         if let Some(&i) = self.by_key.get(&who.fingerprint) {
             return Some(i);
         }
@@ -111,7 +126,7 @@ impl Directory {
             return None;
         }
         let i = self.keys.len() as u32;
-        self.keys.push((who.kind, who.value));
+        self.keys.push((who.kind, Box::from(&texts[who.text])));
         self.by_key.insert(who.fingerprint, i);
         Some(i)
     }
@@ -190,7 +205,17 @@ struct Intake {
 }
 
 impl Intake {
-    fn take_prepared(&mut self, p: Prepared) {
+    /// A chunk's lines, in input order.
+    fn take_batch(&mut self, batch: Batch) {
+        let Batch { lines, ops, texts } = batch;
+        let mut ops = ops.into_iter();
+        for p in lines {
+            let n = p.ops;
+            self.take_prepared(p, ops.by_ref().take(n), &texts);
+        }
+    }
+
+    fn take_prepared(&mut self, p: Prepared, ops: impl Iterator<Item = PreOp>, texts: &str) {
         self.report.records += p.records;
         self.report.rejected.count += p.invalid;
         for r in p.rejected {
@@ -200,12 +225,12 @@ impl Intake {
                 || r,
             );
         }
-        for op in p.ops {
-            self.operation(p.line, p.received_at, op);
+        for op in ops {
+            self.operation(p.line, p.received_at, op, texts);
         }
     }
 
-    fn operation(&mut self, line: u64, received_at: Option<i64>, op: PreOp) {
+    fn operation(&mut self, line: u64, received_at: Option<i64>, op: PreOp, texts: &str) {
         let time = op.timestamp.or(received_at).unwrap_or(self.last_time);
         self.last_time = time;
         if self.opts.until.is_some_and(|u| time > u) {
@@ -216,7 +241,7 @@ impl Intake {
             return;
         }
         let Some(who) = op.who else { return };
-        let Some(person) = self.dir.intern(who) else {
+        let Some(person) = self.dir.intern(who, texts) else {
             self.report.rejected.count += 1;
             return;
         };
@@ -225,14 +250,14 @@ impl Intake {
             PreBody::Event(e) => Body::Event(e),
             PreBody::Identify { attrs, anonymous } => {
                 if let Some(a) = anonymous
-                    && let Some(secondary) = self.dir.intern(a)
+                    && let Some(secondary) = self.dir.intern(a, texts)
                     && secondary != person
                 {
                     extra = Some(Body::Merge(secondary));
                 }
                 Body::Identify(attrs)
             }
-            PreBody::Merge(secondary) => match self.dir.intern(secondary) {
+            PreBody::Merge(secondary) => match self.dir.intern(secondary, texts) {
                 Some(s) if s != person => Body::Merge(s),
                 _ => Body::Other,
             },
@@ -312,7 +337,18 @@ struct Prepared {
     invalid: u64,
     rejected: Vec<RejectedRecord>,
     received_at: Option<i64>,
+    /// Its operations: the next this many of its batch's.
+    ops: usize,
+}
+
+/// A chunk of lines judged and read on one thread: a few allocations a chunk, not a few
+/// a line, since the thread that takes them in frees them.
+#[derive(Default)]
+struct Batch {
+    lines: Vec<Prepared>,
     ops: Vec<PreOp>,
+    /// The identifiers' texts ([`Who`]).
+    texts: String,
 }
 
 struct PreOp {
@@ -341,7 +377,8 @@ fn prepare(
     judge: &mut crate::validate::LineJudge<'_>,
     line_no: u64,
     text: &[u8],
-) -> Prepared {
+    batch: &mut Batch,
+) {
     let (summary, violations) = judge.judge(line_no, text);
     let mut out = Prepared {
         line: line_no,
@@ -349,7 +386,7 @@ fn prepare(
         invalid: summary.invalid,
         rejected: Vec::new(),
         received_at: None,
-        ops: Vec::new(),
+        ops: 0,
     };
     // Operations with an error of their own (a batch's by index; a line's error without
     // index rejects the whole line). Operations whose only errors are about how they are
@@ -378,7 +415,8 @@ fn prepare(
         });
     }
     if summary.invalid == summary.records && out.rejected.iter().all(|r| !r.simulated) {
-        return out;
+        batch.lines.push(out);
+        return;
     }
     let line = read::line(text.trim_ascii());
     out.received_at = line.received_at;
@@ -428,7 +466,7 @@ fn prepare(
                         Value::Number(n) => Some(n.to_string()),
                         _ => None,
                     })
-                    .map(|a| Who::of(fingerprints, IdKind::Anonymous, &a));
+                    .map(|a| Who::of(fingerprints, IdKind::Anonymous, &a, &mut batch.texts));
                 let kept: Vec<(u16, Option<Value>)> = (raw[..m.slots.len()].iter().enumerate())
                     .filter_map(|(slot, r)| {
                         let v = parse((*r)?);
@@ -441,18 +479,28 @@ fn prepare(
                 }
             }
             read::What::Merge { secondary } => {
-                PreBody::Merge(Who::of(fingerprints, secondary.kind, &secondary.value))
+                let texts = &mut batch.texts;
+                PreBody::Merge(Who::of(
+                    fingerprints,
+                    secondary.kind,
+                    &secondary.value,
+                    texts,
+                ))
             }
             read::What::Other => PreBody::Other,
         };
-        out.ops.push(PreOp {
+        let who = op
+            .who
+            .map(|w| Who::of(fingerprints, w.kind, &w.value, &mut batch.texts));
+        batch.ops.push(PreOp {
             index: op.index,
-            who: op.who.map(|w| Who::of(fingerprints, w.kind, &w.value)),
+            who,
             timestamp: op.timestamp,
             body,
         });
+        out.ops += 1;
     }
-    out
+    batch.lines.push(out);
 }
 
 /// Of an event record's data (event `i`), what the people model keeps: the filter bits,
@@ -564,7 +612,7 @@ impl<'a> Simulator<'a> {
         let workers = self.threads.max(1);
         let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
         let work_rx = Mutex::new(work_rx);
-        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Prepared>)>(workers * 2);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Batch)>(workers * 2);
         let (m, v, intake) = (&self.model, self.validator, &mut self.intake);
         std::thread::scope(|scope| {
             let reader = scope.spawn(move || -> std::io::Result<u64> {
@@ -610,13 +658,11 @@ impl<'a> Simulator<'a> {
                         let Ok(Ok((seq, buf, lines))) = next else {
                             break;
                         };
-                        let prepared = lines
-                            .iter()
-                            .map(|&(n, a, b)| {
-                                prepare(m, &v.fingerprints, &mut judge, n, &buf[a..b])
-                            })
-                            .collect();
-                        if done_tx.send((seq, prepared)).is_err() {
+                        let mut batch = Batch::default();
+                        for &(n, a, b) in &lines {
+                            prepare(m, &v.fingerprints, &mut judge, n, &buf[a..b], &mut batch);
+                        }
+                        if done_tx.send((seq, batch)).is_err() {
                             break;
                         }
                     }
@@ -626,15 +672,11 @@ impl<'a> Simulator<'a> {
             // In input order, whatever order the workers finish in.
             let mut waiting = std::collections::BTreeMap::new();
             let mut next = 0u64;
-            let mut taken: Vec<Prepared> = Vec::new();
-            for (seq, prepared) in done_rx {
-                waiting.insert(seq, prepared);
-                while let Some(p) = waiting.remove(&next) {
-                    taken.extend(p);
+            for (seq, batch) in done_rx {
+                waiting.insert(seq, batch);
+                while let Some(b) = waiting.remove(&next) {
+                    intake.take_batch(b);
                     next += 1;
-                }
-                for p in taken.drain(..) {
-                    intake.take_prepared(p);
                 }
             }
             reader.join().expect("the reader does not panic")
@@ -659,14 +701,16 @@ impl<'a> Simulator<'a> {
         let lines = std::mem::take(&mut self.lines);
         let buf = std::mem::take(&mut self.buf);
         let (m, v) = (&self.model, self.validator);
-        let one = |part: &[(u64, usize, usize)]| -> Vec<Prepared> {
+        let one = |part: &[(u64, usize, usize)]| -> Batch {
             let mut judge = v.line_judge();
-            part.iter()
-                .map(|&(n, a, b)| prepare(m, &v.fingerprints, &mut judge, n, &buf[a..b]))
-                .collect()
+            let mut batch = Batch::default();
+            for &(n, a, b) in part {
+                prepare(m, &v.fingerprints, &mut judge, n, &buf[a..b], &mut batch);
+            }
+            batch
         };
         let parts = self.threads.min(lines.len().div_ceil(256)).max(1);
-        let prepared: Vec<Vec<Prepared>> = if parts == 1 {
+        let prepared: Vec<Batch> = if parts == 1 {
             vec![one(&lines)]
         } else {
             let size = lines.len().div_ceil(parts);
@@ -681,8 +725,8 @@ impl<'a> Simulator<'a> {
                     .collect()
             })
         };
-        for p in prepared.into_iter().flatten() {
-            self.intake.take_prepared(p);
+        for b in prepared {
+            self.intake.take_batch(b);
         }
         // Keep the buffers' capacity for the next chunk.
         self.buf = buf;
