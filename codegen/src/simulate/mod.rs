@@ -24,11 +24,14 @@ mod report;
 mod run;
 mod spill;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use serde_json::Value;
 
 use crate::ir::{EventId, Ir};
+use crate::validate::promises::{Fingerprints, Prehashed};
 use crate::validate::{Validator, ViolationLevel, bounds as vbounds};
 pub use model::{MAX_COUNTED, MAX_FILTERS, ModelError};
 pub use read::IdKind;
@@ -58,30 +61,73 @@ pub struct Options {
 }
 
 /// Profiles by identifier: one per (kind, value), as Customer.io keeps them.
-#[derive(Default)]
+///
+/// Looked up by a 128-bit fingerprint of the (kind, value) pair ([`Who::of`], made by the
+/// thread that read the record), so the one thread assigning profiles neither hashes nor
+/// compares the texts; they are kept once, to name the profile in reports.
 pub(crate) struct Directory {
-    /// Per kind (by `IdKind as usize`): value → profile.
-    by_key: [HashMap<Box<str>, u32>; 5],
+    fingerprints: Fingerprints,
+    by_key: HashMap<u128, u32, BuildHasherDefault<Prehashed>>,
     pub keys: Vec<(IdKind, Box<str>)>,
 }
 
+/// An identifier read from a record, with its fingerprint. Its text, clipped to
+/// [`vbounds::NAME_CHARS`] as profiles are keyed, is kept in its [`Batch`]'s `texts`
+/// (one buffer a chunk of lines, rather than a string each operation).
+pub(crate) struct Who {
+    kind: IdKind,
+    fingerprint: u128,
+    /// Where the text is in `texts`.
+    text: std::ops::Range<usize>,
+}
+
+fn fingerprint<'v>(
+    fingerprints: &Fingerprints,
+    kind: IdKind,
+    value: &'v str,
+) -> (u128, Cow<'v, str>) {
+    let value = vbounds::clip(value, vbounds::NAME_CHARS);
+    (fingerprints.of(kind.as_str(), &value), value)
+}
+
+impl Who {
+    fn of(fingerprints: &Fingerprints, kind: IdKind, value: &str, texts: &mut String) -> Who {
+        let (fingerprint, value) = fingerprint(fingerprints, kind, value);
+        let start = texts.len();
+        texts.push_str(&value);
+        Who {
+            kind,
+            fingerprint,
+            text: start..texts.len(),
+        }
+    }
+}
+
 impl Directory {
-    pub fn get(&self, kind: IdKind, value: &str) -> Option<u32> {
-        let value = vbounds::clip(value, vbounds::NAME_CHARS);
-        self.by_key[kind as usize].get(&*value).copied()
+    fn new(fingerprints: Fingerprints) -> Self {
+        Directory {
+            fingerprints,
+            by_key: HashMap::default(),
+            keys: Vec::new(),
+        }
     }
 
-    fn intern(&mut self, kind: IdKind, value: &str) -> Option<u32> {
-        if let Some(i) = self.get(kind, value) {
+    pub fn get(&self, kind: IdKind, value: &str) -> Option<u32> {
+        let (fingerprint, _) = fingerprint(&self.fingerprints, kind, value);
+        self.by_key.get(&fingerprint).copied()
+    }
+
+    /// The profile `who` names (`texts`: its batch's), a new one when it is the first.
+    fn intern(&mut self, who: Who, texts: &str) -> Option<u32> {
+        if let Some(&i) = self.by_key.get(&who.fingerprint) {
             return Some(i);
         }
         if self.keys.len() >= bounds::MAX_PROFILES {
             return None;
         }
         let i = self.keys.len() as u32;
-        let value: Box<str> = vbounds::clip(value, vbounds::NAME_CHARS).into();
-        self.keys.push((kind, value.clone()));
-        self.by_key[kind as usize].insert(value, i);
+        self.keys.push((who.kind, Box::from(&texts[who.text])));
+        self.by_key.insert(who.fingerprint, i);
         Some(i)
     }
 
@@ -159,7 +205,17 @@ struct Intake {
 }
 
 impl Intake {
-    fn take_prepared(&mut self, p: Prepared) {
+    /// A chunk's lines, in input order.
+    fn take_batch(&mut self, batch: Batch) {
+        let Batch { lines, ops, texts } = batch;
+        let mut ops = ops.into_iter();
+        for p in lines {
+            let n = p.ops;
+            self.take_prepared(p, ops.by_ref().take(n), &texts);
+        }
+    }
+
+    fn take_prepared(&mut self, p: Prepared, ops: impl Iterator<Item = PreOp>, texts: &str) {
         self.report.records += p.records;
         self.report.rejected.count += p.invalid;
         for r in p.rejected {
@@ -169,12 +225,12 @@ impl Intake {
                 || r,
             );
         }
-        for op in p.ops {
-            self.operation(p.line, p.received_at, op);
+        for op in ops {
+            self.operation(p.line, p.received_at, op, texts);
         }
     }
 
-    fn operation(&mut self, line: u64, received_at: Option<i64>, op: PreOp) {
+    fn operation(&mut self, line: u64, received_at: Option<i64>, op: PreOp, texts: &str) {
         let time = op.timestamp.or(received_at).unwrap_or(self.last_time);
         self.last_time = time;
         if self.opts.until.is_some_and(|u| time > u) {
@@ -185,7 +241,7 @@ impl Intake {
             return;
         }
         let Some(who) = op.who else { return };
-        let Some(person) = self.dir.intern(who.kind, &who.value) else {
+        let Some(person) = self.dir.intern(who, texts) else {
             self.report.rejected.count += 1;
             return;
         };
@@ -194,14 +250,14 @@ impl Intake {
             PreBody::Event(e) => Body::Event(e),
             PreBody::Identify { attrs, anonymous } => {
                 if let Some(a) = anonymous
-                    && let Some(secondary) = self.dir.intern(IdKind::Anonymous, &a)
+                    && let Some(secondary) = self.dir.intern(a, texts)
                     && secondary != person
                 {
                     extra = Some(Body::Merge(secondary));
                 }
                 Body::Identify(attrs)
             }
-            PreBody::Merge(secondary) => match self.dir.intern(secondary.kind, &secondary.value) {
+            PreBody::Merge(secondary) => match self.dir.intern(secondary, texts) {
                 Some(s) if s != person => Body::Merge(s),
                 _ => Body::Other,
             },
@@ -281,12 +337,23 @@ struct Prepared {
     invalid: u64,
     rejected: Vec<RejectedRecord>,
     received_at: Option<i64>,
+    /// Its operations: the next this many of its batch's.
+    ops: usize,
+}
+
+/// A chunk of lines judged and read on one thread: a few allocations a chunk, not a few
+/// a line, since the thread that takes them in frees them.
+#[derive(Default)]
+struct Batch {
+    lines: Vec<Prepared>,
     ops: Vec<PreOp>,
+    /// The identifiers' texts ([`Who`]).
+    texts: String,
 }
 
 struct PreOp {
     index: Option<u32>,
-    who: Option<read::Who>,
+    who: Option<Who>,
     timestamp: Option<i64>,
     body: PreBody,
 }
@@ -296,9 +363,9 @@ enum PreBody {
     Identify {
         attrs: Box<[(u16, Option<Value>)]>,
         /// The contract's `anonymous_id` in the attributes: merged into the person.
-        anonymous: Option<String>,
+        anonymous: Option<Who>,
     },
-    Merge(read::Who),
+    Merge(Who),
     Other,
 }
 
@@ -306,10 +373,12 @@ enum PreBody {
 /// Customer.io accepts all the same, [`accepted`]).
 fn prepare(
     m: &model::Model<'_>,
+    fingerprints: &Fingerprints,
     judge: &mut crate::validate::LineJudge<'_>,
     line_no: u64,
     text: &[u8],
-) -> Prepared {
+    batch: &mut Batch,
+) {
     let (summary, violations) = judge.judge(line_no, text);
     let mut out = Prepared {
         line: line_no,
@@ -317,7 +386,7 @@ fn prepare(
         invalid: summary.invalid,
         rejected: Vec::new(),
         received_at: None,
-        ops: Vec::new(),
+        ops: 0,
     };
     // Operations with an error of their own (a batch's by index; a line's error without
     // index rejects the whole line). Operations whose only errors are about how they are
@@ -346,7 +415,8 @@ fn prepare(
         });
     }
     if summary.invalid == summary.records && out.rejected.iter().all(|r| !r.simulated) {
-        return out;
+        batch.lines.push(out);
+        return;
     }
     let line = read::line(text.trim_ascii());
     out.received_at = line.received_at;
@@ -359,32 +429,7 @@ fn prepare(
                 match m.ir.events.binary_search_by(|e| e.name.as_str().cmp(&name)) {
                     Ok(i) => {
                         let event = EventId(i as u32);
-                        let ev = m.ir.event(event);
-                        // The data is built only when a `where` filter reads it; the
-                        // idempotency key and the revenue are picked out of it otherwise.
-                        let key_name = ev.idempotency_property().map(|p| p.name.as_str());
-                        let (bits, key, revenue) = if m.filtered[i] {
-                            let data: Value = data
-                                .and_then(|d| serde_json::from_str(d.get()).ok())
-                                .unwrap_or(Value::Null);
-                            let get = |name: Option<&str>| name.and_then(|n| data.get(n));
-                            (
-                                m.bits(event, &data),
-                                get(key_name).cloned(),
-                                get(Some("revenue")).and_then(Value::as_f64),
-                            )
-                        } else {
-                            let bits = if m.read[i] {
-                                m.bits(event, &Value::Null)
-                            } else {
-                                0
-                            };
-                            let (key, revenue) = match (data, key_name) {
-                                (Some(d), Some(_)) => read::picked(d, key_name),
-                                _ => (None, None),
-                            };
-                            (bits, key, revenue)
-                        };
+                        let (bits, key, revenue) = event_data(m, i, data);
                         // The key as validate keeps it: a scalar's canonical JSON, clipped.
                         let key = key
                             .filter(|v| !(v.is_null() || v.is_object() || v.is_array()))
@@ -403,39 +448,117 @@ fn prepare(
                     Err(_) => PreBody::Other,
                 }
             }
-            read::What::Identify { mut attributes } => {
-                let anonymous =
-                    m.ir.identity
-                        .anonymous_id
-                        .as_deref()
-                        .and_then(|a| attributes.get(a))
-                        .and_then(|v| match v {
-                            Value::String(s) => Some(s.clone()),
-                            Value::Number(n) => Some(n.to_string()),
-                            _ => None,
-                        });
-                let mut kept: Vec<(u16, Option<Value>)> = Vec::new();
-                for (slot, a) in m.slots.iter().enumerate() {
-                    if let Some(v) = attributes.remove(&m.ir.attribute(*a).name) {
-                        kept.push((slot as u16, (!v.is_null()).then_some(v)));
-                    }
+            read::What::Identify { attributes } => {
+                let names = &m.identify_names;
+                let mut raw = vec![None; names.len()];
+                if let Some(a) = attributes {
+                    read::pick(a, names, &mut raw);
                 }
+                let parse = |r: &serde_json::value::RawValue| -> Value {
+                    serde_json::from_str(r.get()).unwrap_or(Value::Null)
+                };
+                let anonymous = raw[m.slots.len()..]
+                    .first()
+                    .copied()
+                    .flatten()
+                    .and_then(|r| match parse(r) {
+                        Value::String(s) => Some(s),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .map(|a| Who::of(fingerprints, IdKind::Anonymous, &a, &mut batch.texts));
+                let kept: Vec<(u16, Option<Value>)> = (raw[..m.slots.len()].iter().enumerate())
+                    .filter_map(|(slot, r)| {
+                        let v = parse((*r)?);
+                        Some((slot as u16, (!v.is_null()).then_some(v)))
+                    })
+                    .collect();
                 PreBody::Identify {
                     attrs: kept.into(),
                     anonymous,
                 }
             }
-            read::What::Merge { secondary } => PreBody::Merge(secondary),
+            read::What::Merge { secondary } => {
+                let texts = &mut batch.texts;
+                PreBody::Merge(Who::of(
+                    fingerprints,
+                    secondary.kind,
+                    &secondary.value,
+                    texts,
+                ))
+            }
             read::What::Other => PreBody::Other,
         };
-        out.ops.push(PreOp {
+        let who = op
+            .who
+            .map(|w| Who::of(fingerprints, w.kind, &w.value, &mut batch.texts));
+        batch.ops.push(PreOp {
             index: op.index,
-            who: op.who,
+            who,
             timestamp: op.timestamp,
             body,
         });
+        out.ops += 1;
     }
-    out
+    batch.lines.push(out);
+}
+
+/// Of an event record's data (event `i`), what the people model keeps: the filter bits,
+/// the idempotency key's value and `revenue`. Only the members the contract reads are
+/// parsed ([`model::DataPick`]); the data is built whole only when a filter reads the
+/// data itself or it is no object (a filter steps through an array).
+fn event_data(
+    m: &model::Model<'_>,
+    i: usize,
+    data: Option<&serde_json::value::RawValue>,
+) -> (u64, Option<Value>, Option<f64>) {
+    let event = EventId(i as u32);
+    let pick = &m.picks[i];
+    let parse = |r: &serde_json::value::RawValue| -> Value {
+        serde_json::from_str(r.get()).unwrap_or(Value::Null)
+    };
+    let whole = |data: Option<&serde_json::value::RawValue>| {
+        let data = data.map_or(Value::Null, parse);
+        let get = |name: Option<&str>| name.and_then(|n| data.get(n));
+        let key = get(pick.key.then(|| pick.names[1])).cloned();
+        let revenue = get(Some("revenue")).and_then(Value::as_f64);
+        (m.bits(event, &data), key, revenue)
+    };
+    if m.filtered[i] {
+        if pick.whole {
+            return whole(data);
+        }
+        let Some(d) = data else { return whole(data) };
+        let mut raw = vec![None; pick.names.len()];
+        if !read::pick(d, &pick.names, &mut raw) {
+            return whole(data);
+        }
+        // The members the filters start from (and the key), as an object of their own:
+        // the filters reach the same values in it as in the whole data.
+        let part: serde_json::Map<String, Value> = (pick.names[1..].iter().zip(&raw[1..]))
+            .filter_map(|(n, r)| Some(((*n).to_owned(), parse((*r)?))))
+            .collect();
+        let part = Value::Object(part);
+        let key = pick.key.then(|| part.get(pick.names[1]).cloned()).flatten();
+        let revenue = raw[0].map(parse).as_ref().and_then(Value::as_f64);
+        return (m.bits(event, &part), key, revenue);
+    }
+    let bits = if m.read[i] {
+        m.bits(event, &Value::Null)
+    } else {
+        0
+    };
+    // Without a filter, the key and the revenue are read only for an event with a key.
+    match data {
+        Some(d) if pick.key => {
+            let mut raw = [None; 2];
+            read::pick(d, &pick.names[..2], &mut raw);
+            let key = raw[1].map(parse);
+            let revenue = raw[0].map(parse).as_ref().and_then(Value::as_f64);
+            (bits, key, revenue)
+        }
+        _ => (bits, None, None),
+    }
 }
 
 impl<'a> Simulator<'a> {
@@ -445,7 +568,7 @@ impl<'a> Simulator<'a> {
             validator,
             intake: Intake {
                 opts,
-                dir: Directory::default(),
+                dir: Directory::new(validator.fingerprints.clone()),
                 recs: spill::Runs::default(),
                 keys: duplicates::KeyUses::default(),
                 spill_error: None,
@@ -489,7 +612,7 @@ impl<'a> Simulator<'a> {
         let workers = self.threads.max(1);
         let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
         let work_rx = Mutex::new(work_rx);
-        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Prepared>)>(workers * 2);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Batch)>(workers * 2);
         let (m, v, intake) = (&self.model, self.validator, &mut self.intake);
         std::thread::scope(|scope| {
             let reader = scope.spawn(move || -> std::io::Result<u64> {
@@ -535,11 +658,11 @@ impl<'a> Simulator<'a> {
                         let Ok(Ok((seq, buf, lines))) = next else {
                             break;
                         };
-                        let prepared = lines
-                            .iter()
-                            .map(|&(n, a, b)| prepare(m, &mut judge, n, &buf[a..b]))
-                            .collect();
-                        if done_tx.send((seq, prepared)).is_err() {
+                        let mut batch = Batch::default();
+                        for &(n, a, b) in &lines {
+                            prepare(m, &v.fingerprints, &mut judge, n, &buf[a..b], &mut batch);
+                        }
+                        if done_tx.send((seq, batch)).is_err() {
                             break;
                         }
                     }
@@ -549,15 +672,11 @@ impl<'a> Simulator<'a> {
             // In input order, whatever order the workers finish in.
             let mut waiting = std::collections::BTreeMap::new();
             let mut next = 0u64;
-            let mut taken: Vec<Prepared> = Vec::new();
-            for (seq, prepared) in done_rx {
-                waiting.insert(seq, prepared);
-                while let Some(p) = waiting.remove(&next) {
-                    taken.extend(p);
+            for (seq, batch) in done_rx {
+                waiting.insert(seq, batch);
+                while let Some(b) = waiting.remove(&next) {
+                    intake.take_batch(b);
                     next += 1;
-                }
-                for p in taken.drain(..) {
-                    intake.take_prepared(p);
                 }
             }
             reader.join().expect("the reader does not panic")
@@ -582,14 +701,16 @@ impl<'a> Simulator<'a> {
         let lines = std::mem::take(&mut self.lines);
         let buf = std::mem::take(&mut self.buf);
         let (m, v) = (&self.model, self.validator);
-        let one = |part: &[(u64, usize, usize)]| -> Vec<Prepared> {
+        let one = |part: &[(u64, usize, usize)]| -> Batch {
             let mut judge = v.line_judge();
-            part.iter()
-                .map(|&(n, a, b)| prepare(m, &mut judge, n, &buf[a..b]))
-                .collect()
+            let mut batch = Batch::default();
+            for &(n, a, b) in part {
+                prepare(m, &v.fingerprints, &mut judge, n, &buf[a..b], &mut batch);
+            }
+            batch
         };
         let parts = self.threads.min(lines.len().div_ceil(256)).max(1);
-        let prepared: Vec<Vec<Prepared>> = if parts == 1 {
+        let prepared: Vec<Batch> = if parts == 1 {
             vec![one(&lines)]
         } else {
             let size = lines.len().div_ceil(parts);
@@ -604,8 +725,8 @@ impl<'a> Simulator<'a> {
                     .collect()
             })
         };
-        for p in prepared.into_iter().flatten() {
-            self.intake.take_prepared(p);
+        for b in prepared {
+            self.intake.take_batch(b);
         }
         // Keep the buffers' capacity for the next chunk.
         self.buf = buf;

@@ -94,6 +94,23 @@ pub(crate) struct Model<'ir> {
     pub exits_of: Vec<Vec<u32>>,
     /// Per event: whether a filter set reads its data (else its bits need no data).
     pub filtered: Vec<bool>,
+    /// Per event: the members of its data a record is read for ([`DataPick`]).
+    pub picks: Vec<DataPick<'ir>>,
+    /// The attributes an identify is read for: the slots' names in slot order, then the
+    /// contract's `anonymous_id` attribute (when it names one).
+    pub identify_names: Vec<&'ir str>,
+}
+
+/// The members of an event's data that the model reads, so that a record parses only
+/// those: `revenue`, the idempotency key's property, the first names of the `where`
+/// filters' paths (a filter reaches no further than the member its path starts with).
+pub(crate) struct DataPick<'ir> {
+    /// `revenue`, then the key's property when the event has one, then the filters'.
+    pub names: Vec<&'ir str>,
+    /// The event has an idempotency key (`names[1]`).
+    pub key: bool,
+    /// A filter reads the data itself (an empty path): the data is built whole.
+    pub whole: bool,
 }
 
 /// A contract the model cannot run (a bound of the model, not of the contract).
@@ -123,6 +140,8 @@ impl<'ir> Model<'ir> {
             conds_of: vec![Vec::new(); ir.events.len()],
             exits_of: vec![Vec::new(); ir.events.len()],
             filtered: Vec::new(),
+            picks: Vec::new(),
+            identify_names: Vec::new(),
         };
         for s in &ir.segments {
             let mut plan = |cs: &'ir [Condition]| -> Result<Vec<Cond<'ir>>, ModelError> {
@@ -193,6 +212,32 @@ impl<'ir> Model<'ir> {
             .sets
             .iter()
             .map(|sets| sets.iter().any(|s| !s.is_empty()))
+            .collect();
+        m.picks = (ir.events.iter().zip(&m.sets))
+            .map(|(ev, sets)| {
+                let mut names = vec!["revenue"];
+                let key = ev.idempotency_property().map(|p| p.name.as_str());
+                names.extend(key);
+                let mut whole = false;
+                for f in sets.iter().flat_map(|s| s.iter()) {
+                    match f.path.first() {
+                        Some(head) if !names[1..].contains(&head.as_str()) => {
+                            names.push(head.as_str())
+                        }
+                        Some(_) => {}
+                        None => whole = true,
+                    }
+                }
+                DataPick {
+                    names,
+                    key: key.is_some(),
+                    whole,
+                }
+            })
+            .collect();
+        m.identify_names = (m.slots.iter())
+            .map(|a| ir.attribute(*a).name.as_str())
+            .chain(ir.identity.anonymous_id.as_deref())
             .collect();
         Ok(m)
     }

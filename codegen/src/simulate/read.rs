@@ -5,8 +5,8 @@
 //! one route table (`trackc_wire::route`).
 
 use serde::Deserialize;
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 use trackc_wire::PathPerson;
 use trackc_wire::route::{Matched, Param, RouteId, match_request};
 
@@ -49,12 +49,11 @@ pub(crate) enum What<'a> {
         id: Option<String>,
     },
     Identify {
-        attributes: Map<String, Value>,
+        /// The attributes object, as sent: only those the contract reads are parsed.
+        attributes: Option<&'a RawValue>,
     },
     /// `secondary` is merged into the operation's person.
-    Merge {
-        secondary: Who,
-    },
+    Merge { secondary: Who },
     /// Anything else the Track API takes (page views, devices, deletes): it names a
     /// person but changes nothing the contract's segments and workflows read.
     Other,
@@ -172,18 +171,24 @@ fn env(raw: &RawValue) -> Option<Env<'_>> {
     serde_json::from_str(raw.get()).ok()
 }
 
-fn value(raw: Option<&RawValue>) -> Option<Value> {
-    serde_json::from_str(raw?.get()).ok()
-}
-
+/// A string, or a number as its JSON text (what `text` makes of a parsed value), read
+/// without building a [`Value`] for a string.
 fn string(raw: Option<&RawValue>) -> Option<String> {
-    value(raw).as_ref().and_then(text)
+    let raw = raw?.get();
+    match raw.as_bytes().first()? {
+        b'"' => serde_json::from_str::<String>(raw).ok(),
+        b'-' | b'0'..=b'9' => serde_json::from_str::<Value>(raw)
+            .ok()
+            .as_ref()
+            .and_then(text),
+        _ => None,
+    }
 }
 
+/// A number's value (as `Value::as_f64` reads it), floored to whole seconds.
 fn seconds(raw: Option<&RawValue>) -> Option<i64> {
-    value(raw)
-        .as_ref()
-        .and_then(Value::as_f64)
+    serde_json::from_str::<f64>(raw?.get())
+        .ok()
         .filter(|t| t.is_finite())
         .map(|t| t.floor() as i64)
 }
@@ -198,19 +203,86 @@ fn text(v: &Value) -> Option<String> {
 
 /// `identifiers` (or a merge's `primary` / `secondary`): the one identifier it names.
 fn identifiers(raw: Option<&RawValue>) -> Option<Who> {
-    let v = value(raw)?;
-    let m = v.as_object()?;
-    for (key, kind) in [
+    const KINDS: [(&str, IdKind); 4] = [
         ("id", IdKind::Id),
         ("email", IdKind::Email),
         ("phone", IdKind::Phone),
         ("cio_id", IdKind::CioId),
-    ] {
-        if let Some(value) = m.get(key).and_then(text) {
-            return Some(Who { kind, value });
+    ];
+    let mut found = [None; 4];
+    if !pick(raw?, &KINDS.map(|(k, _)| k), &mut found) {
+        return None;
+    }
+    KINDS
+        .iter()
+        .zip(found)
+        .find_map(|(&(_, kind), v)| string(v).map(|value| Who { kind, value }))
+}
+
+/// Of a JSON object, the values of the members named `names` (`out[i]` for `names[i]`),
+/// kept raw, without building the others. A member sent twice takes its last value, as
+/// a parsed map does. False when `raw` is no object.
+pub(crate) fn pick<'a>(
+    raw: &'a RawValue,
+    names: &[&str],
+    out: &mut [Option<&'a RawValue>],
+) -> bool {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    /// The first of `names` a member's name is.
+    struct Name<'n>(&'n [&'n str]);
+    impl<'de> DeserializeSeed<'de> for Name<'_> {
+        type Value = Option<usize>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+            d.deserialize_str(self)
         }
     }
-    None
+    impl Visitor<'_> for Name<'_> {
+        type Value = Option<usize>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a member name")
+        }
+        fn visit_str<E>(self, s: &str) -> Result<Option<usize>, E> {
+            Ok(self.0.iter().position(|n| *n == s))
+        }
+    }
+    struct Pick<'n, 'o, 'a>(&'n [&'n str], &'o mut [Option<&'a RawValue>]);
+    impl<'a> Visitor<'a> for Pick<'_, '_, 'a> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'a>>(self, mut m: A) -> Result<(), A::Error> {
+            while let Some(field) = m.next_key_seed(Name(self.0))? {
+                match field {
+                    Some(i) => {
+                        let v = m.next_value::<&'a RawValue>()?;
+                        // A name asked for twice gets the value at each place.
+                        for j in i..self.0.len() {
+                            if self.0[j] == self.0[i] {
+                                self.1[j] = Some(v);
+                            }
+                        }
+                    }
+                    None => {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+    debug_assert_eq!(names.len(), out.len());
+    if !raw.get().starts_with('{') {
+        return false;
+    }
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    if de.deserialize_map(Pick(names, &mut *out)).is_err() {
+        // Not reached for a line that parsed; no half answer all the same.
+        out.fill(None);
+        return false;
+    }
+    true
 }
 
 /// The person a v1 path names: an id, or an email when it has an `@` (Customer.io reads
@@ -239,70 +311,6 @@ fn anonymous(raw: Option<&RawValue>) -> Option<Who> {
     })
 }
 
-fn attributes(raw: Option<&RawValue>) -> Map<String, Value> {
-    match value(raw) {
-        Some(Value::Object(m)) => m,
-        _ => Map::new(),
-    }
-}
-
-/// Of event data, only the value of `key` and the number `revenue` (without building the
-/// rest: no condition reads it). `(None, None)` when the data is no object.
-pub(crate) fn picked(data: &RawValue, key: Option<&str>) -> (Option<Value>, Option<f64>) {
-    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-
-    #[derive(PartialEq)]
-    enum Field {
-        Key,
-        Revenue,
-        Other,
-    }
-    struct Name<'k>(Option<&'k str>);
-    impl<'de> DeserializeSeed<'de> for Name<'_> {
-        type Value = Field;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
-            d.deserialize_str(self)
-        }
-    }
-    impl Visitor<'_> for Name<'_> {
-        type Value = Field;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a property name")
-        }
-        fn visit_str<E>(self, s: &str) -> Result<Field, E> {
-            Ok(if Some(s) == self.0 {
-                Field::Key
-            } else if s == "revenue" {
-                Field::Revenue
-            } else {
-                Field::Other
-            })
-        }
-    }
-    struct Pick<'k>(Option<&'k str>);
-    impl<'de> Visitor<'de> for Pick<'_> {
-        type Value = (Option<Value>, Option<f64>);
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
-            let (mut key, mut revenue) = (None, None);
-            while let Some(field) = m.next_key_seed(Name(self.0))? {
-                match field {
-                    Field::Key => key = Some(m.next_value::<Value>()?),
-                    Field::Revenue => revenue = m.next_value::<Value>()?.as_f64(),
-                    Field::Other => {
-                        m.next_value::<IgnoredAny>()?;
-                    }
-                }
-            }
-            Ok((key, revenue))
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(data.get());
-    de.deserialize_map(Pick(key)).unwrap_or((None, None))
-}
-
 /// A v2 operation (`type: person`; other types change no person).
 fn v2_op<'a>(e: &Env<'a>, index: Option<u32>, out: &mut Vec<Op<'a>>) {
     if string(e.kind).as_deref() != Some("person") {
@@ -321,7 +329,7 @@ fn v2_op<'a>(e: &Env<'a>, index: Option<u32>, out: &mut Vec<Op<'a>>) {
         Some("identify") => (
             who,
             What::Identify {
-                attributes: attributes(e.attributes),
+                attributes: e.attributes,
             },
         ),
         Some("merge") => match (identifiers(e.primary), identifiers(e.secondary)) {
@@ -349,12 +357,8 @@ fn v1<'a>(method: &str, path: &str, body: Option<&'a RawValue>, out: &mut Vec<Op
     let (who, what) = match route {
         RouteId::Identify => (
             person,
-            What::Identify {
-                attributes: match value(body) {
-                    Some(Value::Object(m)) => m,
-                    _ => Map::new(),
-                },
-            },
+            // A v1 identify's body is its attributes.
+            What::Identify { attributes: body },
         ),
         RouteId::Track | RouteId::TrackAnonymous => {
             let who = match route {
@@ -440,11 +444,25 @@ mod tests {
             r#"{"a":[1,{"b":2}],"order_id":"o\u005f1","revenue":9.5}"#,
         )
         .unwrap();
+        let mut out = [None; 3];
+        assert!(pick(raw, &["order_id", "revenue", "order_id"], &mut out));
+        let got = out.map(|v| v.map(|v| serde_json::from_str::<Value>(v.get()).unwrap()));
         assert_eq!(
-            picked(raw, Some("order_id")),
-            (Some(Value::from("o_1")), Some(9.5))
+            got,
+            [
+                Some(Value::from("o_1")),
+                Some(Value::from(9.5)),
+                Some(Value::from("o_1"))
+            ]
         );
-        assert_eq!(picked(raw, None), (None, Some(9.5)));
+        // The last of a member sent twice; nothing from what is no object.
+        let raw = serde_json::from_str::<&RawValue>(r#"{"a":1,"b":[2],"a":{"c":3}}"#).unwrap();
+        let mut out = [None; 2];
+        assert!(pick(raw, &["a", "z"], &mut out));
+        assert_eq!(out[0].map(RawValue::get), Some(r#"{"c":3}"#));
+        assert!(out[1].is_none());
+        let raw = serde_json::from_str::<&RawValue>("[1]").unwrap();
+        assert!(!pick(raw, &["a"], &mut [None]));
         let l = line(br#"{"method":"POST","path":"/api/v1/events","body":{"name":"v","anonymous_id":"an1"}}"#);
         assert_eq!(l.ops[0].who.as_ref().unwrap().kind, IdKind::Anonymous);
     }

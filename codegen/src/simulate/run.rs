@@ -147,6 +147,9 @@ struct Engine<'a> {
     from: i64,
     /// Current members per segment.
     counts: Vec<u64>,
+    /// Per segment and workflow (by index; into the report's maps by name at the end).
+    seg_stats: Vec<SegmentStats>,
+    wf_stats: Vec<WorkflowStats>,
     /// The second and later uses of idempotency keys, found before the run
     /// ([`super::duplicates`]), taken as their records come.
     verdicts: Verdicts,
@@ -157,6 +160,9 @@ struct Engine<'a> {
     words: Vec<u64>,
     entered: Vec<SegmentId>,
 }
+
+/// Records the merging thread hands the people model at a time.
+const MERGE_BATCH: usize = 4096;
 
 pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
     let Simulator { model, intake, .. } = sim;
@@ -189,6 +195,8 @@ pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
         r: report,
         from: opts.from.unwrap_or(i64::MIN),
         counts: vec![0; n_seg],
+        seg_stats: vec![SegmentStats::default(); n_seg],
+        wf_stats: Vec::new(),
         verdicts,
         samples,
         next_sample: 0,
@@ -197,24 +205,49 @@ pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
         entered: Vec::new(),
         m: model,
     };
-    for (i, w) in eng.m.ir.workflows.iter().enumerate() {
+    for i in 0..eng.m.ir.workflows.len() {
         let mut stats = WorkflowStats::default();
         for t in &eng.m.workflows[i].exit_text {
             stats.exits.insert(t.clone(), 0);
         }
-        eng.r.workflows.insert(w.name.clone(), stats);
+        eng.wf_stats.push(stats);
     }
-    for s in &eng.m.ir.segments {
-        eng.r
-            .segments
-            .insert(s.name.clone(), SegmentStats::default());
-    }
-    while let Some(rec) = recs.next()? {
-        eng.timers_before(rec.time, false);
-        eng.sample_until(rec.time, false);
-        eng.record(rec);
-    }
-    drop(recs);
+    // The merge of the sorted runs (reading them back, decoding records) runs on a thread
+    // of its own, a batch ahead of the people model: the model is the one thread that
+    // must see every record in order.
+    std::thread::scope(|scope| -> std::io::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Rec>>>(4);
+        scope.spawn(move || {
+            loop {
+                let mut batch = Vec::with_capacity(MERGE_BATCH);
+                let end = loop {
+                    match recs.next() {
+                        Ok(Some(r)) => batch.push(r),
+                        Ok(None) => break true,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                    if batch.len() == MERGE_BATCH {
+                        break false;
+                    }
+                };
+                if !batch.is_empty() && tx.send(Ok(batch)).is_err() || end {
+                    // Done, or the model stopped: the runs are closed (and removed) here.
+                    return;
+                }
+            }
+        });
+        for batch in rx {
+            for rec in batch? {
+                eng.timers_before(rec.time, false);
+                eng.sample_until(rec.time, false);
+                eng.record(rec);
+            }
+        }
+        Ok(())
+    })?;
     if let Some(end) = end {
         eng.timers_before(end, true);
         eng.sample_until(end, true);
@@ -500,8 +533,7 @@ impl Engine<'_> {
     }
 
     fn stats(&mut self, w: u32) -> Option<&mut WorkflowStats> {
-        let name = &self.m.ir.workflows[w as usize].name;
-        self.r.workflows.get_mut(name)
+        self.wf_stats.get_mut(w as usize)
     }
 
     /// Would an event exit of workflow `w` have held between a trigger at `from` and a
@@ -695,8 +727,7 @@ impl Engine<'_> {
                     changed &= changed - 1;
                     let s = w * 64 + b;
                     let is = n >> b & 1 == 1;
-                    let name = &self.m.ir.segments[s].name;
-                    let stats = self.r.segments.get_mut(name).expect("every segment");
+                    let stats = &mut self.seg_stats[s];
                     if is {
                         self.counts[s] += 1;
                         entered.push(SegmentId(s as u32));
@@ -976,10 +1007,14 @@ impl Engine<'_> {
                 }
             }
         }
+        for (i, w) in self.m.ir.workflows.iter().enumerate() {
+            let stats = std::mem::take(&mut self.wf_stats[i]);
+            self.r.workflows.insert(w.name.clone(), stats);
+        }
         for (i, s) in self.m.ir.segments.iter().enumerate() {
-            if let Some(st) = self.r.segments.get_mut(&s.name) {
-                st.members = self.counts[i];
-            }
+            let mut stats = std::mem::take(&mut self.seg_stats[i]);
+            stats.members = self.counts[i];
+            self.r.segments.insert(s.name.clone(), stats);
         }
         // Profiles and fragmentation.
         let mut by_email: HashMap<String, Vec<u32>> = HashMap::new();

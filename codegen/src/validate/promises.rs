@@ -51,7 +51,7 @@ impl Fingerprints {
 /// The hasher of a map keyed by fingerprints: they are keyed hashes already, so their
 /// low bits are used as they are (no second hash when the table grows).
 #[derive(Default)]
-struct Prehashed(u64);
+pub(crate) struct Prehashed(u64);
 
 impl Hasher for Prehashed {
     fn finish(&self) -> u64 {
