@@ -5,6 +5,12 @@
 //! run and a buffered reader per spilled run, whatever the number of records; the files
 //! hold about 60 bytes a record.
 //!
+//! Open files stay bounded too: runs are merged in tiers, as an LSM tree compacts, so that
+//! no more than [`FAN_IN`] − 1 runs of each tier wait on disk (each holds a file open):
+//! [`FAN_IN`] runs of one tier are merged into one run of the next as soon as they exist.
+//! A billion records make about 4,000 first-tier runs but keep at most ~130 files open,
+//! and each record is rewritten once per tier (two tiers up to ~1 billion records).
+//!
 //! Order: by (time, line, index in a batch), ties (an identify and the merge it makes)
 //! in the order they were pushed: a stable sort within a run, the earlier run first
 //! across runs.
@@ -21,6 +27,9 @@ use crate::ir::EventId;
 /// Items a run holds before it is sorted and written out (a record is about 80 bytes in
 /// memory, a key use 40).
 pub(crate) const RUN_RECORDS: usize = 1 << 18;
+
+/// Runs of one tier merged into one run of the next (and the most runs a tier keeps).
+pub(crate) const FAN_IN: usize = 64;
 
 /// What can be sorted in runs on disk: its order, and how it is written to and read back
 /// from a run file. Records ([`Rec`]) and the uses of idempotency keys
@@ -39,8 +48,12 @@ pub(crate) trait RunItem: Sized {
 pub(crate) struct Runs<T: RunItem> {
     /// Items held before a run is written ([`RUN_RECORDS`]; smaller in tests).
     pub run_records: usize,
+    /// Runs of one tier merged into one of the next ([`FAN_IN`]; smaller in tests).
+    pub fan_in: usize,
     held: Vec<T>,
-    spilled: Vec<tempfile::NamedTempFile>,
+    /// Runs on disk, oldest first; their tiers never increase along the list, so the
+    /// newest runs of the lowest tier are always at its end.
+    spilled: Vec<Spilled>,
     /// Items pushed in all.
     pub len: u64,
     /// The least and greatest key pushed.
@@ -52,6 +65,7 @@ impl<T: RunItem> Default for Runs<T> {
     fn default() -> Self {
         Runs {
             run_records: RUN_RECORDS,
+            fan_in: FAN_IN,
             held: Vec::new(),
             spilled: Vec::new(),
             len: 0,
@@ -83,11 +97,39 @@ impl<T: RunItem> Runs<T> {
         }
         w.flush()?;
         drop(w);
-        self.spilled.push(file);
+        self.spilled.push(Spilled { tier: 0, file });
+        self.compact()
+    }
+
+    /// Merges the newest [`Self::fan_in`] runs into one of the next tier while they are
+    /// all of one tier. They are the newest runs, so the merged run keeps their place in
+    /// the age order (ties still come out in push order).
+    fn compact(&mut self) -> io::Result<()> {
+        let fan_in = self.fan_in.max(2);
+        while self.spilled.len() >= fan_in {
+            let start = self.spilled.len() - fan_in;
+            let tier = self.spilled[start].tier;
+            if self.spilled[start..].iter().any(|r| r.tier != tier) {
+                break;
+            }
+            let group: Vec<_> = self.spilled.drain(start..).map(|r| r.file).collect();
+            let mut merged: Sorted<T> = Sorted::new(open_runs(group)?)?;
+            let file = tempfile::Builder::new().prefix(T::FILE_PREFIX).tempfile()?;
+            let mut w = BufWriter::new(file.as_file());
+            while let Some(item) = merged.next()? {
+                item.write(&mut w)?;
+            }
+            w.flush()?;
+            drop(w);
+            self.spilled.push(Spilled {
+                tier: tier + 1,
+                file,
+            });
+        }
         Ok(())
     }
 
-    /// How many runs were written to disk (for tests of the spilling itself).
+    /// How many runs are on disk now (for tests of the spilling itself).
     #[cfg(test)]
     pub fn spilled_runs(&self) -> usize {
         self.spilled.len()
@@ -96,36 +138,27 @@ impl<T: RunItem> Runs<T> {
     /// Every item pushed, in key order.
     pub fn into_sorted(mut self) -> io::Result<Sorted<T>> {
         sort(&mut self.held);
-        let mut sources: Vec<Source<T>> = reopen(self.spilled)?
-            .into_iter()
-            .map(Source::File)
-            .collect();
+        let files = self.spilled.into_iter().map(|r| r.file).collect();
+        let mut sources = open_runs(files)?;
         sources.push(Source::Held(self.held.into_iter()));
-        let mut heads = Vec::with_capacity(sources.len());
-        let mut heap = BinaryHeap::with_capacity(sources.len());
-        for (i, s) in sources.iter_mut().enumerate() {
-            let head = s.next()?;
-            if let Some(item) = &head {
-                heap.push(Reverse((item.key(), i)));
-            }
-            heads.push(head);
-        }
-        Ok(Sorted {
-            sources,
-            heads,
-            heap,
-        })
+        Sorted::new(sources)
     }
+}
+
+/// A run on disk and its tier (0: sorted from memory; n + 1: merged from runs of tier n).
+struct Spilled {
+    tier: u32,
+    file: tempfile::NamedTempFile,
 }
 
 /// Spilled runs opened for reading, in order, their files removed (an open reader keeps
 /// a file's data until it is dropped).
-fn reopen(runs: Vec<tempfile::NamedTempFile>) -> io::Result<Vec<BufReader<std::fs::File>>> {
+fn open_runs<T: RunItem>(runs: Vec<tempfile::NamedTempFile>) -> io::Result<Vec<Source<T>>> {
     runs.into_iter()
         .map(|f| {
             let reader = BufReader::with_capacity(64 << 10, f.reopen()?);
             f.close()?;
-            Ok(reader)
+            Ok(Source::File(reader))
         })
         .collect()
 }
@@ -161,6 +194,24 @@ pub(crate) struct Sorted<T: RunItem> {
 }
 
 impl<T: RunItem> Sorted<T> {
+    /// The merge of `sources`, given oldest first.
+    fn new(mut sources: Vec<Source<T>>) -> io::Result<Self> {
+        let mut heads = Vec::with_capacity(sources.len());
+        let mut heap = BinaryHeap::with_capacity(sources.len());
+        for (i, s) in sources.iter_mut().enumerate() {
+            let head = s.next()?;
+            if let Some(item) = &head {
+                heap.push(Reverse((item.key(), i)));
+            }
+            heads.push(head);
+        }
+        Ok(Sorted {
+            sources,
+            heads,
+            heap,
+        })
+    }
+
     pub fn next(&mut self) -> io::Result<Option<T>> {
         let Some(Reverse((_, i))) = self.heap.pop() else {
             return Ok(None);
@@ -315,7 +366,25 @@ mod tests {
     /// in-memory stable sort, bodies included, ties in push order.
     #[test]
     fn spilled_runs_merge_into_the_in_memory_order() {
-        let n = 3 * RUN_RECORDS + 1234;
+        let most = merge_matches_memory(3 * RUN_RECORDS + 1234, RUN_RECORDS, FAN_IN);
+        assert_eq!(most, 3);
+    }
+
+    /// Runs merged in tiers (fan-in 4, runs of 16: 1,000 runs, three tiers) keep that
+    /// order, and never more than 3 runs of each tier wait on disk.
+    #[test]
+    fn tiers_of_merged_runs_keep_the_order_and_few_files() {
+        let most = merge_matches_memory(16_000 + 7, 16, 4);
+        // 1,000 runs = 3 tiers of merges (4, 16, 64, 256 runs each): at most 3 waiting
+        // in each of tiers 0..=4, and one more being written.
+        assert!(most <= 3 * 5 + 1, "{most} runs on disk at once");
+        // Without the tiers it would have been 1,000.
+        assert!(most >= 4);
+    }
+
+    /// Pushes `n` records in runs of `run_records` merged `fan_in` at a time, checks the
+    /// merge against an in-memory stable sort and returns the most runs on disk at once.
+    fn merge_matches_memory(n: usize, run_records: usize, fan_in: usize) -> usize {
         let body = |i: usize| match i % 4 {
             0 => Body::Event(Performed {
                 event: EventId(i as u32 % 7),
@@ -337,13 +406,18 @@ mod tests {
         // Times in a few values so that ties across runs are common; each line pushed
         // twice (an identify and its merge share a key).
         let make = |i: usize| rec((((i / 2) * 7919) % 97) as i64, (i / 2) as u64, body(i));
-        let mut runs = Runs::default();
+        let mut runs = Runs {
+            run_records,
+            fan_in,
+            ..Runs::default()
+        };
         let mut want: Vec<Rec> = Vec::new();
+        let mut most = 0;
         for i in 0..n {
             runs.push(make(i)).unwrap();
             want.push(make(i));
+            most = most.max(runs.spilled.len());
         }
-        assert_eq!(runs.spilled.len(), 3);
         assert_eq!(runs.len, n as u64);
         sort(&mut want);
         let mut got = runs.into_sorted().unwrap();
@@ -371,5 +445,6 @@ mod tests {
             assert_eq!(show(&g), show(w));
         }
         assert!(got.next().unwrap().is_none());
+        most
     }
 }
