@@ -141,47 +141,17 @@ fn push_word(out: &mut String, word: &str) {
     }
 }
 
-/// Whether a backtick after `prev` can open a quoted name.
-fn opens(prev: Option<char>) -> bool {
-    prev.is_none_or(|c| !c.is_alphanumeric() && c != '`')
-}
-
-/// Whether a backtick before `next` can close a quoted name.
-fn closes(next: Option<char>) -> bool {
-    next.is_none_or(|c| c.is_whitespace() || ":;,.)!?\"'".contains(c))
-}
-
-/// A message with names quoted in backticks: the names as [`code`], the rest as [`text`].
-///
-/// A name may itself contain backticks; a backtick closes the name only before a space,
-/// punctuation or the end, so `` `a`b` `` is the one name ``a`b``. Where a name is
-/// ambiguous its pieces are still shown literally, as code or escaped text.
+/// A message with names quoted in backticks: the names as [`code`], the rest as [`text`]
+/// (the pieces as [`super::quoted_names`] splits them).
 pub fn message(s: &str, cx: Context) -> String {
     let mut out = String::with_capacity(s.len() + 16);
-    let mut plain = 0; // start of the pending prose
-    let mut prev: Option<char> = None;
-    let mut iter = s.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        if c == '`' && opens(prev) {
-            let body = i + 1;
-            let close = s[body..].char_indices().find_map(|(j, c)| {
-                let at = body + j;
-                (c == '`' && closes(s[at + 1..].chars().next())).then_some(at)
-            });
-            if let Some(end) = close {
-                out.push_str(&text(&s[plain..i], cx));
-                out.push_str(&code(&s[body..end], cx));
-                plain = end + 1;
-                prev = Some('`');
-                while iter.peek().is_some_and(|&(k, _)| k < plain) {
-                    iter.next();
-                }
-                continue;
-            }
-        }
-        prev = Some(c);
+    for (is_name, piece) in super::quoted_names(s) {
+        out.push_str(&if is_name {
+            code(piece, cx)
+        } else {
+            text(piece, cx)
+        });
     }
-    out.push_str(&text(&s[plain..], cx));
     out
 }
 
@@ -644,7 +614,7 @@ mod tests {
         fn message_names_round_trip(names in proptest::collection::vec("[a-z_`|\\[\\]()!<>]{1,12}", 1..4)) {
             prop_assume!(names.iter().all(|n| {
                 let b: Vec<char> = n.chars().collect();
-                b[0] != '`' && b.windows(2).all(|w| w[0] != '`' || !closes(Some(w[1])))
+                b[0] != '`' && b.windows(2).all(|w| w[0] != '`' || !super::super::closes_name(Some(w[1])))
             }));
             let msg: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
             let md = message(&format!("event {} was removed", msg.join(" and ")), TableCell);

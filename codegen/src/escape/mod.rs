@@ -46,6 +46,58 @@ pub fn visible(c: char) -> Option<char> {
 }
 
 /// The longest run of `c` in `s` (a fence must be longer).
+/// A message with names quoted in backticks (`` event `x` was removed ``), split into
+/// pieces: `(true, name)` for a quoted name (without its backticks), `(false, text)` for
+/// the prose around. Every character of `s` but the quoting backticks is in one piece;
+/// empty prose is left out.
+///
+/// A name may itself contain backticks; a backtick closes the name only before a space,
+/// punctuation or the end, so `` `a`b` `` is the one name ``a`b``, and one opens a name
+/// only after a space, punctuation or the start. A backtick that opens no name it can
+/// close stays in the prose.
+pub fn quoted_names(s: &str) -> Vec<(bool, &str)> {
+    let mut out = Vec::new();
+    let mut plain = 0; // start of the pending prose
+    let mut prev: Option<char> = None;
+    let mut iter = s.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if c == '`' && opens_name(prev) {
+            let body = i + 1;
+            let close = s[body..].char_indices().find_map(|(j, c)| {
+                let at = body + j;
+                (c == '`' && closes_name(s[at + 1..].chars().next())).then_some(at)
+            });
+            if let Some(end) = close {
+                if plain < i {
+                    out.push((false, &s[plain..i]));
+                }
+                out.push((true, &s[body..end]));
+                plain = end + 1;
+                prev = Some('`');
+                while iter.peek().is_some_and(|&(k, _)| k < plain) {
+                    iter.next();
+                }
+                continue;
+            }
+        }
+        prev = Some(c);
+    }
+    if plain < s.len() {
+        out.push((false, &s[plain..]));
+    }
+    out
+}
+
+/// Whether a backtick after `prev` can open a quoted name.
+fn opens_name(prev: Option<char>) -> bool {
+    prev.is_none_or(|c| !c.is_alphanumeric() && c != '`')
+}
+
+/// Whether a backtick before `next` can close a quoted name.
+fn closes_name(next: Option<char>) -> bool {
+    next.is_none_or(|c| c.is_whitespace() || ":;,.)!?\"'".contains(c))
+}
+
 fn longest_run(s: &str, c: char) -> usize {
     let (mut best, mut run) = (0, 0);
     for x in s.chars() {

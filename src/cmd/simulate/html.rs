@@ -157,25 +157,6 @@ fn membership(r: &Report) -> Option<MembershipPlot> {
     })
 }
 
-/// Text that quotes names in backticks (`` `order_completed` on line 14 ``), for HTML:
-/// escaped, with each quoted name as `<code>` and an unpaired backtick kept as it is.
-fn quoted(text: &str) -> String {
-    let parts: Vec<&str> = text.split('`').collect();
-    let mut out = String::with_capacity(text.len() + 16);
-    for (i, part) in parts.iter().enumerate() {
-        let paired = i % 2 == 1 && i + 1 < parts.len();
-        if paired {
-            let _ = write!(out, "<code>{}</code>", html::escape(part));
-        } else {
-            if i % 2 == 1 {
-                out.push('`');
-            }
-            out.push_str(&html::escape(part));
-        }
-    }
-    out
-}
-
 /// The page.
 pub fn page(ir: &Ir, r: &Report) -> String {
     let e = |s: &str| html::escape(s).into_owned();
@@ -282,7 +263,7 @@ pub fn page(ir: &Ir, r: &Report) -> String {
             utc(m.sent_at),
             e(&m.missed_exit),
             m.reason.as_str(),
-            quoted(&m.why)
+            html::message(&m.why)
         );
     }
     s.push_str("</ul>\n<h2>Segments</h2>\n<table><tr><th>segment</th><th>entered</th><th>left</th><th>members at the end</th></tr>\n");
@@ -392,16 +373,6 @@ mod tests {
             (550.0 - right).abs() <= 2.0,
             "the last slot ends at {right}: {bars:?}"
         );
-    }
-
-    #[test]
-    fn quoted_names_become_code_and_are_escaped() {
-        assert_eq!(
-            quoted("`a<b>` on line 1 & more"),
-            "<code>a&lt;b&gt;</code> on line 1 &amp; more"
-        );
-        assert_eq!(quoted("x ` y"), "x ` y");
-        assert_eq!(quoted("`a` and `b<"), "<code>a</code> and `b&lt;");
     }
 
     /// Segments with members are drawn as steps (a count holds until the next sample);
