@@ -23,8 +23,9 @@ const QUEUE: usize = 4096;
 const PAGE_BYTES: usize = 4 << 10;
 /// SQLite's page cache on the writer's connection.
 const CACHE_BYTES: usize = 32 << 20;
-/// WAL pages after which the checkpointer copies the WAL into the database (16 MB).
-const CHECKPOINT_PAGES: u64 = 1000;
+/// WAL pages after which the checkpointer copies the WAL into the database (16 MiB of
+/// 4 KiB pages).
+const CHECKPOINT_PAGES: u64 = 4096;
 
 /// One request as recorded: what `requests` lists and the page shows (with its `seq`).
 #[derive(Clone, Debug)]

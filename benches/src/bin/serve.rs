@@ -16,7 +16,8 @@
 //! the floor, the server's CPU time per request and how busy its core was, how busy the
 //! load generator's core was, requests lost (2xx answers minus the store's total: must be
 //! 0), and trackc's RSS sampled every second (shown at each quarter of the run and at its
-//! end).
+//! end). After each trackc row, its judge-only ceiling: `trackc validate --jobs 1` on
+//! copies of the line serve hands the engine, on the server's core (no HTTP, no store).
 //!
 //! Fairness: the load generator and each server get a core of their own (on a machine
 //! with two or more): this process pins itself to CPU 0 and runs its clients on one
