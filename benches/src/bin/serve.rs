@@ -26,8 +26,8 @@
 //! server can do with one core. The clients speak HTTP/1.1 by hand (a prepared request's
 //! bytes, then the status line and `content-length`), so the generator spends little per
 //! request; a server's core below ~100% busy while the generator's is at 100% means the
-//! generator, not the server, set that row's rate. `--no-pin` shares every core (the
-//! scheme of earlier runs).
+//! generator, not the server, set that row's rate. `--no-pin` pins nothing (every
+//! process on every core, as earlier runs had it).
 
 use std::io::BufRead;
 use std::net::SocketAddr;
