@@ -175,13 +175,18 @@ fn record(
     judged: judge::Judged,
     status: StatusCode,
 ) -> Record {
-    let violations = Value::Array(
-        judged
-            .violations
-            .iter()
-            .map(judge::violation_json)
-            .collect(),
-    );
+    let violations = if judged.violations.is_empty() {
+        "[]".to_owned()
+    } else {
+        Value::Array(
+            judged
+                .violations
+                .iter()
+                .map(judge::violation_json)
+                .collect(),
+        )
+        .to_string()
+    };
     Record {
         rules: judged.rules(),
         request: RequestRow {
@@ -190,7 +195,7 @@ fn record(
             path,
             valid: judged.valid(),
             status: status.as_u16(),
-            violations: violations.to_string(),
+            violations,
             body: judged.body,
         },
         operations: judged.operations,

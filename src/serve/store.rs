@@ -19,12 +19,13 @@ use tokio::sync::{Notify, mpsc, oneshot};
 const GROUP: usize = 512;
 /// Jobs waiting for the writer at most; callers past it wait for room (back-pressure).
 const QUEUE: usize = 4096;
-/// The page size of a new store.
-const PAGE_BYTES: usize = 16 << 10;
+/// The page size of a new store (SQLite's default).
+const PAGE_BYTES: usize = 4 << 10;
 /// SQLite's page cache on the writer's connection.
 const CACHE_BYTES: usize = 32 << 20;
-/// WAL pages after which the checkpointer copies the WAL into the database (16 MB).
-const CHECKPOINT_PAGES: u64 = 1000;
+/// WAL pages after which the checkpointer copies the WAL into the database (16 MiB of
+/// 4 KiB pages).
+const CHECKPOINT_PAGES: u64 = 4096;
 
 /// One request as recorded: what `requests` lists and the page shows (with its `seq`).
 #[derive(Clone, Debug)]
@@ -182,9 +183,11 @@ impl Store {
             let tables: i64 =
                 conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
             if tables == 0 {
-                // A new store: 16 KiB pages hold a typical batch body in three pages
-                // instead of ten, so a commit writes fewer WAL frames (measured:
-                // BENCHMARKS.md, `trackc serve`). Only possible before WAL mode.
+                // A new store: 4 KiB pages. Every commit writes each page it touched
+                // (the last leaf of each table and index) whole to the WAL; with 16 KiB
+                // pages a group of single events wrote 4x the bytes and cost ~20% more
+                // CPU a request, and batches were no faster (BENCHMARKS.md §7). Only
+                // possible before WAL mode.
                 conn.execute_batch(&format!("PRAGMA page_size={PAGE_BYTES}"))?;
             }
             if path.is_some() {
