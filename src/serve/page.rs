@@ -131,10 +131,14 @@ pub fn main_part(summary: &Value, recent: &[Recorded], filter: &str) -> String {
                 } else {
                     path
                 }),
-                esc(v["message"].as_str().unwrap_or(""))
+                trackc_codegen::escape::html::message(v["message"].as_str().unwrap_or(""))
             );
             if let Some(hint) = v["hint"].as_str() {
-                let _ = write!(h, " <em>{}</em>", esc(hint));
+                let _ = write!(
+                    h,
+                    " <em>{}</em>",
+                    trackc_codegen::escape::html::message(hint)
+                );
             }
             h.push_str("</p>");
             h.push_str(&highlighted(r, v));
