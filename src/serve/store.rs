@@ -328,6 +328,12 @@ impl Checkpointer {
             .name("trackc-checkpoint".into())
             .spawn(move || {
                 while wake.recv().is_ok() {
+                    // The writer has not copied the last tail yet: a pass now would hold
+                    // the checkpoint lock while it tries (it would find it busy, and the
+                    // WAL would not start over).
+                    if tail_due.load(Ordering::Acquire) {
+                        continue;
+                    }
                     // An error (a full disk) leaves the pages in the WAL, where every
                     // committed request already is; the next request due retries.
                     if conn
