@@ -124,7 +124,8 @@ fn requests_filter_and_revalidate_the_same_with_trackc_validate() {
     assert_eq!(s.get("/_trackc/requests?limit=99999999").status, 400);
 
     // The lines are validate's input: the same verdicts, line by line.
-    let dir = temp_dir("revalidate");
+    let tmp = temp_dir("revalidate");
+    let dir = tmp.path();
     let file = dir.join("requests.ndjson");
     std::fs::write(&file, s.get("/_trackc/requests").body).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_trackc"))
@@ -209,7 +210,8 @@ fn enforce_answers_customerio_errors_and_records_rejections() {
 
 #[test]
 fn basic_auth_with_flags_or_environment_and_the_key_is_never_shown() {
-    let dir = temp_dir("auth");
+    let tmp = temp_dir("auth");
+    let dir = tmp.path();
     let store = dir.join("store.db");
     let key = "sk_live_do_not_print_me";
     for (args, env) in [
@@ -364,7 +366,8 @@ fn reset_empties_the_store() {
 
 #[test]
 fn the_store_survives_a_restart() {
-    let dir = temp_dir("restart");
+    let tmp = temp_dir("restart");
+    let dir = tmp.path();
     let store = dir.join("requests.db");
     let store_arg = store.to_str().unwrap();
     let s = Server::start(&["--store", store_arg]);
@@ -507,7 +510,8 @@ fn bad_input_gets_customerio_answers_and_never_a_crash() {
 
 #[test]
 fn concurrent_clients_every_2xx_is_in_the_store() {
-    let dir = temp_dir("concurrent");
+    let tmp = temp_dir("concurrent");
+    let dir = tmp.path();
     let store = dir.join("requests.db");
     let s = Server::start(&["--store", store.to_str().unwrap()]);
     let (clients, each) = (16, 25);
@@ -565,7 +569,8 @@ fn usage_errors_exit_2_with_json_documents() {
             .output()
             .unwrap()
     };
-    let dir = temp_dir("usage");
+    let tmp = temp_dir("usage");
+    let dir = tmp.path();
     let file = dir.join("file");
     std::fs::write(&file, "").unwrap();
     let in_a_file = file.join("store.db");
@@ -703,7 +708,8 @@ fn forward_relays_with_the_callers_credentials() {
 #[test]
 fn a_rule_lowered_to_warn_is_recorded_but_neither_invalid_nor_refused() {
     // The example contract with `missing_event_id: warn` in its `lints:`.
-    let dir = temp_dir("lints");
+    let tmp = temp_dir("lints");
+    let dir = tmp.path();
     for e in std::fs::read_dir(CONTRACT).unwrap() {
         let e = e.unwrap();
         std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
@@ -742,7 +748,8 @@ fn a_rule_lowered_to_warn_is_recorded_but_neither_invalid_nor_refused() {
 
 #[test]
 fn a_batch_is_stored_as_sent_and_each_operation_read_back_whole() {
-    let dir = temp_dir("ranges");
+    let tmp = temp_dir("ranges");
+    let dir = tmp.path();
     let store = dir.join("requests.db");
     let s = Server::start(&["--store", store.to_str().unwrap()]);
     // Multi-byte text before the operation asked for, and line breaks between tokens
@@ -785,7 +792,8 @@ fn a_batch_is_stored_as_sent_and_each_operation_read_back_whole() {
 
 #[test]
 fn a_store_of_another_layout_is_refused_with_a_message() {
-    let dir = temp_dir("layout");
+    let tmp = temp_dir("layout");
+    let dir = tmp.path();
     let store = dir.join("other.db");
     // Any SQLite file with tables trackc did not make (here: a table of an app).
     let conn = rusqlite::Connection::open(&store).unwrap();
@@ -833,7 +841,8 @@ fn the_ci_recipe_in_the_docs_fails_the_job_on_invalid_requests() {
         ("valid", vec![order("ord_1"), order("ord_2")], 0),
         ("invalid", vec![order("ord_1"), bad_order("ord_2")], 1),
     ] {
-        let dir = temp_dir(&format!("recipe-{name}"));
+        let tmp = temp_dir(&format!("recipe-{name}"));
+        let dir = tmp.path();
         std::os::unix::fs::symlink(CONTRACT, dir.join("contract")).unwrap();
         let mut sends = String::new();
         for (i, b) in bodies.iter().enumerate() {
@@ -845,7 +854,7 @@ fn the_ci_recipe_in_the_docs_fails_the_job_on_invalid_requests() {
         std::fs::write(dir.join("ci.sh"), script.replace(app, &sends)).unwrap();
         let out = Command::new("timeout")
             .args(["120", "bash", "ci.sh"])
-            .current_dir(&dir)
+            .current_dir(dir)
             .env("PATH", &path)
             .output()
             .unwrap();

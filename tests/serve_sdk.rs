@@ -205,7 +205,8 @@ fn verdicts(s: &Server) -> Vec<(String, String, bool, Vec<String>)> {
 /// span requests (a key sent twice) show there.
 fn revalidated(s: &Server, name: &str) -> serde_json::Value {
     let lines: String = s.requests("").iter().map(|l| format!("{l}\n")).collect();
-    let file = serve_support::temp_dir(name).join("capture.ndjson");
+    let tmp = serve_support::temp_dir(name);
+    let file = tmp.path().join("capture.ndjson");
     std::fs::write(&file, lines).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_trackc"))
         .args(["validate", "contract"])
