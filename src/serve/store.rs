@@ -336,10 +336,7 @@ impl Checkpointer {
                     }
                     // An error (a full disk) leaves the pages in the WAL, where every
                     // committed request already is; the next request due retries.
-                    if conn
-                        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                        .is_ok()
-                    {
+                    if checkpoint(&conn).is_ok() {
                         // Requests made while it ran are this one: a second pass now
                         // would hold the checkpoint lock while the writer copies the
                         // tail, and the WAL would not start over.
@@ -405,12 +402,17 @@ fn writer(
     }
 }
 
+/// Copies as much of the WAL into the database as it can without waiting for anyone.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+}
+
 /// Copies what the checkpointer left in the WAL (the frames committed while it ran: a
 /// group or two), on the writer's connection between two groups, so that the next group
 /// begins on a fully copied WAL and SQLite starts the WAL file over. Busy (a checkpoint
 /// already running) or failed: the next round tries again.
 fn copy_tail(conn: &Connection) {
-    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    let _ = checkpoint(conn);
 }
 
 type Pending = (Box<Record>, oneshot::Sender<Result<i64, StoreError>>);
