@@ -131,7 +131,8 @@ fn membership(r: &Report) -> Option<MembershipPlot> {
                 .x_label_formatter(&|t| utc(*t)[..16].to_owned())
                 .draw();
             for (i, (name, v)) in series.iter().enumerate() {
-                let color = Palette99::pick(i).to_rgba();
+                let (r, g, b) = Palette99::pick(i).rgb();
+                let color = RGBColor(r, g, b);
                 let mut points = Vec::with_capacity(2 * v.len());
                 for (k, (&t, &n)) in m.times.iter().zip(v.iter()).enumerate() {
                     if k > 0 {
@@ -143,8 +144,7 @@ fn membership(r: &Report) -> Option<MembershipPlot> {
                     .draw_series(LineSeries::new(points, color.stroke_width(2)))
                     .is_ok()
                 {
-                    let (r, g, b) = Palette99::pick(i).rgb();
-                    drawn.push((name.to_string(), RGBColor(r, g, b)));
+                    drawn.push((name.to_string(), color));
                 }
             }
         }
