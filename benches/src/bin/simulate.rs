@@ -10,7 +10,7 @@
 //! properties, its segments and workflows) and N lines (default 1,000,000) of its traffic
 //! spread over P people (default 100,000) to a temporary folder (or DIR, kept), then runs each of
 //! `validate` (on every core, as the CLI does) and `simulate` in a child process of this
-//! binary (`--only validate|simulate FILE DIR`), so that each one's peak resident memory
+//! binary (`--only validate|simulate|simulate-reading-twice FILE DIR`), so that each one's peak resident memory
 //! and CPU time (getrusage) are its own: on a shared machine CPU time is the steadier
 //! figure.
 
@@ -62,8 +62,11 @@ fn only(what: &str, file: &Path, dir: &Path) {
                 .expect("read")
                 .records
         }
-        "simulate" => {
+        // `simulate-reading-twice`: each line read again after judging it, as before the
+        // envelopes came from the validator's pass (for comparison in one build).
+        "simulate" | "simulate-reading-twice" => {
             let mut sim = Simulator::new(ir, &v, SimOptions::default()).expect("model");
+            sim.set_tap(what == "simulate");
             let input = validate::open_input(file).expect("readable");
             sim.feed_reader(input, 1).expect("read");
             let read = start.elapsed().as_secs_f64();
@@ -82,7 +85,7 @@ fn only(what: &str, file: &Path, dir: &Path) {
             );
             r.records
         }
-        _ => bad_usage("--only validate|simulate"),
+        _ => bad_usage("--only validate|simulate|simulate-reading-twice"),
     };
     let secs = start.elapsed().as_secs_f64();
     let (peak, cpu) = usage();

@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::ir::{EventId, Ir};
 use crate::validate::promises::{Fingerprints, Prehashed};
@@ -74,6 +75,7 @@ pub(crate) struct Directory {
 /// An identifier read from a record, with its fingerprint. Its text, clipped to
 /// [`vbounds::NAME_CHARS`] as profiles are keyed, is kept in its [`Batch`]'s `texts`
 /// (one buffer a chunk of lines, rather than a string each operation).
+#[derive(Debug)]
 pub(crate) struct Who {
     kind: IdKind,
     fingerprint: u128,
@@ -154,6 +156,7 @@ pub(crate) const NO_TIME: i64 = i64::MIN;
 
 /// An event performed, as the people model keeps it: no data, one bit per `where` filter
 /// set it satisfies.
+#[derive(Debug)]
 pub(crate) struct Performed {
     pub event: EventId,
     pub bits: u64,
@@ -185,6 +188,9 @@ pub struct Simulator<'a> {
     buf: Vec<u8>,
     lines: Vec<(u64, usize, usize)>,
     threads: usize,
+    /// Take each operation's envelope from the validator's pass ([`crate::validate::tap`])
+    /// instead of reading the line again.
+    tap: bool,
 }
 
 /// What the serial stage keeps: profiles assigned in input order, the compact records.
@@ -331,6 +337,7 @@ fn hash(s: &str) -> u64 {
 }
 
 /// A line judged and read, before profiles are assigned.
+#[derive(Debug)]
 struct Prepared {
     line: u64,
     records: u64,
@@ -343,7 +350,7 @@ struct Prepared {
 
 /// A chunk of lines judged and read on one thread: a few allocations a chunk, not a few
 /// a line, since the thread that takes them in frees them.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Batch {
     lines: Vec<Prepared>,
     ops: Vec<PreOp>,
@@ -351,6 +358,7 @@ struct Batch {
     texts: String,
 }
 
+#[derive(Debug)]
 struct PreOp {
     index: Option<u32>,
     who: Option<Who>,
@@ -358,6 +366,7 @@ struct PreOp {
     body: PreBody,
 }
 
+#[derive(Debug)]
 enum PreBody {
     Event(Performed),
     Identify {
@@ -418,65 +427,78 @@ fn prepare(
         batch.lines.push(out);
         return;
     }
-    let line = read::line(text.trim_ascii());
-    out.received_at = line.received_at;
-    for op in line.ops {
-        if bad.contains(&op.index) || (batch_bad && op.index.is_some()) {
-            continue;
+    let skip = |index: Option<u32>| bad.contains(&index) || (batch_bad && index.is_some());
+    let text = text.trim_ascii();
+    if let Some(tapped) = judge.tapped() {
+        // The envelopes as the validator read them (the common shapes, [`crate::validate::tap`]).
+        out.received_at = tapped.received_at;
+        let part = |r: &std::ops::Range<usize>| std::str::from_utf8(&text[r.clone()]).ok();
+        for op in tapped.ops.iter().filter(|op| !skip(op.index)) {
+            use crate::validate::tap::What;
+            let body = match &op.what {
+                What::Event {
+                    event: Some(i),
+                    handed,
+                    data,
+                    id,
+                    key,
+                    revenue,
+                } => {
+                    let id = id.map_or(0, |h| h.max(1));
+                    if *handed {
+                        event_body(m, *i, data.as_ref().and_then(part), id)
+                    } else {
+                        // Neither a filter nor the model reads the data beyond the key and
+                        // revenue the validator's promises read.
+                        PreBody::Event(Performed {
+                            event: EventId(*i as u32),
+                            bits: plain_bits(m, *i),
+                            id,
+                            key: key.as_ref().map_or(0, |k| hash(&tapped.texts[k.clone()])),
+                            revenue: revenue.unwrap_or(f64::NAN),
+                        })
+                    }
+                }
+                What::Event { event: None, .. } | What::Other => PreBody::Other,
+                What::Identify { attributes } => {
+                    identify_body(m, fingerprints, attributes.as_ref().and_then(part), batch)
+                }
+            };
+            let who = op.who.as_ref().map(|(k, r)| {
+                let kind = IdKind::of(*k);
+                Who::of(
+                    fingerprints,
+                    kind,
+                    &tapped.texts[r.clone()],
+                    &mut batch.texts,
+                )
+            });
+            batch.ops.push(PreOp {
+                index: op.index,
+                who,
+                timestamp: op.timestamp,
+                body,
+            });
+            out.ops += 1;
         }
+        batch.lines.push(out);
+        return;
+    }
+    let line = read::line(text);
+    out.received_at = line.received_at;
+    for op in line.ops.into_iter().filter(|op| !skip(op.index)) {
         let body = match op.what {
             read::What::Event { name, data, id } => {
                 match m.ir.events.binary_search_by(|e| e.name.as_str().cmp(&name)) {
                     Ok(i) => {
-                        let event = EventId(i as u32);
-                        let (bits, key, revenue) = event_data(m, i, data);
-                        // The key as validate keeps it: a scalar's canonical JSON, clipped.
-                        let key = key
-                            .filter(|v| !(v.is_null() || v.is_object() || v.is_array()))
-                            .map_or(0, |v| {
-                                hash(&vbounds::clip(&v.to_string(), vbounds::NAME_CHARS))
-                            });
-                        let revenue = revenue.unwrap_or(f64::NAN);
-                        PreBody::Event(Performed {
-                            event,
-                            bits,
-                            id: id.as_deref().map_or(0, hash),
-                            key,
-                            revenue,
-                        })
+                        let id = id.as_deref().map_or(0, hash);
+                        event_body(m, i, data.map(RawValue::get), id)
                     }
                     Err(_) => PreBody::Other,
                 }
             }
             read::What::Identify { attributes } => {
-                let names = &m.identify_names;
-                let mut raw = vec![None; names.len()];
-                if let Some(a) = attributes {
-                    read::pick(a, names, &mut raw);
-                }
-                let parse = |r: &serde_json::value::RawValue| -> Value {
-                    serde_json::from_str(r.get()).unwrap_or(Value::Null)
-                };
-                let anonymous = raw[m.slots.len()..]
-                    .first()
-                    .copied()
-                    .flatten()
-                    .and_then(|r| match parse(r) {
-                        Value::String(s) => Some(s),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    })
-                    .map(|a| Who::of(fingerprints, IdKind::Anonymous, &a, &mut batch.texts));
-                let kept: Vec<(u16, Option<Value>)> = (raw[..m.slots.len()].iter().enumerate())
-                    .filter_map(|(slot, r)| {
-                        let v = parse((*r)?);
-                        Some((slot as u16, (!v.is_null()).then_some(v)))
-                    })
-                    .collect();
-                PreBody::Identify {
-                    attrs: kept.into(),
-                    anonymous,
-                }
+                identify_body(m, fingerprints, attributes.map(RawValue::get), batch)
             }
             read::What::Merge { secondary } => {
                 let texts = &mut batch.texts;
@@ -503,6 +525,69 @@ fn prepare(
     batch.lines.push(out);
 }
 
+/// The filter bits of event `i` when no filter reads its data.
+fn plain_bits(m: &model::Model<'_>, i: usize) -> u64 {
+    if m.read[i] {
+        m.bits(EventId(i as u32), &Value::Null)
+    } else {
+        0
+    }
+}
+
+/// An event record of contract event `i` (its data as sent; `id`: its event id hashed).
+fn event_body(m: &model::Model<'_>, i: usize, data: Option<&str>, id: u64) -> PreBody {
+    let (bits, key, revenue) = event_data(m, i, data);
+    // The key as validate keeps it: a scalar's canonical JSON, clipped.
+    let key = key
+        .filter(|v| !(v.is_null() || v.is_object() || v.is_array()))
+        .map_or(0, |v| {
+            hash(&vbounds::clip(&v.to_string(), vbounds::NAME_CHARS))
+        });
+    PreBody::Event(Performed {
+        event: EventId(i as u32),
+        bits,
+        id,
+        key,
+        revenue: revenue.unwrap_or(f64::NAN),
+    })
+}
+
+/// An identify record: the attributes the model reads (of `attributes`, as sent), and
+/// the contract's `anonymous_id` among them.
+fn identify_body(
+    m: &model::Model<'_>,
+    fingerprints: &Fingerprints,
+    attributes: Option<&str>,
+    batch: &mut Batch,
+) -> PreBody {
+    let names = &m.identify_names;
+    let mut raw = vec![None; names.len()];
+    if let Some(a) = attributes {
+        read::pick(a, names, &mut raw);
+    }
+    let parse = |r: &str| -> Value { serde_json::from_str(r).unwrap_or(Value::Null) };
+    let anonymous = raw[m.slots.len()..]
+        .first()
+        .copied()
+        .flatten()
+        .and_then(|r| match parse(r) {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .map(|a| Who::of(fingerprints, IdKind::Anonymous, &a, &mut batch.texts));
+    let kept: Vec<(u16, Option<Value>)> = (raw[..m.slots.len()].iter().enumerate())
+        .filter_map(|(slot, r)| {
+            let v = parse((*r)?);
+            Some((slot as u16, (!v.is_null()).then_some(v)))
+        })
+        .collect();
+    PreBody::Identify {
+        attrs: kept.into(),
+        anonymous,
+    }
+}
+
 /// Of an event record's data (event `i`), what the people model keeps: the filter bits,
 /// the idempotency key's value and `revenue`. Only the members the contract reads are
 /// parsed ([`model::DataPick`]); the data is built whole only when a filter reads the
@@ -510,14 +595,12 @@ fn prepare(
 fn event_data(
     m: &model::Model<'_>,
     i: usize,
-    data: Option<&serde_json::value::RawValue>,
+    data: Option<&str>,
 ) -> (u64, Option<Value>, Option<f64>) {
     let event = EventId(i as u32);
     let pick = &m.picks[i];
-    let parse = |r: &serde_json::value::RawValue| -> Value {
-        serde_json::from_str(r.get()).unwrap_or(Value::Null)
-    };
-    let whole = |data: Option<&serde_json::value::RawValue>| {
+    let parse = |r: &str| -> Value { serde_json::from_str(r).unwrap_or(Value::Null) };
+    let whole = |data: Option<&str>| {
         let data = data.map_or(Value::Null, parse);
         let get = |name: Option<&str>| name.and_then(|n| data.get(n));
         let key = get(pick.key.then(|| pick.names[1])).cloned();
@@ -543,11 +626,7 @@ fn event_data(
         let revenue = raw[0].map(parse).as_ref().and_then(Value::as_f64);
         return (m.bits(event, &part), key, revenue);
     }
-    let bits = if m.read[i] {
-        m.bits(event, &Value::Null)
-    } else {
-        0
-    };
+    let bits = plain_bits(m, i);
     // Without a filter, the key and the revenue are read only for an event with a key.
     match data {
         Some(d) if pick.key => {
@@ -579,7 +658,15 @@ impl<'a> Simulator<'a> {
             buf: Vec::new(),
             lines: Vec::new(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            tap: true,
         })
+    }
+
+    /// Read every line again instead of taking the envelopes from the validator's pass
+    /// (tests compare both).
+    #[doc(hidden)]
+    pub fn set_tap(&mut self, on: bool) {
+        self.tap = on;
     }
 
     /// Records held in memory before a time-sorted run goes to disk (default
@@ -613,7 +700,7 @@ impl<'a> Simulator<'a> {
         let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
         let work_rx = Mutex::new(work_rx);
         let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Batch)>(workers * 2);
-        let (m, v, intake) = (&self.model, self.validator, &mut self.intake);
+        let (m, v, intake, tap) = (&self.model, self.validator, &mut self.intake, self.tap);
         std::thread::scope(|scope| {
             let reader = scope.spawn(move || -> std::io::Result<u64> {
                 let max = crate::validate::limits::LINE_BYTES;
@@ -652,7 +739,7 @@ impl<'a> Simulator<'a> {
             for _ in 0..workers {
                 let (work_rx, done_tx) = (&work_rx, done_tx.clone());
                 scope.spawn(move || {
-                    let mut judge = v.line_judge();
+                    let mut judge = line_judge(m, v, tap);
                     loop {
                         let next = work_rx.lock().map(|rx| rx.recv());
                         let Ok(Ok((seq, buf, lines))) = next else {
@@ -700,9 +787,9 @@ impl<'a> Simulator<'a> {
     fn flush(&mut self) {
         let lines = std::mem::take(&mut self.lines);
         let buf = std::mem::take(&mut self.buf);
-        let (m, v) = (&self.model, self.validator);
+        let (m, v, tap) = (&self.model, self.validator, self.tap);
         let one = |part: &[(u64, usize, usize)]| -> Batch {
-            let mut judge = v.line_judge();
+            let mut judge = line_judge(m, v, tap);
             let mut batch = Batch::default();
             for &(n, a, b) in part {
                 prepare(m, &v.fingerprints, &mut judge, n, &buf[a..b], &mut batch);
@@ -745,6 +832,24 @@ impl<'a> Simulator<'a> {
         }
         run::run(self)
     }
+}
+
+/// A validator worker for one preparing thread, handing over the envelopes when `tap`.
+fn line_judge<'v>(
+    m: &model::Model<'_>,
+    v: &'v Validator,
+    tap: bool,
+) -> crate::validate::LineJudge<'v> {
+    let mut judge = v.line_judge();
+    if tap {
+        // Both list the contract's events in name order.
+        debug_assert!(
+            v.event_names()
+                .eq(m.ir.events.iter().map(|e| e.name.as_str()))
+        );
+        judge.set_tap(v.tap(|i| m.filtered[i], !m.identify_names.is_empty()));
+    }
+    judge
 }
 
 /// Violations of records Customer.io accepts all the same: about how the record is sent,
@@ -790,5 +895,7 @@ pub(crate) fn push_listed<T>(list: &mut Vec<T>, truncated: &mut bool, make: impl
     }
 }
 
+#[cfg(test)]
+mod readers_agree;
 #[cfg(test)]
 mod tests;

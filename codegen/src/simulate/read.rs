@@ -22,6 +22,17 @@ pub enum IdKind {
 }
 
 impl IdKind {
+    /// The kind of a v2 `identifiers` key.
+    pub(crate) fn of(key: trackc_wire::IdentifierKey) -> IdKind {
+        use trackc_wire::IdentifierKey as K;
+        match key {
+            K::Id => IdKind::Id,
+            K::Email => IdKind::Email,
+            K::Phone => IdKind::Phone,
+            K::CioId => IdKind::CioId,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             IdKind::Id => "id",
@@ -174,7 +185,12 @@ fn env(raw: &RawValue) -> Option<Env<'_>> {
 /// A string, or a number as its JSON text (what `text` makes of a parsed value), read
 /// without building a [`Value`] for a string.
 fn string(raw: Option<&RawValue>) -> Option<String> {
-    let raw = raw?.get();
+    text_of(raw.map(RawValue::get))
+}
+
+/// [`string`] of a value's JSON text.
+fn text_of(raw: Option<&str>) -> Option<String> {
+    let raw = raw?;
     match raw.as_bytes().first()? {
         b'"' => serde_json::from_str::<String>(raw).ok(),
         b'-' | b'0'..=b'9' => serde_json::from_str::<Value>(raw)
@@ -210,23 +226,19 @@ fn identifiers(raw: Option<&RawValue>) -> Option<Who> {
         ("cio_id", IdKind::CioId),
     ];
     let mut found = [None; 4];
-    if !pick(raw?, &KINDS.map(|(k, _)| k), &mut found) {
+    if !pick(raw?.get(), &KINDS.map(|(k, _)| k), &mut found) {
         return None;
     }
     KINDS
         .iter()
         .zip(found)
-        .find_map(|(&(_, kind), v)| string(v).map(|value| Who { kind, value }))
+        .find_map(|(&(_, kind), v)| text_of(v).map(|value| Who { kind, value }))
 }
 
-/// Of a JSON object, the values of the members named `names` (`out[i]` for `names[i]`),
-/// kept raw, without building the others. A member sent twice takes its last value, as
-/// a parsed map does. False when `raw` is no object.
-pub(crate) fn pick<'a>(
-    raw: &'a RawValue,
-    names: &[&str],
-    out: &mut [Option<&'a RawValue>],
-) -> bool {
+/// Of a JSON object (its text), the values of the members named `names` (`out[i]` for
+/// `names[i]`), as their JSON text, without building the others. A member sent twice
+/// takes its last value, as a parsed map does. False when `raw` is no object.
+pub(crate) fn pick<'a>(raw: &'a str, names: &[&str], out: &mut [Option<&'a str>]) -> bool {
     use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
     /// The first of `names` a member's name is.
@@ -246,7 +258,7 @@ pub(crate) fn pick<'a>(
             Ok(self.0.iter().position(|n| *n == s))
         }
     }
-    struct Pick<'n, 'o, 'a>(&'n [&'n str], &'o mut [Option<&'a RawValue>]);
+    struct Pick<'n, 'o, 'a>(&'n [&'n str], &'o mut [Option<&'a str>]);
     impl<'a> Visitor<'a> for Pick<'_, '_, 'a> {
         type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -256,7 +268,7 @@ pub(crate) fn pick<'a>(
             while let Some(field) = m.next_key_seed(Name(self.0))? {
                 match field {
                     Some(i) => {
-                        let v = m.next_value::<&'a RawValue>()?;
+                        let v = m.next_value::<&'a RawValue>()?.get();
                         // A name asked for twice gets the value at each place.
                         for j in i..self.0.len() {
                             if self.0[j] == self.0[i] {
@@ -273,10 +285,10 @@ pub(crate) fn pick<'a>(
         }
     }
     debug_assert_eq!(names.len(), out.len());
-    if !raw.get().starts_with('{') {
+    if !raw.starts_with('{') {
         return false;
     }
-    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let mut de = serde_json::Deserializer::from_str(raw);
     if de.deserialize_map(Pick(names, &mut *out)).is_err() {
         // Not reached for a line that parsed; no half answer all the same.
         out.fill(None);
@@ -440,13 +452,10 @@ mod tests {
         assert!(
             matches!(&l.ops[1].what, What::Merge { secondary } if secondary.kind == IdKind::Email)
         );
-        let raw = serde_json::from_str::<&RawValue>(
-            r#"{"a":[1,{"b":2}],"order_id":"o\u005f1","revenue":9.5}"#,
-        )
-        .unwrap();
+        let raw = r#"{"a":[1,{"b":2}],"order_id":"o\u005f1","revenue":9.5}"#;
         let mut out = [None; 3];
         assert!(pick(raw, &["order_id", "revenue", "order_id"], &mut out));
-        let got = out.map(|v| v.map(|v| serde_json::from_str::<Value>(v.get()).unwrap()));
+        let got = out.map(|v| v.map(|v| serde_json::from_str::<Value>(v).unwrap()));
         assert_eq!(
             got,
             [
@@ -456,13 +465,12 @@ mod tests {
             ]
         );
         // The last of a member sent twice; nothing from what is no object.
-        let raw = serde_json::from_str::<&RawValue>(r#"{"a":1,"b":[2],"a":{"c":3}}"#).unwrap();
+        let raw = r#"{"a":1,"b":[2],"a":{"c":3}}"#;
         let mut out = [None; 2];
         assert!(pick(raw, &["a", "z"], &mut out));
-        assert_eq!(out[0].map(RawValue::get), Some(r#"{"c":3}"#));
+        assert_eq!(out[0], Some(r#"{"c":3}"#));
         assert!(out[1].is_none());
-        let raw = serde_json::from_str::<&RawValue>("[1]").unwrap();
-        assert!(!pick(raw, &["a"], &mut [None]));
+        assert!(!pick("[1]", &["a"], &mut [None]));
         let l = line(br#"{"method":"POST","path":"/api/v1/events","body":{"name":"v","anonymous_id":"an1"}}"#);
         assert_eq!(l.ops[0].who.as_ref().unwrap().kind, IdKind::Anonymous);
     }

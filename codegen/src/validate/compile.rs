@@ -378,10 +378,36 @@ impl Validator {
 
     #[inline]
     pub(crate) fn event(&self, name: &str) -> Option<&EventCheck> {
-        self.events
-            .binary_search_by(|(n, _)| (**n).cmp(name))
-            .ok()
-            .map(|i| &self.events[i].1)
+        self.event_index(name).map(|i| &self.events[i].1)
+    }
+
+    /// A contract event's place in name order.
+    #[inline]
+    pub(crate) fn event_index(&self, name: &str) -> Option<usize> {
+        self.events.binary_search_by(|(n, _)| (**n).cmp(name)).ok()
+    }
+
+    /// A tap handing simulate each operation's envelope ([`super::record::tap`]), with
+    /// the data of the events `want_data` names (by index in name order) and, when
+    /// `want_attributes`, identify attributes. The data of idempotent events without a
+    /// numeric `revenue` property is handed over too: the promises read `revenue` only
+    /// where the contract declares it a number, simulate reads any `revenue` sent.
+    #[cfg(feature = "simulate")]
+    pub(crate) fn tap(
+        &self,
+        want_data: impl Fn(usize) -> bool,
+        want_attributes: bool,
+    ) -> super::record::tap::Tap {
+        let data = (self.events.iter().enumerate())
+            .map(|(i, (_, e))| {
+                let watched = match &self.nodes[e.data as usize] {
+                    Node::Object(o) => o.watch.revenue.is_some(),
+                    _ => false,
+                };
+                want_data(i) || (e.idempotent && !watched)
+            })
+            .collect();
+        super::record::tap::Tap::new(data, want_attributes)
     }
 
     /// The contract's event names, sorted.

@@ -41,6 +41,8 @@ mod compile;
 mod engine;
 pub(crate) mod promises;
 mod record;
+#[cfg(feature = "simulate")]
+pub(crate) use record::tap;
 mod routes;
 mod value;
 
@@ -342,6 +344,17 @@ pub(crate) struct LineJudge<'v>(record::Worker<'v>);
 
 #[cfg(feature = "simulate")]
 impl LineJudge<'_> {
+    /// Hand over each operation's envelope from now on ([`record::tap`]).
+    pub(crate) fn set_tap(&mut self, tap: record::tap::Tap) {
+        self.0.tap = Some(Box::new(tap));
+    }
+
+    /// The operations of the line judged last, unless it must be read whole (or no tap
+    /// is set).
+    pub(crate) fn tapped(&self) -> Option<&record::tap::Tapped> {
+        self.0.tap.as_ref().map(|t| &t.line).filter(|l| !l.whole)
+    }
+
     /// The line's counts and violations (cross-record promises are not judged here).
     pub(crate) fn judge(&mut self, line: u64, text: &[u8]) -> (Summary, Vec<Violation>) {
         let w = &mut self.0;

@@ -23,6 +23,8 @@ pub(super) enum Data<'de> {
     Absent,
     /// Checked in the same pass (or skipped: not an event of the contract).
     Checked,
+    /// Checked where it was sent, and kept for simulate ([`super::tap`]).
+    CheckedRaw(&'de RawValue),
     Raw(&'de RawValue),
 }
 
@@ -67,7 +69,7 @@ impl Worker<'_> {
         };
         let ev = *ev;
         let raw = match data {
-            Data::Checked => None,
+            Data::Checked | Data::CheckedRaw(_) => None,
             Data::Absent => Some("{}"),
             Data::Raw(raw) => Some(raw.get()),
         };
@@ -106,6 +108,12 @@ impl Worker<'_> {
     /// capture, [`super::super::promises`]); a `backfill: forbidden` event is no replay.
     fn promises(&mut self, name: &str, ev: EventCheck, env: Envelope, prefix: &str) {
         let captured = std::mem::take(&mut self.cx.captured);
+        if ev.idempotent
+            && let Some(t) = &mut self.tap
+        {
+            t.key = captured.key.as_deref().map(|k| t.text(k));
+            t.revenue = captured.revenue;
+        }
         if ev.idempotent {
             if !env.has_id {
                 self.cx.push(
@@ -172,13 +180,27 @@ fn age_text(seconds: i128) -> String {
 
 /// Read event data (or identify attributes) in the envelope: checked against `node` in
 /// the same pass, skipped when there is nothing to check (`Some(None)`: not an event of
-/// the contract), or kept raw until the envelope says how (`None`).
+/// the contract), or kept raw until the envelope says how (`None`). `keep`: checked
+/// where it is, and kept raw too (for simulate: the verdict is the same as without).
 pub(super) fn data_value<'de, A: MapAccess<'de>>(
     w: &mut Worker<'_>,
     map: &mut A,
     node: Option<Option<NodeId>>,
+    keep: bool,
 ) -> Result<Data<'de>, A::Error> {
     Ok(match node {
+        Some(Some(node)) if keep => {
+            let raw = map.next_value::<&'de RawValue>()?;
+            let seed = NodeSeed {
+                cx: &mut w.cx,
+                node,
+                path: &Path::Root,
+                limit: None,
+            };
+            // The raw text was parsed once already; this cannot fail.
+            let _ = with_raw(raw.get(), seed);
+            Data::CheckedRaw(raw)
+        }
         Some(Some(node)) => {
             map.next_value_seed(NodeSeed {
                 cx: &mut w.cx,

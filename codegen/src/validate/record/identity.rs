@@ -191,6 +191,10 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
                 "email" | "phone" | "cio_id" => {
                     // Kept to be shown: the message names the offending value.
                     let value: serde_json::Value = map.next_value()?;
+                    if let (Some(t), Some(k)) = (&mut self.w.tap, known) {
+                        let number = value.as_number().map(|n| n.to_string());
+                        t.identifier(k, value.as_str().or(number.as_deref()));
+                    }
                     let shown = match value.as_str() {
                         Some(s) => Quoted(s).to_string(),
                         None => Quoted(&value.to_string()).to_string(),
@@ -265,6 +269,9 @@ impl<'de> Shape<'de> for IdentSeed<'_, '_> {
     }
 
     fn wrong(self, found: Wire<'_>) {
+        if let Some(t) = &mut self.w.tap {
+            t.line.whole = true;
+        }
         let expected = self.expected();
         let path = format!("{}{}", self.prefix, self.field);
         self.w.wrong_shape(

@@ -31,6 +31,7 @@ mod identity;
 mod scalar;
 mod shape;
 mod tally;
+pub(crate) mod tap;
 mod v1;
 mod v2;
 
@@ -79,6 +80,8 @@ pub(crate) struct Worker<'v> {
     pub(super) key_use: Option<super::promises::KeyUse>,
     /// The idempotency keys of this chunk's valid and invalid records, in order.
     pub keys: Vec<super::promises::KeyUse>,
+    /// For simulate: each operation's envelope, as read here ([`tap`]).
+    pub tap: Option<Box<tap::Tap>>,
 }
 
 impl<'v> Worker<'v> {
@@ -107,6 +110,7 @@ impl<'v> Worker<'v> {
             event_id: None,
             key_use: None,
             keys: Vec::new(),
+            tap: None,
         }
     }
 
@@ -140,6 +144,10 @@ impl<'v> Worker<'v> {
 
     pub fn check_line(&mut self, line: u64, text: &[u8]) {
         let text = text.trim_ascii();
+        if let Some(t) = &mut self.tap {
+            // Ranges are of the trimmed line; a line that is no UTF-8 is read whole.
+            t.begin(text);
+        }
         if text.is_empty() {
             return;
         }
@@ -160,6 +168,9 @@ impl<'v> Worker<'v> {
                     None,
                 );
                 self.finish_record(None, None);
+                if let Some(t) = &mut self.tap {
+                    t.line.whole = true;
+                }
                 return self.commit_line();
             }
         };
@@ -187,6 +198,12 @@ impl<'v> Worker<'v> {
                 None,
             );
             self.finish_record(None, None);
+            if let Some(t) = &mut self.tap {
+                t.line.whole = true;
+            }
+        }
+        if let Some(t) = &mut self.tap {
+            t.line.received_at = self.received_at;
         }
         self.commit_line();
     }
@@ -324,6 +341,9 @@ impl<'de> Shape<'de> for LineSeed<'_, '_> {
         if is_batch {
             w.cx.found.clear();
         } else if is_v1 {
+            if let Some(t) = &mut w.tap {
+                t.line.whole = true;
+            }
             w.finish_v1(v1, self.len);
         } else {
             w.finish_op(op, None, "", Some(self.len));

@@ -3,6 +3,7 @@
 
 use super::identity::IdValue;
 use serde::de::MapAccess;
+use trackc_wire::IdentifierKey;
 
 use super::shape::{Shape, Shaped, Subject, detached};
 use super::{Quoted, Wire, Worker, codes, limits};
@@ -47,7 +48,13 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
                     );
                 }
             }
-            ScalarKind::PersonId => self.w.check_id(IdValue::Int(n), self.path),
+            ScalarKind::PersonId => {
+                if let Some(t) = &mut self.w.tap {
+                    let text = super::tap::integer_text(n);
+                    t.identifier(IdentifierKey::Id, text.as_deref());
+                }
+                self.w.check_id(IdValue::Int(n), self.path)
+            }
             _ => self.wrong(Wire::Int(n)),
         }
     }
@@ -66,7 +73,12 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
                     );
                 }
             }
-            ScalarKind::PersonId => self.w.check_id(IdValue::Str(s), self.path),
+            ScalarKind::PersonId => {
+                if let Some(t) = &mut self.w.tap {
+                    t.identifier(IdentifierKey::Id, Some(s));
+                }
+                self.w.check_id(IdValue::Str(s), self.path)
+            }
             ScalarKind::AnonymousId => {
                 if s.len() > limits::IDENTIFIER_BYTES {
                     self.w.cx.push(
@@ -105,9 +117,13 @@ impl<'de> Shape<'de> for ScalarSeed<'_, '_> {
         let expected = self.expected();
         let path = (self.path)();
         match self.kind {
-            ScalarKind::PersonId => self
-                .w
-                .check_id(IdValue::Other(detached(found)), &|| path.clone()),
+            ScalarKind::PersonId => {
+                if let Some(t) = &mut self.w.tap {
+                    t.identifier(IdentifierKey::Id, None);
+                }
+                self.w
+                    .check_id(IdValue::Other(detached(found)), &|| path.clone())
+            }
             ScalarKind::Timestamp => {
                 self.w
                     .wrong_shape(path, codes::TYPE, Subject::Value, expected, found)

@@ -244,7 +244,7 @@ impl<'de> Shape<'de> for TrackBodySeed<'_, '_> {
                         Some(name) if !w.big_data => Some(w.cx.v.event(name).map(|e| e.data)),
                         _ => None,
                     };
-                    t.data = data_value(w, &mut map, ready)?;
+                    t.data = data_value(w, &mut map, ready, false)?;
                     t.data_found = start..w.cx.found.len();
                 }
                 Key::Timestamp => {

@@ -1,5 +1,7 @@
 //! v2 operations (a line, a batch element or a v1 entity body) and batches.
 
+use std::ops::Range;
+
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess};
 use serde_json::value::RawValue;
 
@@ -29,6 +31,8 @@ pub(super) struct Op<'de> {
     /// A merge's `primary` (1) and `secondary` (2), as far as seen.
     sides: u8,
     data: Data<'de>,
+    /// The person `identifiers` named, for simulate ([`super::tap`]).
+    who: Option<(IdentifierKey, Range<usize>)>,
 }
 
 impl Op<'_> {
@@ -56,6 +60,7 @@ impl Op<'_> {
             env: Envelope::default(),
             sides: 0,
             data: Data::Absent,
+            who: None,
         }
     }
 }
@@ -127,6 +132,9 @@ impl Worker<'_> {
                 None,
             );
         }
+        if let Some(t) = &mut self.tap {
+            (t.key, t.revenue) = (None, None);
+        }
         let label = match op.action.as_deref() {
             Some("event") => match &op.name {
                 Some(name) => {
@@ -167,7 +175,66 @@ impl Worker<'_> {
                 None
             }
         };
+        if self.tap.is_some() && op.ty.as_deref() == Some("person") {
+            self.tap_op(&op, index);
+        }
         self.finish_record(index, label);
+    }
+
+    /// Hand a person operation's envelope to simulate ([`super::tap`]).
+    fn tap_op(&mut self, op: &Op<'_>, index: Option<u32>) {
+        use super::tap::{OpEnvelope, What};
+        let v = self.cx.v;
+        let Some(t) = &mut self.tap else { return };
+        if op.ty_bad || op.action_bad || op.name_bad || (op.env.has_id && op.env.id.is_none()) {
+            t.line.whole = true;
+            return;
+        }
+        // A part wanted raw is always read raw ([`op_field`]): anything else is a shape
+        // this reader does not follow.
+        fn raw(t: &mut super::tap::Tap, wanted: bool, data: Data<'_>) -> Option<Range<usize>> {
+            match data {
+                _ if !wanted => None,
+                Data::Raw(raw) | Data::CheckedRaw(raw) => t.range_of(raw.get()),
+                Data::Absent => None,
+                Data::Checked => {
+                    t.line.whole = true;
+                    None
+                }
+            }
+        }
+        let what = match (op.action.as_deref(), op.name.as_deref()) {
+            (Some("event"), Some(name)) => {
+                let event = v.event_index(name);
+                let wanted = event.is_some_and(|i| t.wants_data(i));
+                What::Event {
+                    event,
+                    handed: wanted,
+                    data: raw(t, wanted, op.data),
+                    id: op.env.id,
+                    key: t.key.take(),
+                    revenue: t.revenue.take(),
+                }
+            }
+            (Some("identify"), _) => {
+                let wanted = t.wants_attributes();
+                What::Identify {
+                    attributes: raw(t, wanted, op.data),
+                }
+            }
+            (Some("merge"), _) => {
+                t.line.whole = true;
+                return;
+            }
+            _ => What::Other,
+        };
+        t.push(OpEnvelope {
+            index,
+            who: op.who.clone(),
+            // As a JSON number's value reads, floored to whole seconds.
+            timestamp: op.env.timestamp.map(|s| (s as f64).floor() as i64),
+            what,
+        });
     }
 
     /// After a batch: Customer.io refuses a batch over the limit as a whole.
@@ -215,14 +282,23 @@ pub(super) fn op_field<'de, A: MapAccess<'de>>(
         }
         Key::Identifiers => {
             op.identifiers = true;
+            if let Some(t) = &mut w.tap {
+                t.identifiers_begin();
+            }
             map.next_value_seed(Shaped(IdentSeed {
                 w,
                 prefix,
                 field: "identifiers",
                 keys: IdentifierKey::V2,
             }))?;
+            if let Some(t) = &mut w.tap {
+                op.who = t.identifiers_end();
+            }
         }
         Key::Primary | Key::Secondary => {
+            if let Some(t) = &mut w.tap {
+                t.line.whole = true;
+            }
             let (bit, field) = match key {
                 Key::Primary => (1, "primary"),
                 _ => (2, "secondary"),
@@ -250,19 +326,34 @@ pub(super) fn op_field<'de, A: MapAccess<'de>>(
         }
         Key::Attributes => {
             let v = w.cx.v;
+            let tap = w.tap.as_deref();
+            // What simulate reads is kept raw as well ([`super::tap`]).
+            let mut keep = false;
             let node = if w.big_data {
                 None
             } else {
                 match (op.action.as_deref(), op.name.as_deref()) {
-                    (Some("identify"), _) => Some(Some(v.attributes)),
-                    (Some("event"), Some(name)) => Some(v.event(name).map(|e| e.data)),
+                    (Some("identify"), _) => {
+                        keep = tap.is_some_and(|t| t.wants_attributes());
+                        Some(Some(v.attributes))
+                    }
+                    (Some("event"), Some(name)) => {
+                        let i = v.event_index(name);
+                        keep = i.is_some_and(|i| tap.is_some_and(|t| t.wants_data(i)));
+                        Some(i.map(|i| v.events[i].1.data))
+                    }
                     (Some("event"), None) | (None, _) => None,
                     (Some(_), _) => Some(None),
                 }
             };
-            op.data = data_value(w, map, node)?;
+            op.data = data_value(w, map, node, keep)?;
         }
         _ => {
+            if key == Key::AnonymousId
+                && let Some(t) = &mut w.tap
+            {
+                t.line.whole = true;
+            }
             map.next_value::<IgnoredAny>()?;
         }
     }
