@@ -389,22 +389,35 @@ impl Validator {
 
     /// A tap handing simulate each operation's envelope ([`super::record::tap`]), with
     /// the data of the events `want_data` names (by index in name order) and, when
-    /// `want_attributes`, identify attributes. The data of idempotent events without a
-    /// numeric `revenue` property is handed over too: the promises read `revenue` only
-    /// where the contract declares it a number, simulate reads any `revenue` sent.
+    /// `want_attributes`, identify attributes.
+    ///
+    /// Simulate also reads the `revenue` of idempotent events, any number sent under that
+    /// name, where the promises read only a property the contract declares a number: such
+    /// an event's data is handed over too when a `revenue` of another kind can be in a
+    /// record the validator accepts (declared as something else, or undeclared in open
+    /// data or with `unknown_property` allowed).
     #[cfg(feature = "simulate")]
     pub(crate) fn tap(
         &self,
         want_data: impl Fn(usize) -> bool,
         want_attributes: bool,
     ) -> super::record::tap::Tap {
+        let unknown_rejected = self
+            .level(crate::rules::TrafficRule::UnknownProperty)
+            .is_some_and(|l| l.is_error());
         let data = (self.events.iter().enumerate())
             .map(|(i, (_, e))| {
-                let watched = match &self.nodes[e.data as usize] {
-                    Node::Object(o) => o.watch.revenue.is_some(),
-                    _ => false,
+                let other_revenue = match &self.nodes[e.data as usize] {
+                    Node::Object(o) if o.watch.revenue.is_some() => false,
+                    Node::Object(o) => {
+                        o.lookup("revenue").is_some()
+                            || o.open
+                            || o.passthrough.iter().any(|(p, _)| &**p == "revenue")
+                            || !unknown_rejected
+                    }
+                    _ => true,
                 };
-                want_data(i) || (e.idempotent && !watched)
+                want_data(i) || (e.idempotent && other_revenue)
             })
             .collect();
         super::record::tap::Tap::new(data, want_attributes)

@@ -267,6 +267,14 @@ pub(super) fn op_field<'de, A: MapAccess<'de>>(
     map: &mut A,
     prefix: &str,
 ) -> Result<(), A::Error> {
+    if matches!(key, Key::Action | Key::Name)
+        && matches!(op.data, Data::Checked | Data::CheckedRaw(_))
+        && let Some(t) = &mut w.tap
+    {
+        // The data was read for the action and name sent before this one; simulate reads
+        // the line itself (the last of each field).
+        t.line.whole = true;
+    }
     match key {
         Key::Type => {
             op.ty = string_field(w, map, || format!("{prefix}type"))?;
