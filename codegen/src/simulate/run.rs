@@ -180,6 +180,9 @@ pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
     let mut recs = recs.into_sorted()?;
     report.start = start;
     report.end = end;
+    for u in &mut report.unattributed_list {
+        u.event = u.event_id.map(|e| model.ir.event(e).name.clone());
+    }
     let n_seg = model.ir.segments.len();
     let samples = match (start, end) {
         (Some(s), Some(e)) if e > s => (0..=bounds::SAMPLES as i64)
