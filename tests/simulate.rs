@@ -492,6 +492,10 @@ fn operations_naming_no_person_are_counted_and_listed() {
             "tests/fixtures/simulate/late_merge",
             "tests/fixtures/simulate/late_merge.ndjson",
         ),
+        (
+            "tests/fixtures/simulate/timed_exits",
+            "tests/fixtures/simulate/timed_exits.ndjson",
+        ),
     ] {
         let r = json(&trackc(&["simulate", contract, file, "--format", "json"]));
         assert_eq!(unaccounted(&r), 0, "{file}");

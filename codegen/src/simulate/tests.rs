@@ -244,3 +244,57 @@ fn a_counted_window_slides_event_by_event() {
     // Day 18: day 4 slides out, two remain.
     assert_eq!(run(18 * day), (1, 1, 0));
 }
+
+/// Exits that turn true by time alone end the journey at that second, not when something
+/// else next happens to the person or when the message falls due
+/// (tests/fixtures/simulate/README.md, "Exits that turn true by time"). Each moment is
+/// read as the end of the traffic (`--until`): the journey waits one second before it
+/// and has exited at it.
+#[test]
+fn exits_that_turn_true_by_time_end_journeys_at_that_second() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/simulate/timed_exits");
+    let ir = crate::check(&dir).unwrap().ir.unwrap();
+    let text = std::fs::read_to_string(dir.with_extension("ndjson")).unwrap();
+    let v = Validator::new(&ir).unwrap();
+    // (entered, exited, waiting, sent) of workflow `w` when the traffic ends at `until`.
+    let at = |until: i64, w: &str| {
+        let opts = Options {
+            from: None,
+            until: Some(until),
+        };
+        let mut s = Simulator::new(&ir, &v, opts).unwrap();
+        for (i, l) in text.lines().enumerate() {
+            s.feed_line(i as u64 + 1, l.as_bytes());
+        }
+        let r = s.finish().unwrap();
+        assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+        let s = &r.workflows[w];
+        (s.entered, s.exited, s.waiting, s.sent)
+    };
+    let t = 1_796_040_000;
+    // `trial_tips` exits on `gone_quiet` (views, none in 2 d). ddd's only view, three
+    // days before her trial (T+100), made her quiet already: she exits as she enters.
+    // aaa's view at T+3600 slides out of the window at T+3600+2d = T+176400.
+    assert_eq!(at(t + 99, "trial_tips"), (0, 0, 0, 0));
+    assert_eq!(at(t + 100, "trial_tips"), (2, 1, 1, 0));
+    assert_eq!(at(t + 176_399, "trial_tips"), (2, 1, 1, 0));
+    assert_eq!(at(t + 176_400, "trial_tips"), (2, 2, 0, 0));
+    // `demo_follow_up` exits on fewer than one view in the last day: bbb has none after
+    // her demo (T+100) when it is booked, so the exit holds at once (her view at T+3600
+    // comes after it).
+    assert_eq!(at(t + 100, "demo_follow_up"), (1, 1, 0, 0));
+    // `webinar_recap` exits on exactly one view in the last hour: ccc's two anonymous
+    // views (T+200, T+300) join her at the merge (T+400), two after her webinar (T+100);
+    // at T+200+1h = T+3800 the first slides out and one is left. eee's three (T+200,
+    // T+300, T+350) leave two at T+3800; the timer walks on to T+3900, which leaves one.
+    assert_eq!(at(t + 3_799, "webinar_recap"), (2, 0, 2, 0));
+    assert_eq!(at(t + 3_800, "webinar_recap"), (2, 1, 1, 0));
+    assert_eq!(at(t + 3_899, "webinar_recap"), (2, 1, 1, 0));
+    assert_eq!(at(t + 3_900, "webinar_recap"), (2, 2, 0, 0));
+    // A week on, when every message was due: none went out.
+    for w in ["trial_tips", "demo_follow_up", "webinar_recap"] {
+        let (entered, exited, waiting, sent) = at(t + 8 * 86_400, w);
+        assert_eq!((exited, waiting, sent), (entered, 0, 0), "{w}");
+    }
+}
