@@ -16,6 +16,23 @@ fn simulate(ir: &Ir, lines: &[String]) -> Report {
     s.finish().unwrap()
 }
 
+/// `lines` simulated with the traffic ending at `until` (`--until`); validate rejects
+/// none of them.
+fn simulate_until<'l>(ir: &Ir, lines: impl Iterator<Item = &'l str>, until: i64) -> Report {
+    let v = Validator::new(ir).unwrap();
+    let opts = Options {
+        from: None,
+        until: Some(until),
+    };
+    let mut s = Simulator::new(ir, &v, opts).unwrap();
+    for (i, l) in lines.enumerate() {
+        s.feed_line(i as u64 + 1, l.as_bytes());
+    }
+    let r = s.finish().unwrap();
+    assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+    r
+}
+
 fn identify(id: &str, t: i64, attrs: &str) -> String {
     format!(
         r#"{{"type":"person","identifiers":{{"id":"{id}"}},"action":"identify","timestamp":{t},"attributes":{attrs}}}"#
@@ -223,17 +240,7 @@ fn a_counted_window_slides_event_by_event() {
     // Views on days 0 to 6; the segment holds while 3 fall within (t - 14 d, t].
     let lines: Vec<String> = (0..7).map(|d| view(d, d as usize)).collect();
     let run = |until: i64| {
-        let v = Validator::new(&ir).unwrap();
-        let opts = Options {
-            from: None,
-            until: Some(until),
-        };
-        let mut s = Simulator::new(&ir, &v, opts).unwrap();
-        for (i, l) in lines.iter().enumerate() {
-            s.feed_line(i as u64 + 1, l.as_bytes());
-        }
-        let r = s.finish().unwrap();
-        assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+        let r = simulate_until(&ir, lines.iter().map(String::as_str), until);
         let g = &r.segments["browsers_not_buying"];
         (g.entered, g.left, g.members)
     };
@@ -256,19 +263,9 @@ fn exits_that_turn_true_by_time_end_journeys_at_that_second() {
         .join("../tests/fixtures/simulate/timed_exits");
     let ir = crate::check(&dir).unwrap().ir.unwrap();
     let text = std::fs::read_to_string(dir.with_extension("ndjson")).unwrap();
-    let v = Validator::new(&ir).unwrap();
     // (entered, exited, waiting, sent) of workflow `w` when the traffic ends at `until`.
     let at = |until: i64, w: &str| {
-        let opts = Options {
-            from: None,
-            until: Some(until),
-        };
-        let mut s = Simulator::new(&ir, &v, opts).unwrap();
-        for (i, l) in text.lines().enumerate() {
-            s.feed_line(i as u64 + 1, l.as_bytes());
-        }
-        let r = s.finish().unwrap();
-        assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+        let r = simulate_until(&ir, text.lines(), until);
         let s = &r.workflows[w];
         (s.entered, s.exited, s.waiting, s.sent)
     };
