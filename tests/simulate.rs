@@ -144,12 +144,7 @@ fn differential(contract: &str, file: &str) -> serde_json::Value {
     assert_eq!(listed, others);
     // Nothing validate accepts is dropped: the valid records, the duplicates and the
     // rejected records Customer.io takes all the same are the operations simulated.
-    let taken = s["rejected"]["listed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|x| x["simulated"] == true)
-        .count() as u64;
+    let taken = rejected_simulated(&s);
     assert_eq!(
         s["simulated"].as_u64().unwrap(),
         v["valid"].as_u64().unwrap() + dups.len() as u64 + taken,
@@ -402,4 +397,132 @@ fn late_merges_reevaluate_counted_and_windowed_exits() {
             ),
         ]
     );
+}
+
+/// Records rejected by validate but simulated all the same (as listed).
+fn rejected_simulated(r: &serde_json::Value) -> u64 {
+    r["rejected"]["listed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["simulated"] == true)
+        .count() as u64
+}
+
+/// Records none of the report's counts takes: every record is simulated, rejected
+/// without being simulated, naming no person, after `--until` or past the bound of
+/// operations — exactly once (the lists here are not cut, so the rejected records
+/// simulated all the same are those listed as such).
+fn unaccounted(r: &serde_json::Value) -> i64 {
+    assert!(r.get("truncated").is_none());
+    let n = |k: &str| r[k].as_i64().unwrap_or(0);
+    n("records")
+        - n("simulated")
+        - (r["rejected"]["count"].as_i64().unwrap() - rejected_simulated(r) as i64)
+        - n("unattributed")
+        - n("after_until")
+        - n("not_simulated")
+}
+
+const UNATTRIBUTED: &str = "tests/fixtures/simulate/unattributed.ndjson";
+
+/// Operations Customer.io takes that name no person (an anonymous event without an
+/// anonymous id, a form, a metric, an unsubscribe, objects and deliveries, one in a
+/// batch) are counted and listed, not lost (tests/fixtures/simulate/README.md,
+/// "Operations naming no person").
+#[test]
+fn operations_naming_no_person_are_counted_and_listed() {
+    let r = json(&exits(
+        &["simulate", "contract", UNATTRIBUTED, "--format", "json"],
+        0,
+    ));
+    assert_eq!(r["records"], 16);
+    assert_eq!(r["simulated"], 7);
+    assert_eq!(r["rejected"]["count"], 3);
+    assert_eq!(r["unattributed"], 8);
+    assert!(r.get("after_until").is_none());
+    let listed: Vec<(u64, Option<u64>, Option<&str>)> = r["unattributed_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["line"].as_u64().unwrap(),
+                u["index"].as_u64(),
+                u["event"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (2, None, Some("product_viewed")),
+            (4, None, None),
+            (5, None, None),
+            (6, None, None),
+            (7, Some(1), None),
+            (10, None, None),
+            (11, None, None),
+            (12, None, Some("product_viewed")),
+        ]
+    );
+    assert_eq!(unaccounted(&r), 0);
+    // Records after `--until` are counted too: lines 13 (an email's, which Customer.io
+    // takes) and 14.
+    let r = json(&trackc(&[
+        "simulate",
+        "contract",
+        UNATTRIBUTED,
+        "--format",
+        "json",
+        "--until",
+        "1796047250",
+    ]));
+    assert_eq!(
+        (&r["simulated"], &r["unattributed"], &r["after_until"]),
+        (&5.into(), &8.into(), &2.into())
+    );
+    assert_eq!(unaccounted(&r), 0);
+    // Every fixture accounts for every record.
+    for (contract, file) in [
+        ("contract", SCENARIOS),
+        ("contract", "tests/fixtures/simulate/duplicated_keys.ndjson"),
+        (
+            "tests/fixtures/simulate/late_merge",
+            "tests/fixtures/simulate/late_merge.ndjson",
+        ),
+        (
+            "tests/fixtures/simulate/timed_exits",
+            "tests/fixtures/simulate/timed_exits.ndjson",
+        ),
+    ] {
+        let r = json(&trackc(&["simulate", contract, file, "--format", "json"]));
+        assert_eq!(unaccounted(&r), 0, "{file}");
+        assert_eq!(r["unattributed"], 0, "{file}");
+    }
+    // Every format says so.
+    let human = stdout(&exits(&["simulate", "contract", UNATTRIBUTED], 0));
+    assert!(
+        human.contains("3 records rejected by validate, 8 naming no person;"),
+        "{human}"
+    );
+    assert!(human.contains("Naming no person: 8 "), "{human}");
+    assert!(
+        human.contains("  - line 2: event `product_viewed`\n"),
+        "{human}"
+    );
+    assert!(human.contains("  - line 7 (operation 1): not an event of the contract\n"));
+    let md = stdout(&exits(
+        &["simulate", "contract", UNATTRIBUTED, "--format", "markdown"],
+        0,
+    ));
+    assert!(md.contains("### Naming no person: 8 "), "{md}");
+    assert!(md.contains("- line 12: event `product_viewed`\n"), "{md}");
+    let html = stdout(&exits(
+        &["simulate", "contract", UNATTRIBUTED, "--format", "html"],
+        0,
+    ));
+    assert!(html.contains("8 naming no person;"));
+    assert!(html.contains("<h2>Naming no person: 8</h2>"));
+    assert!(html.contains("<li>line 2: event <code>product_viewed</code></li>"));
 }

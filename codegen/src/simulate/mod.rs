@@ -240,13 +240,28 @@ impl Intake {
         let time = op.timestamp.or(received_at).unwrap_or(self.last_time);
         self.last_time = time;
         if self.opts.until.is_some_and(|u| time > u) {
+            self.report.after_until += 1;
             return;
         }
         if self.recs.len >= bounds::MAX_OPERATIONS || self.spill_error.is_some() {
             self.report.not_simulated += 1;
             return;
         }
-        let Some(who) = op.who else { return };
+        let Some(who) = op.who else {
+            // Taken by Customer.io, seen by no profile: counted and listed, not simulated.
+            self.report.unattributed += 1;
+            let event = match &op.body {
+                PreBody::Event(e) => Some(e.event),
+                _ => None,
+            };
+            let u = Unattributed::new(line, op.index, event);
+            push_listed(
+                &mut self.report.unattributed_list,
+                &mut self.report.truncated,
+                || u,
+            );
+            return;
+        };
         let Some(person) = self.dir.intern(who, texts) else {
             self.report.rejected.count += 1;
             return;

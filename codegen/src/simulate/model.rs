@@ -30,6 +30,12 @@ pub(crate) struct EventCond<'ir> {
     /// Events of a history (an exit's, a window's) that decide the condition: the
     /// latest this many ([`eval::count_enough`]).
     pub keep: usize,
+    /// An exit condition's workflow (by index); `None` for a segment's.
+    pub exit_of: Option<u32>,
+    /// An exit condition that can turn true by time alone: its window slides an event
+    /// out and its `count` holds at fewer events but not at more (`equals: 1`). A
+    /// waiting journey's exit of this kind has a timer of its own.
+    pub slides_true: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -167,6 +173,11 @@ impl<'ir> Model<'ir> {
                 .iter()
                 .map(|c| m.cond(c, false))
                 .collect::<Result<Vec<_>, _>>()?;
+            for c in &exits {
+                if let Cond::Event(i) = c {
+                    m.conds[*i as usize].exit_of = Some(m.workflows.len() as u32);
+                }
+            }
             let exit_events = w
                 .exit_when
                 .iter()
@@ -297,12 +308,18 @@ impl<'ir> Model<'ir> {
                         keep - 1
                     )));
                 }
+                let slides_true = !segment
+                    && within.is_some()
+                    && (0..keep)
+                        .any(|n| eval::count_holds(count, n) && !eval::count_holds(count, n + 1));
                 self.conds.push(EventCond {
                     event: *event,
                     bit,
                     window: within.map(|d| seconds(d.seconds())),
                     count,
                     keep: keep as usize,
+                    exit_of: None,
+                    slides_true,
                 });
                 if segment {
                     self.conds_of[event.0 as usize].push(i);

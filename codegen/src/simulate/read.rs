@@ -323,9 +323,17 @@ fn anonymous(raw: Option<&RawValue>) -> Option<Who> {
     })
 }
 
-/// A v2 operation (`type: person`; other types change no person).
+/// A v2 operation (`type: person`; other types change no person: read as naming none).
 fn v2_op<'a>(e: &Env<'a>, index: Option<u32>, out: &mut Vec<Op<'a>>) {
     if string(e.kind).as_deref() != Some("person") {
+        let timestamp = seconds(e.timestamp);
+        let (who, what) = (None, What::Other);
+        out.push(Op {
+            index,
+            who,
+            what,
+            timestamp,
+        });
         return;
     }
     let who = identifiers(e.identifiers).or_else(|| anonymous(e.anonymous_id));
@@ -447,10 +455,12 @@ mod tests {
         assert_eq!(op.timestamp, Some(5));
         assert!(matches!(&op.what, What::Event { name, .. } if name == "x"));
         let l = line(br#"{"batch":[{"type":"person","identifiers":{"id":"c1"},"action":"identify","attributes":{"a":1}},{"type":"object","action":"identify"},{"type":"person","action":"merge","primary":{"id":"c1"},"secondary":{"email":"e@x.co"}}]}"#);
-        assert_eq!(l.ops.len(), 2);
-        assert_eq!(l.ops[1].index, Some(2));
+        // The object names no person: an operation all the same, to be counted.
+        assert_eq!(l.ops.len(), 3);
+        assert!(l.ops[1].who.is_none() && matches!(l.ops[1].what, What::Other));
+        assert_eq!(l.ops[2].index, Some(2));
         assert!(
-            matches!(&l.ops[1].what, What::Merge { secondary } if secondary.kind == IdKind::Email)
+            matches!(&l.ops[2].what, What::Merge { secondary } if secondary.kind == IdKind::Email)
         );
         let raw = r#"{"a":[1,{"b":2}],"order_id":"o\u005f1","revenue":9.5}"#;
         let mut out = [None; 3];

@@ -54,6 +54,14 @@ pub struct Report {
     /// Operations past [`super::bounds::MAX_OPERATIONS`]: counted, not simulated.
     #[serde(skip_serializing_if = "is_zero")]
     pub not_simulated: u64,
+    /// Operations Customer.io takes that name no person: an anonymous event without an
+    /// anonymous id, a form submission, an unsubscribe or a metric, an object, a
+    /// delivery. No profile sees them, so they are counted and listed, not simulated.
+    pub unattributed: u64,
+    pub unattributed_list: Vec<Unattributed>,
+    /// Operations after `--until`: read and counted, not simulated.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub after_until: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -188,6 +196,31 @@ pub struct Backfill {
     pub person: String,
     /// Seconds between the record's timestamp and its arrival.
     pub age: i64,
+}
+
+/// An operation that names no person ([`Report::unattributed`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Unattributed {
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    /// The contract's event it sends, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// That event, named when the run starts (reading does not hold the contract).
+    #[serde(skip)]
+    pub(crate) event_id: Option<crate::ir::EventId>,
+}
+
+impl Unattributed {
+    pub(crate) fn new(line: u64, index: Option<u32>, event_id: Option<crate::ir::EventId>) -> Self {
+        Unattributed {
+            line,
+            index,
+            event: None,
+            event_id,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -1,7 +1,9 @@
 //! The people model in time order: records (sorted by time, then line) merged with
-//! timers (a window sliding past an event, a journey's message falling due). At one
-//! moment, records come before timers; one record is applied, then segments are
-//! re-evaluated, then waiting journeys check their exits, then triggers start journeys
+//! timers (a window sliding past an event — a segment condition's, or the exit of a
+//! waiting journey that can turn true by time —, a journey's message falling due). At
+//! one moment, records come before timers; one record is applied, then segments are
+//! re-evaluated, then waiting journeys check their exits, then triggers start journeys,
+//! which check their exits at once; a window's timer re-evaluates the same way
 //! (docs/semantics.md, "Evaluation order").
 
 use std::cmp::Reverse;
@@ -65,6 +67,29 @@ fn remember(list: &mut Vec<At>, at: At, keep: usize) {
     }
 }
 
+/// An exit condition's history for one person.
+struct ExitHist {
+    /// Index into `Model::conds`.
+    cond: u32,
+    /// The latest matching events, time-ordered, at most the condition's `keep`.
+    events: Vec<At>,
+    /// When the timer of a condition that can turn true by time alone
+    /// ([`super::model::EventCond::slides_true`]) falls due: the next moment an event
+    /// after the waiting journey's trigger slides out of the window. One at a time, set
+    /// only while a journey of its workflow waits.
+    armed: Option<i64>,
+}
+
+impl ExitHist {
+    /// The next moment after `now` an event after `trigger` slides out of a window `w`.
+    fn next_slide(&self, trigger: At, w: i64, now: i64) -> Option<i64> {
+        (self.events.iter())
+            .filter(|a| **a > trigger)
+            .map(|a| a.0.saturating_add(w))
+            .find(|&x| x > now)
+    }
+}
+
 /// The latest event per (event, filter bits) a profile performed.
 #[derive(Clone, Copy)]
 struct Seen {
@@ -80,9 +105,9 @@ struct Person {
     root: Option<u32>,
     attrs: Vec<(u16, Value)>,
     hist: Vec<(u32, Hist)>,
-    /// Per exit condition (by index into `Model::conds`): the latest matching events, as
-    /// many as decide it. A journey reads those after its trigger; a merge joins them.
-    exits: Vec<(u32, Vec<At>)>,
+    /// Per exit condition: the latest matching events, as many as decide it. A journey
+    /// reads those after its trigger; a merge joins them.
+    exits: Vec<ExitHist>,
     members: Vec<u64>,
     journeys: Vec<Journey>,
     sent: Vec<Sent>,
@@ -105,18 +130,31 @@ impl Person {
     fn exit_events(&self, c: u32) -> &[At] {
         self.exits
             .iter()
-            .find(|(i, _)| *i == c)
-            .map_or(&[], |(_, v)| v.as_slice())
+            .find(|x| x.cond == c)
+            .map_or(&[], |x| x.events.as_slice())
     }
 
-    fn exit_events_mut(&mut self, c: u32) -> &mut Vec<At> {
-        match self.exits.iter().position(|(i, _)| *i == c) {
-            Some(i) => &mut self.exits[i].1,
+    fn exit_hist_mut(&mut self, c: u32) -> &mut ExitHist {
+        match self.exits.iter().position(|x| x.cond == c) {
+            Some(i) => &mut self.exits[i],
             None => {
-                self.exits.push((c, Vec::new()));
-                &mut self.exits.last_mut().expect("pushed").1
+                self.exits.push(ExitHist {
+                    cond: c,
+                    events: Vec::new(),
+                    armed: None,
+                });
+                self.exits.last_mut().expect("pushed")
             }
         }
+    }
+
+    /// The trigger of the waiting journey of workflow `w`, if one waits.
+    fn waiting(&self, w: Option<u32>) -> Option<At> {
+        let w = w?;
+        self.journeys
+            .iter()
+            .find(|j| j.workflow == w)
+            .map(|j| j.trigger_at)
     }
 
     fn see(&mut self, s: Seen) {
@@ -180,6 +218,9 @@ pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
     let mut recs = recs.into_sorted()?;
     report.start = start;
     report.end = end;
+    for u in &mut report.unattributed_list {
+        u.event = u.event_id.map(|e| model.ir.event(e).name.clone());
+    }
     let n_seg = model.ir.segments.len();
     let samples = match (start, end) {
         (Some(s), Some(e)) if e > s => (0..=bounds::SAMPLES as i64)
@@ -309,8 +350,24 @@ impl Engine<'_> {
     }
 
     /// After `p`'s timers at `at` (its windows slid, [`Self::settle`]): each window whose
-    /// timer fell due sets it for its new oldest event, if any.
+    /// timer fell due sets it for its new oldest event, if any; each exit's, for the next
+    /// event to slide out while its journey still waits.
     fn rearm(&mut self, p: u32, at: i64) {
+        let person = &mut self.people[p as usize];
+        for i in 0..person.exits.len() {
+            let h = &person.exits[i];
+            if h.armed.is_none_or(|x| x > at) {
+                continue;
+            }
+            let cond = &self.m.conds[h.cond as usize];
+            let next = (person.waiting(cond.exit_of))
+                .zip(cond.window)
+                .and_then(|(trigger, w)| h.next_slide(trigger, w, at));
+            person.exits[i].armed = next;
+            if let Some(next) = next {
+                self.timers.push(Reverse((next, Timer::Window, p)));
+            }
+        }
         for (c, h) in &mut self.people[p as usize].hist {
             if let Hist::Times { ts, armed } = h
                 && armed.is_some_and(|x| x <= at)
@@ -413,8 +470,21 @@ impl Engine<'_> {
                 for &c in &self.m.exits_of[e as usize] {
                     let cond = &self.m.conds[c as usize];
                     if bits >> cond.bit & 1 == 1 {
-                        let keep = cond.keep;
-                        remember(self.people[p as usize].exit_events_mut(c), at, keep);
+                        let person = &mut self.people[p as usize];
+                        // The journey waiting on this exit, if it can turn true by time.
+                        let waiting = cond
+                            .slides_true
+                            .then(|| person.waiting(cond.exit_of))
+                            .flatten();
+                        let h = person.exit_hist_mut(c);
+                        remember(&mut h.events, at, cond.keep);
+                        // This event slides out at `t + w`; an earlier timer is set for an
+                        // earlier event, and walks on to this one.
+                        if let (Some(_), Some(w), None) = (waiting, cond.window, h.armed) {
+                            let due = t.saturating_add(w);
+                            h.armed = Some(due);
+                            self.timers.push(Reverse((due, Timer::Window, p)));
+                        }
                     }
                 }
             }
@@ -522,11 +592,23 @@ impl Engine<'_> {
         }
         // The secondary's exit events join the person's: waiting journeys count those
         // after their trigger when they check their exits, at the merge.
-        for (c, events) in sec.exits {
-            let keep = self.m.conds[c as usize].keep;
-            let mine = person.exit_events_mut(c);
-            for at in events {
-                remember(mine, at, keep);
+        for x in sec.exits {
+            let cond = &self.m.conds[x.cond as usize];
+            let waiting = cond
+                .slides_true
+                .then(|| person.waiting(cond.exit_of))
+                .flatten();
+            let mine = person.exit_hist_mut(x.cond);
+            for at in x.events {
+                remember(&mut mine.events, at, cond.keep);
+            }
+            // A joined event may slide out before the timer set for the person's own.
+            if let (Some(trigger), Some(w)) = (waiting, cond.window)
+                && let Some(next) = mine.next_slide(trigger, w, rec.time)
+                && mine.armed.is_none_or(|x| next < x)
+            {
+                mine.armed = Some(next);
+                self.timers.push(Reverse((next, Timer::Window, p)));
             }
         }
         person.active |= sec.active;
@@ -745,61 +827,8 @@ impl Engine<'_> {
             old.copy_from_slice(&self.words);
         }
         // Waiting journeys: any exit condition that holds ends them.
-        let mut i = 0;
-        while i < self.people[p as usize].journeys.len() {
-            let exit = {
-                let j = &self.people[p as usize].journeys[i];
-                let plan = &self.m.workflows[j.workflow as usize];
-                plan.exits
-                    .iter()
-                    .enumerate()
-                    .position(|(k, c)| self.holds(p, c, t, Some((j, k))))
-            };
-            let Some(k) = exit else {
-                i += 1;
-                continue;
-            };
-            let j = self.people[p as usize].journeys.swap_remove(i);
-            // The exit event reached Customer.io after the message was due: it went out.
-            let late = rec.is_some_and(|r| {
-                r.recv != NO_TIME
-                    && r.recv > j.due
-                    && matches!(r.body, Body::Event(_))
-                    && matches!(
-                        self.m.workflows[j.workflow as usize].exits[k],
-                        Cond::Event(_)
-                    )
-            });
-            if let (true, Some(r)) = (late, rec) {
-                if let Some(s) = self.stats(j.workflow) {
-                    s.sent += 1;
-                }
-                let why = format!(
-                    "the exit event on line {} happened at {} but reached Customer.io at {}, after the message was due at {}",
-                    r.line,
-                    format_date_time(r.time),
-                    format_date_time(r.recv),
-                    format_date_time(j.due)
-                );
-                self.missed(
-                    j.workflow,
-                    p,
-                    j.trigger_line,
-                    j.due,
-                    k,
-                    Reason::ArrivedLate,
-                    why,
-                    r.line,
-                );
-                self.remember_sent(p, &j);
-            } else {
-                let text = self.m.workflows[j.workflow as usize].exit_text[k].clone();
-                if let Some(s) = self.stats(j.workflow) {
-                    s.exited += 1;
-                    *s.exits.entry(text).or_default() += 1;
-                }
-            }
-        }
+        self.exits(p, t, rec, 0);
+        let started = self.people[p as usize].journeys.len();
         // Triggers.
         for w in 0..self.m.workflows.len() {
             let plan = &self.m.workflows[w];
@@ -861,6 +890,68 @@ impl Engine<'_> {
             }
         }
         self.entered = entered;
+        // A journey whose exit already holds when it starts ends at that moment.
+        self.exits(p, t, None, started);
+    }
+
+    /// `p`'s waiting journeys from the `from`th on, at `t` (after `rec`, if any): each
+    /// that an exit condition holds for ends.
+    fn exits(&mut self, p: u32, t: i64, rec: Option<&Rec>, from: usize) {
+        let mut i = from;
+        while i < self.people[p as usize].journeys.len() {
+            let exit = {
+                let j = &self.people[p as usize].journeys[i];
+                let plan = &self.m.workflows[j.workflow as usize];
+                plan.exits
+                    .iter()
+                    .enumerate()
+                    .position(|(k, c)| self.holds(p, c, t, Some((j, k))))
+            };
+            let Some(k) = exit else {
+                i += 1;
+                continue;
+            };
+            let j = self.people[p as usize].journeys.swap_remove(i);
+            // The exit event reached Customer.io after the message was due: it went out.
+            let late = rec.is_some_and(|r| {
+                r.recv != NO_TIME
+                    && r.recv > j.due
+                    && matches!(r.body, Body::Event(_))
+                    && matches!(
+                        self.m.workflows[j.workflow as usize].exits[k],
+                        Cond::Event(_)
+                    )
+            });
+            if let (true, Some(r)) = (late, rec) {
+                if let Some(s) = self.stats(j.workflow) {
+                    s.sent += 1;
+                }
+                let why = format!(
+                    "the exit event on line {} happened at {} but reached Customer.io at {}, after the message was due at {}",
+                    r.line,
+                    format_date_time(r.time),
+                    format_date_time(r.recv),
+                    format_date_time(j.due)
+                );
+                self.missed(
+                    j.workflow,
+                    p,
+                    j.trigger_line,
+                    j.due,
+                    k,
+                    Reason::ArrivedLate,
+                    why,
+                    r.line,
+                );
+                self.remember_sent(p, &j);
+            } else {
+                let text = self.m.workflows[j.workflow as usize].exit_text[k].clone();
+                if let Some(s) = self.stats(j.workflow) {
+                    s.exited += 1;
+                    *s.exits.entry(text).or_default() += 1;
+                }
+            }
+        }
     }
 
     /// Per exit of `j`'s workflow: `p`'s own events after the trigger, up to `to`.

@@ -16,6 +16,23 @@ fn simulate(ir: &Ir, lines: &[String]) -> Report {
     s.finish().unwrap()
 }
 
+/// `lines` simulated with the traffic ending at `until` (`--until`); validate rejects
+/// none of them.
+fn simulate_until<'l>(ir: &Ir, lines: impl Iterator<Item = &'l str>, until: i64) -> Report {
+    let v = Validator::new(ir).unwrap();
+    let opts = Options {
+        from: None,
+        until: Some(until),
+    };
+    let mut s = Simulator::new(ir, &v, opts).unwrap();
+    for (i, l) in lines.enumerate() {
+        s.feed_line(i as u64 + 1, l.as_bytes());
+    }
+    let r = s.finish().unwrap();
+    assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+    r
+}
+
 fn identify(id: &str, t: i64, attrs: &str) -> String {
     format!(
         r#"{{"type":"person","identifiers":{{"id":"{id}"}},"action":"identify","timestamp":{t},"attributes":{attrs}}}"#
@@ -78,9 +95,12 @@ mod properties {
     use proptest::prelude::*;
 
     /// A capture of a few people: identifies, checkouts, orders, product views, at
-    /// distinct times (ties are broken by line, which shuffling changes).
+    /// distinct times (ties are broken by line, which shuffling changes), and anonymous
+    /// views sent without an anonymous id (they name no person). Every line is one the
+    /// contract accepts ([`generated_lines_are_valid`]); orders reuse three keys, so
+    /// some are duplicates, which only the whole capture shows.
     fn capture() -> impl Strategy<Value = Vec<String>> {
-        prop::collection::vec((0u8..4, 0u8..5, 1i64..20_000, 0u8..3), 1..40).prop_map(|ops| {
+        prop::collection::vec((0u8..4, 0u8..6, 1i64..20_000, 0u8..3), 1..40).prop_map(|ops| {
             let mut t = 1_796_000_000i64;
             ops.into_iter()
                 .enumerate()
@@ -93,7 +113,10 @@ mod properties {
                         0 => identify(&id, t, &format!(r#"{{"email":"p{p}@example.com","email_opt_in":true}}"#)),
                         1 => event(&id, t, "checkout_started", &eid, &format!(r#"{{"checkout_id":"c{i}","cart_value":50,"currency":"USD","items":{item}}}"#)),
                         2 => event(&id, t, "order_completed", &eid, &format!(r#"{{"order_id":"o{key}","revenue":50,"currency":"USD","is_first_order":true,"items":{item}}}"#)),
-                        3 => event(&id, t, "product_viewed", &eid, r#"{"product_id":"p1","product_name":"Serum","category":"skincare","price":50}"#),
+                        3 => event(&id, t, "product_viewed", &eid, VIEW),
+                        4 => format!(
+                            r#"{{"method":"POST","path":"/api/v1/events","body":{{"name":"product_viewed","id":"{eid}","timestamp":{t},"data":{VIEW}}}}}"#
+                        ),
                         _ => identify(&id, t, r#"{"email_opt_in":false}"#),
                     }
                 })
@@ -104,19 +127,44 @@ mod properties {
     /// What does not depend on where a record sits in the file.
     fn outcome(r: &Report) -> String {
         format!(
-            "{:?} {:?} {} {} {} {} {}",
+            "{:?} {:?} {} {} {} {} {} {} {}",
             r.workflows,
             r.segments,
             r.duplicates,
             r.backfill_enrolments,
             r.fragmented_people,
             r.sent_after_conversion.len(),
-            r.rejected.count
+            r.rejected.count,
+            r.simulated,
+            r.unattributed
         )
     }
 
+    /// The data of a `product_viewed` the contract accepts.
+    const VIEW: &str =
+        r#"{"sku":"S1","product_name":"Serum","category":"skincare","price":50,"currency":"USD"}"#;
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The properties below are about traffic the contract accepts: validate finds
+        /// no error in any generated line, and every record is simulated but the
+        /// anonymous views without an anonymous id, counted as naming no person.
+        #[test]
+        fn generated_lines_are_valid(lines in capture()) {
+            let ir = example();
+            let v = Validator::new(&ir).unwrap();
+            for (i, l) in lines.iter().enumerate() {
+                let (summary, violations) = v.validate_line(i as u64 + 1, l.as_bytes());
+                prop_assert_eq!(summary.invalid, 0, "{} {:?}", l, violations);
+            }
+            let r = simulate(&ir, &lines);
+            let anonymous = lines.iter().filter(|l| l.contains("/api/v1/events")).count() as u64;
+            prop_assert_eq!(r.rejected.count, 0);
+            prop_assert_eq!(r.unattributed, anonymous);
+            prop_assert_eq!(r.records, lines.len() as u64);
+            prop_assert_eq!(r.simulated + r.unattributed, r.records);
+        }
 
         #[test]
         fn replaying_twice_gives_the_same_report(lines in capture()) {
@@ -192,17 +240,7 @@ fn a_counted_window_slides_event_by_event() {
     // Views on days 0 to 6; the segment holds while 3 fall within (t - 14 d, t].
     let lines: Vec<String> = (0..7).map(|d| view(d, d as usize)).collect();
     let run = |until: i64| {
-        let v = Validator::new(&ir).unwrap();
-        let opts = Options {
-            from: None,
-            until: Some(until),
-        };
-        let mut s = Simulator::new(&ir, &v, opts).unwrap();
-        for (i, l) in lines.iter().enumerate() {
-            s.feed_line(i as u64 + 1, l.as_bytes());
-        }
-        let r = s.finish().unwrap();
-        assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+        let r = simulate_until(&ir, lines.iter().map(String::as_str), until);
         let g = &r.segments["browsers_not_buying"];
         (g.entered, g.left, g.members)
     };
@@ -212,4 +250,48 @@ fn a_counted_window_slides_event_by_event() {
     assert_eq!(run(17 * day + 3600), (1, 0, 1));
     // Day 18: day 4 slides out, two remain.
     assert_eq!(run(18 * day), (1, 1, 0));
+}
+
+/// Exits that turn true by time alone end the journey at that second, not when something
+/// else next happens to the person or when the message falls due
+/// (tests/fixtures/simulate/README.md, "Exits that turn true by time"). Each moment is
+/// read as the end of the traffic (`--until`): the journey waits one second before it
+/// and has exited at it.
+#[test]
+fn exits_that_turn_true_by_time_end_journeys_at_that_second() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/simulate/timed_exits");
+    let ir = crate::check(&dir).unwrap().ir.unwrap();
+    let text = std::fs::read_to_string(dir.with_extension("ndjson")).unwrap();
+    // (entered, exited, waiting, sent) of workflow `w` when the traffic ends at `until`.
+    let at = |until: i64, w: &str| {
+        let r = simulate_until(&ir, text.lines(), until);
+        let s = &r.workflows[w];
+        (s.entered, s.exited, s.waiting, s.sent)
+    };
+    let t = 1_796_040_000;
+    // `trial_tips` exits on `gone_quiet` (views, none in 2 d). ddd's only view, three
+    // days before her trial (T+100), made her quiet already: she exits as she enters.
+    // aaa's view at T+3600 slides out of the window at T+3600+2d = T+176400.
+    assert_eq!(at(t + 99, "trial_tips"), (0, 0, 0, 0));
+    assert_eq!(at(t + 100, "trial_tips"), (2, 1, 1, 0));
+    assert_eq!(at(t + 176_399, "trial_tips"), (2, 1, 1, 0));
+    assert_eq!(at(t + 176_400, "trial_tips"), (2, 2, 0, 0));
+    // `demo_follow_up` exits on fewer than one view in the last day: bbb has none after
+    // her demo (T+100) when it is booked, so the exit holds at once (her view at T+3600
+    // comes after it).
+    assert_eq!(at(t + 100, "demo_follow_up"), (1, 1, 0, 0));
+    // `webinar_recap` exits on exactly one view in the last hour: ccc's two anonymous
+    // views (T+200, T+300) join her at the merge (T+400), two after her webinar (T+100);
+    // at T+200+1h = T+3800 the first slides out and one is left. eee's three (T+200,
+    // T+300, T+350) leave two at T+3800; the timer walks on to T+3900, which leaves one.
+    assert_eq!(at(t + 3_799, "webinar_recap"), (2, 0, 2, 0));
+    assert_eq!(at(t + 3_800, "webinar_recap"), (2, 1, 1, 0));
+    assert_eq!(at(t + 3_899, "webinar_recap"), (2, 1, 1, 0));
+    assert_eq!(at(t + 3_900, "webinar_recap"), (2, 2, 0, 0));
+    // A week on, when every message was due: none went out.
+    for w in ["trial_tips", "demo_follow_up", "webinar_recap"] {
+        let (entered, exited, waiting, sent) = at(t + 8 * 86_400, w);
+        assert_eq!((exited, waiting, sent), (entered, 0, 0), "{w}");
+    }
 }

@@ -178,9 +178,17 @@ pub fn page(ir: &Ir, r: &Report) -> String {
         (Some(a), Some(b)) => format!(" from {} to {}", utc(a), utc(b)),
         _ => String::new(),
     };
+    let unattributed = match r.unattributed {
+        0 => String::new(),
+        n => format!(", {n} naming no person"),
+    };
+    let after_until = match r.after_until {
+        0 => String::new(),
+        n => format!(", {n} after <code>--until</code>"),
+    };
     let _ = writeln!(
         s,
-        "<p>{} records{span}: {} operations simulated, {} rejected by validate; {} people.</p>",
+        "<p>{} records{span}: {} operations simulated, {} rejected by validate{unattributed}{after_until}; {} people.</p>",
         r.records, r.simulated, r.rejected.count, r.people
     );
     let _ = writeln!(
@@ -316,7 +324,24 @@ pub fn page(ir: &Ir, r: &Report) -> String {
             e(&x.message)
         );
     }
-    s.push_str("</ul>\n</body>\n</html>\n");
+    s.push_str("</ul>\n");
+    if r.unattributed > 0 {
+        let _ = writeln!(
+            s,
+            "<h2>Naming no person: {}</h2>\n<p>Customer.io takes them, but no profile sees them: not simulated.</p>\n<ul>",
+            r.unattributed
+        );
+        for x in &r.unattributed_list {
+            let at = super::text::place(x.line, x.index);
+            let what = match &x.event {
+                Some(ev) => format!("event <code>{}</code>", e(ev)),
+                None => "not an event of the contract".to_owned(),
+            };
+            let _ = writeln!(s, "<li>{at}: {what}</li>");
+        }
+        s.push_str("</ul>\n");
+    }
+    s.push_str("</body>\n</html>\n");
     s
 }
 

@@ -99,6 +99,14 @@ impl Out for Markdown {
     }
 }
 
+/// `line 4`, `line 4 (operation 2)` (in a batch).
+pub(super) fn place(line: u64, index: Option<u32>) -> String {
+    match index {
+        Some(i) => format!("line {line} (operation {i})"),
+        None => format!("line {line}"),
+    }
+}
+
 pub fn human(ir: &Ir, r: &Report) -> String {
     render(&Terminal, ir, r, false)
 }
@@ -123,9 +131,14 @@ fn render(o: &impl Out, ir: &Ir, r: &Report, markdown: bool) -> String {
         .iter()
         .map(|(k, n)| format!("{n} by {k}"))
         .collect();
+    // Shown when there are any: most captures name a person in every operation.
+    let unattributed = match r.unattributed {
+        0 => String::new(),
+        n => format!(", {n} naming no person"),
+    };
     let _ = writeln!(
         s,
-        "{} records{span}: {} operations simulated, {} records rejected by validate; {} people ({} profiles: {})",
+        "{} records{span}: {} operations simulated, {} records rejected by validate{unattributed}; {} people ({} profiles: {})",
         r.records,
         r.simulated,
         r.rejected.count,
@@ -263,16 +276,27 @@ fn render(o: &impl Out, ir: &Ir, r: &Report, markdown: bool) -> String {
             r.rejected.count
         )));
         for x in &r.rejected.listed {
-            let at = match x.index {
-                Some(i) => format!("line {} (operation {i})", x.line),
-                None => format!("line {}", x.line),
-            };
+            let at = place(x.line, x.index);
             let sim = if x.simulated { " (simulated)" } else { "" };
             s.push_str(&o.item(&format!(
                 "{at}{sim}: {} {}",
                 o.code(x.code.id()),
                 o.text(&x.message)
             )));
+        }
+    }
+    if r.unattributed > 0 {
+        s.push_str(&o.heading(&format!(
+            "Naming no person: {} (Customer.io takes them, but no profile sees them: not simulated)",
+            r.unattributed
+        )));
+        for x in &r.unattributed_list {
+            let at = place(x.line, x.index);
+            let what = match &x.event {
+                Some(e) => format!("event {}", o.code(e)),
+                None => "not an event of the contract".to_owned(),
+            };
+            s.push_str(&o.item(&format!("{at}: {what}")));
         }
     }
     if r.truncated {
@@ -286,6 +310,12 @@ fn render(o: &impl Out, ir: &Ir, r: &Report, markdown: bool) -> String {
             "\n{} operations past the bound of {} were counted, not simulated.\n",
             r.not_simulated,
             trackc_codegen::simulate::bounds::MAX_OPERATIONS
+        ));
+    }
+    if r.after_until > 0 {
+        s.push_str(&format!(
+            "\n{} operations after --until were counted, not simulated.\n",
+            r.after_until
         ));
     }
     s
