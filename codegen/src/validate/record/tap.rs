@@ -51,7 +51,7 @@ pub(crate) struct Tapped {
     pub whole: bool,
 }
 
-/// One v2 person operation.
+/// One v2 operation (of another type than `person`: one that names no person).
 pub(crate) struct OpEnvelope {
     /// Its index in a batch.
     pub index: Option<u32>,

@@ -110,6 +110,9 @@ impl Worker<'_> {
                     })
                     .collect();
                 self.cx.found.extend(kept);
+                if self.tap.is_some() {
+                    self.tap_op(&op, index);
+                }
                 return self.finish_record(index, op.action.as_deref());
             }
             None if op.ty.is_some() || op.ty_bad => {}
@@ -175,13 +178,13 @@ impl Worker<'_> {
                 None
             }
         };
-        if self.tap.is_some() && op.ty.as_deref() == Some("person") {
+        if self.tap.is_some() {
             self.tap_op(&op, index);
         }
         self.finish_record(index, label);
     }
 
-    /// Hand a person operation's envelope to simulate ([`super::tap`]).
+    /// Hand an operation's envelope to simulate ([`super::tap`]).
     fn tap_op(&mut self, op: &Op<'_>, index: Option<u32>) {
         use super::tap::{OpEnvelope, What};
         let v = self.cx.v;
@@ -189,6 +192,17 @@ impl Worker<'_> {
         if op.ty_bad || op.action_bad || op.name_bad || (op.env.has_id && op.env.id.is_none()) {
             t.line.whole = true;
             return;
+        }
+        // As a JSON number's value reads, floored to whole seconds.
+        let timestamp = op.env.timestamp.map(|s| (s as f64).floor() as i64);
+        if op.ty.as_deref() != Some("person") {
+            // An object, a delivery: an operation that names no person.
+            return t.push(OpEnvelope {
+                index,
+                who: None,
+                timestamp,
+                what: What::Other,
+            });
         }
         // A part wanted raw is always read raw ([`op_field`]): anything else is a shape
         // this reader does not follow.
@@ -231,8 +245,7 @@ impl Worker<'_> {
         t.push(OpEnvelope {
             index,
             who: op.who.clone(),
-            // As a JSON number's value reads, floored to whole seconds.
-            timestamp: op.env.timestamp.map(|s| (s as f64).floor() as i64),
+            timestamp,
             what,
         });
     }
