@@ -4,8 +4,10 @@
 //!
 //! Two phases. **Reading** ([`Simulator::feed_reader`], [`Simulator::feed_line`]; lines
 //! are prepared on every core, profiles assigned in input order): every line is judged by
-//! the validator first; records it rejects are counted and listed, not simulated. The rest
-//! become compact records: the profile (an index), the time, the event with one bit per
+//! the validator first; records it rejects are counted and listed, not simulated. The
+//! envelope of the others (who, when, what) comes from the validator's own pass
+//! ([`crate::validate::tap`]; [`read`] reads the rarer shapes itself). They become compact
+//! records: the profile (an index), the time, the event with one bit per
 //! `where` filter set of the contract ([`model`]) instead of its data, and only the
 //! attributes a condition reads. **Running** ([`Simulator::finish`]): records in time
 //! order, merged with the timers of sliding windows and waiting journeys ([`run`]).

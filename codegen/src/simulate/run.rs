@@ -341,7 +341,7 @@ impl Engine<'_> {
             self.timers.pop();
             self.sample_until(at, false);
             let p = self.root(p);
-            self.settle(p, at, None);
+            self.settle(p, at, None, true);
             self.rearm(p, at);
             if kind == Timer::Due {
                 self.due(p, at);
@@ -387,6 +387,9 @@ impl Engine<'_> {
         let p = self.root(rec.person);
         self.people[p as usize].active = true;
         let t = rec.time;
+        // Whether what the segments read changed (else their membership is the one
+        // settled last, [`Self::settle`]).
+        let mut changed = true;
         match &rec.body {
             Body::Event(Performed {
                 event,
@@ -417,11 +420,13 @@ impl Engine<'_> {
                     // A retry with the same event id: Customer.io keeps one.
                     Some(Verdict::Retry) => return,
                 }
+                changed = false;
                 for &c in &self.m.conds_of[e as usize] {
                     let cond = &self.m.conds[c as usize];
                     if bits >> cond.bit & 1 == 0 {
                         continue;
                     }
+                    changed = true;
                     let person = &mut self.people[p as usize];
                     let h = match person.hist.iter_mut().find(|(i, _)| *i == c) {
                         Some((_, h)) => h,
@@ -489,6 +494,7 @@ impl Engine<'_> {
                 }
             }
             Body::Identify(attrs) => {
+                changed = !attrs.is_empty();
                 let person = &mut self.people[p as usize];
                 for (slot, v) in attrs.iter() {
                     person.attrs.retain(|(s, _)| s != slot);
@@ -503,9 +509,9 @@ impl Engine<'_> {
                     self.merge(s, p, &rec);
                 }
             }
-            Body::Other => {}
+            Body::Other => changed = false,
         }
-        self.settle(p, t, Some(&rec));
+        self.settle(p, t, Some(&rec), changed);
     }
 
     /// Profile `s` merged into `p` (Customer.io keeps the primary; the secondary's
@@ -792,8 +798,22 @@ impl Engine<'_> {
     }
 
     /// After something changed for `p` at `t`: segments, exits, triggers.
-    fn settle(&mut self, p: u32, t: i64, rec: Option<&Rec>) {
-        self.membership(p, t);
+    ///
+    /// `changed`: whether what segments read (event conditions' histories, attributes,
+    /// a merge) may have changed since the person's last settle. If not, and no window
+    /// of the person slides by `t` (its timer is due: timers before `t` have fired), every
+    /// condition holds as it did then, and membership is not evaluated again.
+    fn settle(&mut self, p: u32, t: i64, rec: Option<&Rec>, changed: bool) {
+        let person = &self.people[p as usize];
+        let sliding = || {
+            (person.hist.iter())
+                .any(|(_, h)| matches!(h, Hist::Times { armed: Some(x), .. } if *x <= t))
+        };
+        if changed || person.members.is_empty() || sliding() {
+            self.membership(p, t);
+        } else {
+            self.words.clone_from(&person.members);
+        }
         let counting = t >= self.from;
         let mut entered = std::mem::take(&mut self.entered);
         entered.clear();
