@@ -1195,6 +1195,14 @@ impl Engine<'_> {
         self.r.sent_after_conversion.sort_by(|a, b| {
             (a.sent_at, &a.person, &a.workflow).cmp(&(b.sent_at, &b.person, &b.workflow))
         });
+        // Freeing every profile (a few allocations each) is a tenth of the model's time
+        // at 100,000 people: done on a thread of its own while the report is written
+        // (here, if no thread can be made).
+        let profiles = (
+            std::mem::take(&mut self.people),
+            std::mem::take(&mut self.dir.keys),
+        );
+        let _ = std::thread::Builder::new().spawn(move || drop(profiles));
         self.r
     }
 }
