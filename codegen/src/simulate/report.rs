@@ -101,7 +101,8 @@ pub struct RejectedRecord {
     pub code: crate::rules::TrafficRule,
     pub message: String,
     /// Simulated all the same: Customer.io accepts it (named by email or phone, a
-    /// forbidden replay, no event id).
+    /// forbidden replay, no event id). Such a record past `--until` or naming no one is
+    /// counted there (`after_until`, `unattributed`) like any record Customer.io takes.
     pub simulated: bool,
 }
 
