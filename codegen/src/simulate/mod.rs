@@ -375,6 +375,26 @@ struct Batch {
     texts: String,
 }
 
+impl Batch {
+    /// One more operation of the line `out`.
+    fn push(
+        &mut self,
+        out: &mut Prepared,
+        index: Option<u32>,
+        who: Option<Who>,
+        timestamp: Option<i64>,
+        body: PreBody,
+    ) {
+        self.ops.push(PreOp {
+            index,
+            who,
+            timestamp,
+            body,
+        });
+        out.ops += 1;
+    }
+}
+
 #[derive(Debug)]
 struct PreOp {
     index: Option<u32>,
@@ -490,13 +510,7 @@ fn prepare(
                     &mut batch.texts,
                 )
             });
-            batch.ops.push(PreOp {
-                index: op.index,
-                who,
-                timestamp: op.timestamp,
-                body,
-            });
-            out.ops += 1;
+            batch.push(&mut out, op.index, who, op.timestamp, body);
         }
         batch.lines.push(out);
         return;
@@ -531,13 +545,7 @@ fn prepare(
         let who = op
             .who
             .map(|w| Who::of(fingerprints, w.kind, &w.value, &mut batch.texts));
-        batch.ops.push(PreOp {
-            index: op.index,
-            who,
-            timestamp: op.timestamp,
-            body,
-        });
-        out.ops += 1;
+        batch.push(&mut out, op.index, who, op.timestamp, body);
     }
     batch.lines.push(out);
 }

@@ -93,6 +93,11 @@ impl Worker<'_> {
                 None,
             );
         }
+        self.check_raw(node, raw);
+    }
+
+    /// Check data (or attributes) kept raw against `node`.
+    pub(super) fn check_raw(&mut self, node: NodeId, raw: &str) {
         let seed = NodeSeed {
             cx: &mut self.cx,
             node,
@@ -191,14 +196,7 @@ pub(super) fn data_value<'de, A: MapAccess<'de>>(
     Ok(match node {
         Some(Some(node)) if keep => {
             let raw = map.next_value::<&'de RawValue>()?;
-            let seed = NodeSeed {
-                cx: &mut w.cx,
-                node,
-                path: &Path::Root,
-                limit: None,
-            };
-            // The raw text was parsed once already; this cannot fail.
-            let _ = with_raw(raw.get(), seed);
+            w.check_raw(node, raw.get());
             Data::CheckedRaw(raw)
         }
         Some(Some(node)) => {

@@ -9,7 +9,7 @@ use super::event::{Data, Envelope, data_value};
 use super::identity::IdentSeed;
 use super::scalar::{ScalarKind, scalar_field};
 use super::shape::{Shape, Shaped, Subject, detached, string_field};
-use super::{Cow, Key, NodeSeed, Path, Summary, Wire, Worker, codes, limits, with_raw};
+use super::{Cow, Key, Summary, Wire, Worker, codes, limits, with_raw};
 use crate::validate::{ViolationLevel, routes};
 use trackc_wire::IdentifierKey;
 use trackc_wire::route::{Action, ObjectType};
@@ -156,14 +156,7 @@ impl Worker<'_> {
             },
             Some("identify") => {
                 if let Data::Raw(raw) = op.data {
-                    let node = self.cx.v.attributes;
-                    let seed = NodeSeed {
-                        cx: &mut self.cx,
-                        node,
-                        path: &Path::Root,
-                        limit: None,
-                    };
-                    let _ = with_raw(raw.get(), seed);
+                    self.check_raw(self.cx.v.attributes, raw.get());
                 }
                 Some("identify")
             }
