@@ -14,6 +14,8 @@ pub(super) struct Envelope {
     pub has_id: bool,
     /// A hash of the `id` string (two records with the same id are one event).
     pub id: Option<u64>,
+    /// Whether a `timestamp` was sent (`timestamp`: the integer it was, if one).
+    pub has_timestamp: bool,
     pub timestamp: Option<i128>,
 }
 
@@ -98,6 +100,8 @@ impl Worker<'_> {
 
     /// Check data (or attributes) kept raw against `node`.
     pub(super) fn check_raw(&mut self, node: NodeId, raw: &str) {
+        // What data sent before said of the key and revenue is not this data's.
+        self.cx.captured = Default::default();
         let seed = NodeSeed {
             cx: &mut self.cx,
             node,
@@ -200,6 +204,8 @@ pub(super) fn data_value<'de, A: MapAccess<'de>>(
             Data::CheckedRaw(raw)
         }
         Some(Some(node)) => {
+            // What data sent before said of the key and revenue is not this data's.
+            w.cx.captured = Default::default();
             map.next_value_seed(NodeSeed {
                 cx: &mut w.cx,
                 node,

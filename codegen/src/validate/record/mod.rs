@@ -308,6 +308,12 @@ impl<'de> Shape<'de> for LineSeed<'_, '_> {
                     w.received_at = at.filter(|t| t.is_finite()).map(|t| t.floor() as i64);
                 }
                 Key::Batch => {
+                    if let Some(t) = &mut w.tap
+                        && is_batch
+                    {
+                        // The validator reads both batches; simulate's reader, the last.
+                        t.line.whole = true;
+                    }
                     is_batch = true;
                     batch_value(w, &mut map, "", self.len)?;
                 }
@@ -338,12 +344,15 @@ impl<'de> Shape<'de> for LineSeed<'_, '_> {
                 key => op_field(w, &mut op, key, &mut map, "")?,
             }
         }
+        if let Some(t) = &mut w.tap
+            && is_v1
+        {
+            // v1 requests (alone, or beside a batch) are read by simulate itself.
+            t.line.whole = true;
+        }
         if is_batch {
             w.cx.found.clear();
         } else if is_v1 {
-            if let Some(t) = &mut w.tap {
-                t.line.whole = true;
-            }
             w.finish_v1(v1, self.len);
         } else {
             w.finish_op(op, None, "", Some(self.len));

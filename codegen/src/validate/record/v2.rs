@@ -182,7 +182,14 @@ impl Worker<'_> {
         use super::tap::{OpEnvelope, What};
         let v = self.cx.v;
         let Some(t) = &mut self.tap else { return };
-        if op.ty_bad || op.action_bad || op.name_bad || (op.env.has_id && op.env.id.is_none()) {
+        // A field whose value the other reader reads differently (a float timestamp: not
+        // an integer here, floored there; an id that is no string).
+        if op.ty_bad
+            || op.action_bad
+            || op.name_bad
+            || (op.env.has_id && op.env.id.is_none())
+            || (op.env.has_timestamp && op.env.timestamp.is_none())
+        {
             t.line.whole = true;
             return;
         }
@@ -326,6 +333,7 @@ pub(super) fn op_field<'de, A: MapAccess<'de>>(
             }))?;
         }
         Key::Timestamp => {
+            op.env.has_timestamp = true;
             w.timestamp = None;
             scalar_field(w, map, ScalarKind::Timestamp, &|| {
                 format!("{prefix}timestamp")
