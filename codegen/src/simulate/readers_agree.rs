@@ -355,3 +355,28 @@ fn the_generated_lines_are_mostly_simulated_and_tapped() {
         lines.len()
     );
 }
+
+/// Long lines take other paths in the validator (a batch's operations re-read from their
+/// text past an operation's size, data kept raw past event data's): the same records.
+#[test]
+fn long_batches_are_read_the_same_both_ways() {
+    let ir = contract("../contract");
+    let v = Validator::new(&ir).unwrap();
+    let ops = valid_operations();
+    let batch = |n: usize| {
+        let ops: Vec<&str> = ops.iter().cycle().take(n).map(String::as_str).collect();
+        format!(
+            r#"{{"batch":[{}],"received_at":1796050000}}"#,
+            ops.join(",")
+        )
+    };
+    let lines = vec![batch(3), batch(150), batch(600)];
+    assert!(lines[1].len() > crate::validate::limits::OPERATION_BYTES);
+    assert!(lines[2].len() > crate::validate::limits::EVENT_DATA_BYTES);
+    assert!(lines[2].len() < crate::validate::limits::BATCH_BYTES);
+    let (tapped, n) = prepared(&ir, &v, true, &lines);
+    let (read, _) = prepared(&ir, &v, false, &lines);
+    assert_eq!(tapped, read);
+    assert_eq!(n, 3);
+    assert!(read.lines().filter(|l| l.starts_with("  ")).count() > 700);
+}
