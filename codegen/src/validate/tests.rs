@@ -1320,3 +1320,43 @@ mod promises {
         );
     }
 }
+
+#[test]
+fn a_name_or_action_sent_again_after_the_data_with_another_value_is_refused() {
+    let v = &*EXAMPLE;
+    // The data was checked as an order's; the last `name` makes it a refund.
+    let line = op("order_completed", &order(""));
+    let open = &line[..line.len() - 1];
+    let renamed = format!(r#"{open},"name":"order_refunded"}}"#);
+    let found = one(v, &renamed);
+    assert_eq!(
+        (found.code, found.path.as_str()),
+        (codes::INVALID_REQUEST, "name")
+    );
+    assert!(
+        found
+            .message
+            .contains(r#"("order_completed", then "order_refunded")"#),
+        "{}",
+        found.message
+    );
+    // The same name again, or a second name before the data, is no such case.
+    valid(v, &format!(r#"{open},"name":"order_completed"}}"#));
+    let before = line.replacen(
+        r#""name":"order_completed""#,
+        r#""name":"order_refunded","name":"order_completed""#,
+        1,
+    );
+    valid(v, &before);
+    // Attributes read for an identify, then `action` says event.
+    let line = identify(r#"{"email":"a@example.com"}"#);
+    let changed = format!(
+        r#"{},"action":"event","name":"site_visit"}}"#,
+        &line[..line.len() - 1]
+    );
+    assert!(
+        codes_of(v, &changed).contains(&("action".to_owned(), codes::INVALID_REQUEST)),
+        "{:?}",
+        codes_of(v, &changed)
+    );
+}

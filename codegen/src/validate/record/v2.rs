@@ -9,7 +9,7 @@ use super::event::{Data, Envelope, data_value};
 use super::identity::IdentSeed;
 use super::scalar::{ScalarKind, scalar_field};
 use super::shape::{Shape, Shaped, Subject, detached, string_field};
-use super::{Cow, Key, Summary, Wire, Worker, codes, limits, with_raw};
+use super::{Cow, Key, Quoted, Summary, Wire, Worker, codes, limits, with_raw};
 use crate::validate::{ViolationLevel, routes};
 use trackc_wire::IdentifierKey;
 use trackc_wire::route::{Action, ObjectType};
@@ -293,13 +293,31 @@ pub(super) fn op_field<'de, A: MapAccess<'de>>(
             op.ty = string_field(w, map, || format!("{prefix}type"))?;
             op.ty_bad = op.ty.is_none();
         }
-        Key::Action => {
-            op.action = string_field(w, map, || format!("{prefix}action"))?;
-            op.action_bad = op.action.is_none();
-        }
-        Key::Name => {
-            op.name = string_field(w, map, || format!("{prefix}name"))?;
-            op.name_bad = op.name.is_none();
+        Key::Action | Key::Name => {
+            let (field, value, bad) = match key {
+                Key::Action => ("action", &mut op.action, &mut op.action_bad),
+                _ => ("name", &mut op.name, &mut op.name_bad),
+            };
+            // Sent again after the data was read for the value before: the data's verdict
+            // would be the other event's (or none), so the record is refused.
+            let before = matches!(op.data, Data::Checked | Data::CheckedRaw(_))
+                .then(|| value.clone())
+                .flatten();
+            *value = string_field(w, map, || format!("{prefix}{field}"))?;
+            *bad = value.is_none();
+            if let Some(before) = before
+                && value.as_ref().is_some_and(|v| *v != before)
+            {
+                let now = value.as_deref().unwrap_or_default();
+                w.request(
+                    format!("{prefix}{field}"),
+                    format!(
+                        "`{field}` is sent again after the data, with another value ({}, then {}): the data was read for the first; send each field once",
+                        Quoted(&before),
+                        Quoted(now)
+                    ),
+                );
+            }
         }
         Key::Identifiers => {
             op.identifiers = true;
