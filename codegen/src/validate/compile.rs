@@ -395,16 +395,13 @@ impl Validator {
     /// name, where the promises read only a property the contract declares a number: such
     /// an event's data is handed over too when a `revenue` of another kind can be in a
     /// record the validator accepts (declared as something else, or undeclared in open
-    /// data or with `unknown_property` allowed).
+    /// data; in closed data an undeclared one is `unknown_property`, always an error).
     #[cfg(feature = "simulate")]
     pub(crate) fn tap(
         &self,
         want_data: impl Fn(usize) -> bool,
         want_attributes: bool,
     ) -> super::record::tap::Tap {
-        let unknown_rejected = self
-            .level(crate::rules::TrafficRule::UnknownProperty)
-            .is_some_and(|l| l.is_error());
         let data = (self.events.iter().enumerate())
             .map(|(i, (_, e))| {
                 let other_revenue = match &self.nodes[e.data as usize] {
@@ -413,7 +410,6 @@ impl Validator {
                         o.lookup("revenue").is_some()
                             || o.open
                             || o.passthrough.iter().any(|(p, _)| &**p == "revenue")
-                            || !unknown_rejected
                     }
                     _ => true,
                 };

@@ -280,14 +280,6 @@ pub(super) fn op_field<'de, A: MapAccess<'de>>(
     map: &mut A,
     prefix: &str,
 ) -> Result<(), A::Error> {
-    if matches!(key, Key::Action | Key::Name)
-        && matches!(op.data, Data::Checked | Data::CheckedRaw(_))
-        && let Some(t) = &mut w.tap
-    {
-        // The data was read for the action and name sent before this one; simulate reads
-        // the line itself (the last of each field).
-        t.line.whole = true;
-    }
     match key {
         Key::Type => {
             op.ty = string_field(w, map, || format!("{prefix}type"))?;
@@ -299,7 +291,8 @@ pub(super) fn op_field<'de, A: MapAccess<'de>>(
                 _ => ("name", &mut op.name, &mut op.name_bad),
             };
             // Sent again after the data was read for the value before: the data's verdict
-            // would be the other event's (or none), so the record is refused.
+            // would be the other event's (or none), so the record is refused (and neither
+            // simulate reader sees it; the same value again changes nothing).
             let before = matches!(op.data, Data::Checked | Data::CheckedRaw(_))
                 .then(|| value.clone())
                 .flatten();
