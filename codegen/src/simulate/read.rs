@@ -326,15 +326,12 @@ fn anonymous(raw: Option<&RawValue>) -> Option<Who> {
 /// A v2 operation (`type: person`; other types change no person: read as naming none).
 fn v2_op<'a>(e: &Env<'a>, index: Option<u32>, out: &mut Vec<Op<'a>>) {
     if string(e.kind).as_deref() != Some("person") {
-        let timestamp = seconds(e.timestamp);
-        let (who, what) = (None, What::Other);
-        out.push(Op {
+        return out.push(Op {
             index,
-            who,
-            what,
-            timestamp,
+            who: None,
+            what: What::Other,
+            timestamp: seconds(e.timestamp),
         });
-        return;
     }
     let who = identifiers(e.identifiers).or_else(|| anonymous(e.anonymous_id));
     let (who, what) = match string(e.action).as_deref() {

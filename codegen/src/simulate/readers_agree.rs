@@ -102,90 +102,102 @@ fn the_fixtures_give_the_same_report_both_ways() {
     }
 }
 
+/// `"name":value`, for each of `values` (JSON texts).
+fn member(name: &'static str, values: Vec<&'static str>) -> impl Strategy<Value = String> {
+    prop::sample::select(values).prop_map(move |v| format!(r#""{name}":{v}"#))
+}
+
 /// Envelope fields, each with values of the kinds traffic sends and of the kinds it
 /// should not (wrong types, escapes, numbers, fields the tap leaves to the other reader).
 fn field() -> impl Strategy<Value = String> {
     let ulid = "\"01JD0000000000000000000C01\"";
     prop_oneof![
-        prop::sample::select(vec![r#""person""#, r#""object""#, "5"])
-            .prop_map(|v| format!(r#""type":{v}"#)),
-        prop::sample::select(vec![
-            r#"{"id":"cus_00000001"}"#,
-            r#"{"id":"cus_0000000\u0032"}"#,
-            r#"{"id":7}"#,
-            r#"{"id":-3}"#,
-            r#"{"id":18446744073709551615}"#,
-            r#"{"id":99999999999999999999}"#,
-            r#"{"id":1.5}"#,
-            r#"{"id":true}"#,
-            r#"{"id":""}"#,
-            r#"{"email":"a@example.com"}"#,
-            r#"{"phone":"+14155550100"}"#,
-            r#"{"cio_id":"c1"}"#,
-            r#"{"cio_id":42}"#,
-            r#"{"email":null,"phone":"+14155550100"}"#,
-            r#"{"id":"cus_00000001","id":"cus_00000002"}"#,
-            r#"{"email":"x@example.com","id":"cus_00000003"}"#,
-            r#"{"id":"cus_00000001","color":"red"}"#,
-            r#"{}"#,
-            r#""cus_00000001""#,
-        ])
-        .prop_map(|v| format!(r#""identifiers":{v}"#)),
-        prop::sample::select(vec![
-            r#""event""#,
-            r#""identify""#,
-            r#""merge""#,
-            r#""page""#,
-            r#""delete""#,
-            "5",
-            "null"
-        ])
-        .prop_map(|v| format!(r#""action":{v}"#)),
-        prop::sample::select(vec![
-            r#""order_completed""#,
-            r#""checkout_started""#,
-            r#""order_refunded""#,
-            r#""product_viewed""#,
-            r#""cart_updated""#,
-            r#""subscription_canceled""#,
-            r#""site_visit""#,
-            r#""order_c\u006fmpleted""#,
-            r#""not_an_event""#,
-            "3",
-        ])
-        .prop_map(|v| format!(r#""name":{v}"#)),
-        prop::sample::select(vec![ulid, r#""not-a-ulid""#, "12", "null"])
-            .prop_map(|v| format!(r#""id":{v}"#)),
-        prop::sample::select(vec![
-            "1796032800",
-            "1796032800.7",
-            "1796032800000",
-            "-5",
-            "0",
-            r#""2026-11-30T00:00:00Z""#,
-            "null",
-        ])
-        .prop_map(|v| format!(r#""timestamp":{v}"#)),
-        prop::sample::select(vec![
-            r#"{"order_id":"ord_1","revenue":80,"currency":"USD","items":[{"sku":"SKN-1","product_name":"Serum","quantity":1,"unit_price":80,"category":"skincare"}],"is_first_order":true}"#,
-            r#"{"order_id":"ord\u005f1","revenue":80.5,"is_first_order":false}"#,
-            r#"{"order_id":17,"revenue":"80"}"#,
-            r#"{"checkout_id":"chk_1","cart_value":50,"currency":"USD","items":[]}"#,
-            r#"{"checkout_id":"chk_1","cart_value":10,"revenue":99}"#,
-            r#"{"refund_id":"ref_1","order_id":"ord_1","revenue":5}"#,
-            r#"{"reason":"too_expensive","subscription_id":"sub_1"}"#,
-            r#"{"reason":"other"}"#,
-            r#"{"product_id":"p1","product_name":"Serum","category":"skincare","price":50}"#,
-            r#"{"email":"a@example.com","email_opt_in":true,"sms_opt_in":false}"#,
-            r#"{"email_opt_in":"yes","anonymous_id":"an_1"}"#,
-            r#"{"first_name":"Jane","email_opt_in":true,"email_opt_in":false}"#,
-            "[1,2]",
-            "null",
-            "{}",
-        ])
-        .prop_map(|v| format!(r#""attributes":{v}"#)),
-        prop::sample::select(vec![r#""an_1""#, "7"])
-            .prop_map(|v| format!(r#""anonymous_id":{v}"#)),
+        member("type", vec![r#""person""#, r#""object""#, "5"]),
+        member(
+            "identifiers",
+            vec![
+                r#"{"id":"cus_00000001"}"#,
+                r#"{"id":"cus_0000000\u0032"}"#,
+                r#"{"id":7}"#,
+                r#"{"id":-3}"#,
+                r#"{"id":18446744073709551615}"#,
+                r#"{"id":99999999999999999999}"#,
+                r#"{"id":1.5}"#,
+                r#"{"id":true}"#,
+                r#"{"id":""}"#,
+                r#"{"email":"a@example.com"}"#,
+                r#"{"phone":"+14155550100"}"#,
+                r#"{"cio_id":"c1"}"#,
+                r#"{"cio_id":42}"#,
+                r#"{"email":null,"phone":"+14155550100"}"#,
+                r#"{"id":"cus_00000001","id":"cus_00000002"}"#,
+                r#"{"email":"x@example.com","id":"cus_00000003"}"#,
+                r#"{"id":"cus_00000001","color":"red"}"#,
+                r#"{}"#,
+                r#""cus_00000001""#,
+            ]
+        ),
+        member(
+            "action",
+            vec![
+                r#""event""#,
+                r#""identify""#,
+                r#""merge""#,
+                r#""page""#,
+                r#""delete""#,
+                "5",
+                "null"
+            ]
+        ),
+        member(
+            "name",
+            vec![
+                r#""order_completed""#,
+                r#""checkout_started""#,
+                r#""order_refunded""#,
+                r#""product_viewed""#,
+                r#""cart_updated""#,
+                r#""subscription_canceled""#,
+                r#""site_visit""#,
+                r#""order_c\u006fmpleted""#,
+                r#""not_an_event""#,
+                "3",
+            ]
+        ),
+        member("id", vec![ulid, r#""not-a-ulid""#, "12", "null"]),
+        member(
+            "timestamp",
+            vec![
+                "1796032800",
+                "1796032800.7",
+                "1796032800000",
+                "-5",
+                "0",
+                r#""2026-11-30T00:00:00Z""#,
+                "null",
+            ]
+        ),
+        member(
+            "attributes",
+            vec![
+                r#"{"order_id":"ord_1","revenue":80,"currency":"USD","items":[{"sku":"SKN-1","product_name":"Serum","quantity":1,"unit_price":80,"category":"skincare"}],"is_first_order":true}"#,
+                r#"{"order_id":"ord\u005f1","revenue":80.5,"is_first_order":false}"#,
+                r#"{"order_id":17,"revenue":"80"}"#,
+                r#"{"checkout_id":"chk_1","cart_value":50,"currency":"USD","items":[]}"#,
+                r#"{"checkout_id":"chk_1","cart_value":10,"revenue":99}"#,
+                r#"{"refund_id":"ref_1","order_id":"ord_1","revenue":5}"#,
+                r#"{"reason":"too_expensive","subscription_id":"sub_1"}"#,
+                r#"{"reason":"other"}"#,
+                r#"{"product_id":"p1","product_name":"Serum","category":"skincare","price":50}"#,
+                r#"{"email":"a@example.com","email_opt_in":true,"sms_opt_in":false}"#,
+                r#"{"email_opt_in":"yes","anonymous_id":"an_1"}"#,
+                r#"{"first_name":"Jane","email_opt_in":true,"email_opt_in":false}"#,
+                "[1,2]",
+                "null",
+                "{}",
+            ]
+        ),
+        member("anonymous_id", vec![r#""an_1""#, "7"]),
         prop::sample::select(vec![
             r#""primary":{"id":"cus_00000001"}"#,
             r#""secondary":{"email":"a@example.com"}"#,
