@@ -526,3 +526,22 @@ fn operations_naming_no_person_are_counted_and_listed() {
     assert!(html.contains("<h2>Naming no person: 8</h2>"));
     assert!(html.contains("<li>line 2: event <code>product_viewed</code></li>"));
 }
+
+/// Sections with nothing to list say so, under a heading with their count, instead of an
+/// empty list under a bare heading.
+#[test]
+fn html_sections_with_nothing_to_list_say_so() {
+    let page = trackc(&[
+        "simulate",
+        "tests/fixtures/simulate/timed_exits",
+        "tests/fixtures/simulate/timed_exits.ndjson",
+        "--format",
+        "html",
+    ]);
+    let page = String::from_utf8(page.stdout).unwrap();
+    assert!(page.contains(
+        "<h2>Sent after conversion: 0</h2>\n<p>No message went out after its person converted.</p>"
+    ));
+    assert!(page.contains("<h2>Data promises</h2>\n<p>No duplicate keys"));
+    assert!(!page.contains("<ul>\n</ul>"), "{page}");
+}

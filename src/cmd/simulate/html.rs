@@ -260,21 +260,29 @@ pub fn page(ir: &Ir, r: &Report) -> String {
             );
         }
     }
-    s.push_str("<h2>Sent after conversion</h2>\n<ul>\n");
-    for m in &r.sent_after_conversion {
-        let _ = writeln!(
-            s,
-            "<li class=\"bad\"><code>{}</code> to <code>{}</code> (trigger line {}, sent {}): missed <code>{}</code>, {}: {}</li>",
-            e(&m.workflow),
-            e(&m.person),
-            m.trigger_line,
-            utc(m.sent_at),
-            e(&m.missed_exit),
-            m.reason.as_str(),
-            html::message(&m.why)
-        );
+    // With its count, as the other formats head it; a list only when there is one.
+    let total = r.sent_after_conversion_total();
+    let _ = writeln!(s, "<h2>Sent after conversion: {total}</h2>");
+    if r.sent_after_conversion.is_empty() {
+        s.push_str("<p>No message went out after its person converted.</p>\n");
+    } else {
+        s.push_str("<ul>\n");
+        for m in &r.sent_after_conversion {
+            let _ = writeln!(
+                s,
+                "<li class=\"bad\"><code>{}</code> to <code>{}</code> (trigger line {}, sent {}): missed <code>{}</code>, {}: {}</li>",
+                e(&m.workflow),
+                e(&m.person),
+                m.trigger_line,
+                utc(m.sent_at),
+                e(&m.missed_exit),
+                m.reason.as_str(),
+                html::message(&m.why)
+            );
+        }
+        s.push_str("</ul>\n");
     }
-    s.push_str("</ul>\n<h2>Segments</h2>\n<table><tr><th>segment</th><th>entered</th><th>left</th><th>members at the end</th></tr>\n");
+    s.push_str("<h2>Segments</h2>\n<table><tr><th>segment</th><th>entered</th><th>left</th><th>members at the end</th></tr>\n");
     for (name, g) in &r.segments {
         let _ = writeln!(
             s,
@@ -285,10 +293,12 @@ pub fn page(ir: &Ir, r: &Report) -> String {
             g.members
         );
     }
-    s.push_str("</table>\n<h2>Data promises</h2>\n<ul>\n");
+    s.push_str("</table>\n<h2>Data promises</h2>\n");
+    // A list only when there is something in it.
+    let mut items = String::new();
     for d in &r.duplicate_list {
         let _ = writeln!(
-            s,
+            items,
             "<li>duplicate: line {} <code>{}</code> for <code>{}</code> repeats line {}</li>",
             d.line,
             e(&d.event),
@@ -298,7 +308,7 @@ pub fn page(ir: &Ir, r: &Report) -> String {
     }
     for b in &r.backfill_list {
         let _ = writeln!(
-            s,
+            items,
             "<li>backfill: line {} enrolled <code>{}</code> in <code>{}</code> ({} s old)</li>",
             b.line,
             e(&b.person),
@@ -308,7 +318,7 @@ pub fn page(ir: &Ir, r: &Report) -> String {
     }
     for f in &r.fragment_list {
         let _ = writeln!(
-            s,
+            items,
             "<li>fragmented: <code>{}</code> and <code>{}</code> ({})</li>",
             e(&f.person),
             e(&f.other),
@@ -317,14 +327,18 @@ pub fn page(ir: &Ir, r: &Report) -> String {
     }
     for x in &r.rejected.listed {
         let _ = writeln!(
-            s,
+            items,
             "<li>rejected by validate: line {} <code>{}</code> {}</li>",
             x.line,
             x.code.id(),
             e(&x.message)
         );
     }
-    s.push_str("</ul>\n");
+    if items.is_empty() {
+        s.push_str("<p>No duplicate keys, backfill enrolments, fragmented people or records validate rejects.</p>\n");
+    } else {
+        let _ = write!(s, "<ul>\n{items}</ul>\n");
+    }
     if r.unattributed > 0 {
         let _ = writeln!(
             s,
