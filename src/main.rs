@@ -323,14 +323,21 @@ fn main() -> ExitCode {
 
 /// `--now`: Unix seconds, or an RFC 3339 date-time (`2026-11-30T12:00:00Z`).
 fn parse_now(s: &str) -> Result<i64, String> {
-    if let Ok(n) = s.parse::<i64>() {
-        return Ok(n);
+    let max = trackc_wire::time::MAX_TIMESTAMP_SECONDS;
+    let t = match s.parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => trackc_wire::time::parse_date_time(s)
+            .map(|t| t.floor() as i64)
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is neither Unix seconds nor an RFC 3339 date-time (2026-11-30T12:00:00Z)"
+                )
+            })?,
+    };
+    if !(-max..=max).contains(&t) {
+        return Err(format!(
+            "`{s}` is out of range: Unix seconds from -{max} to {max} (milliseconds are not taken)"
+        ));
     }
-    trackc_wire::time::parse_date_time(s)
-        .map(|t| t.floor() as i64)
-        .ok_or_else(|| {
-            format!(
-                "`{s}` is neither Unix seconds nor an RFC 3339 date-time (2026-11-30T12:00:00Z)"
-            )
-        })
+    Ok(t)
 }

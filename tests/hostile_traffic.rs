@@ -448,3 +448,105 @@ fn simulate_merge_chains_escapes_and_reversed_time_are_bounded() {
         "named by email: listed, and simulated"
     );
 }
+
+/// Capture times at the ends of `i64` (a `received_at` of 1e19 used to make a window's
+/// timer fire at `i64::MAX` again and again: the run never ended), an `--until` past
+/// any timestamp, and the time arithmetic between such records and old timestamps.
+#[test]
+fn simulate_capture_times_out_of_range_are_no_time() {
+    let dir = simulate_contract();
+    let mut lines = String::new();
+    for (i, (ts, recv)) in [
+        ("", "1e19"),
+        ("", "-1e19"),
+        ("\"timestamp\":-5,", "1e19"),
+        ("\"timestamp\":1800000000,", "1e18"),
+        ("", "9223372036854775807"),
+        ("\"timestamp\":1800000100,", "1800000200"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        lines.push_str(&format!(
+            "{{\"type\":\"person\",\"identifiers\":{{\"id\":\"c{}\"}},\"action\":\"event\",\"name\":\"signed_up\",\"id\":\"01HZY{i:021}\",{ts}\"received_at\":{recv},\"attributes\":{{\"plan\":\"free\"}}}}\n",
+            i % 2
+        ));
+    }
+    std::fs::write(dir.path().join("t.ndjson"), lines).unwrap();
+    let o = trackc(
+        dir.path(),
+        &["simulate", "contract", "t.ndjson", "--format", "json"],
+        None,
+    );
+    o.assert_bounded(0);
+    let r = json(&o);
+    assert_eq!(r["simulated"], 6);
+    // The times that are times: the timestamps, and 1800000200 (taken by none).
+    assert_eq!(r["end"], 1_800_000_100, "{}", o.stdout);
+    for until in [
+        "9223372036854775807",
+        "-100000000000",
+        "9999-12-31T23:59:59Z",
+    ] {
+        let o = trackc(
+            dir.path(),
+            &[
+                "simulate",
+                "contract",
+                "t.ndjson",
+                &format!("--until={until}"),
+            ],
+            None,
+        );
+        o.assert_bounded(2);
+        assert!(o.stderr.contains("out of range"), "{}", o.stderr);
+    }
+}
+
+/// One batch line of 200,000 operations that are all wrong: every one counted, the list
+/// cut at its bound, in linear time (the rejected records were matched to their errors
+/// one by one against all the others: minutes for one line).
+#[test]
+fn simulate_a_wide_batch_of_errors_is_linear() {
+    let dir = simulate_contract();
+    let n = 200_000;
+    let mut line = String::with_capacity(n * 2 + 16);
+    line.push_str("{\"batch\":[");
+    for i in 0..n {
+        line.push_str(if i == 0 { "0" } else { ",0" });
+    }
+    line.push_str("]}\n");
+    line.push_str("{\"type\":\"person\",\"identifiers\":{\"id\":\"c\"},\"action\":\"event\",\"name\":\"signed_up\",\"id\":\"01HZY000000000000000000001\",\"timestamp\":1800000000,\"attributes\":{\"plan\":\"free\"}}\n");
+    std::fs::write(dir.path().join("t.ndjson"), line).unwrap();
+    let o = trackc(
+        dir.path(),
+        &["simulate", "contract", "t.ndjson", "--format", "json"],
+        None,
+    );
+    o.assert_bounded(0);
+    let r = json(&o);
+    assert_eq!(r["records"], n + 1);
+    assert_eq!(r["rejected"]["count"], n);
+    assert_eq!(r["simulated"], 1);
+    assert_eq!(r["rejected"]["listed"].as_array().unwrap().len(), 1000);
+    assert_eq!(r["truncated"], true);
+}
+
+/// A store whose `requests` is a view (here an endless recursive query) is refused, not
+/// run.
+#[test]
+fn simulate_refuses_a_store_whose_requests_are_not_a_table() {
+    let dir = simulate_contract();
+    let db = dir.path().join("store.sqlite");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "CREATE VIEW requests (id, received_at, method, path, body, valid, status, violations) AS
+           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+           SELECT i, 0, 'POST', '/api/v2/entity', '{}', 1, 200, '[]' FROM n;",
+    )
+    .unwrap();
+    drop(c);
+    let o = trackc(dir.path(), &["simulate", "contract", "store.sqlite"], None);
+    o.assert_bounded(2);
+    assert!(o.stderr.contains("not a table"), "{}", o.stderr);
+}

@@ -18,6 +18,15 @@ pub const fn looks_like_milliseconds(seconds: i128) -> bool {
     seconds > MAX_TIMESTAMP_SECONDS as i128 || seconds < -(MAX_TIMESTAMP_SECONDS as i128)
 }
 
+/// A capture time (Unix seconds as any JSON number: a HAR's or `trackc serve`'s
+/// `received_at`, `--now`) floored to whole seconds, when it can be one: finite and within
+/// ±[`MAX_TIMESTAMP_SECONDS`]. Anything else is no reference time at all, so that no
+/// arithmetic on times meets the ends of `i64`.
+pub fn capture_seconds(t: f64) -> Option<i64> {
+    let max = MAX_TIMESTAMP_SECONDS as f64;
+    (t.is_finite() && (-max..=max).contains(&t.floor())).then(|| t.floor() as i64)
+}
+
 /// Calendar dates `YYYY-MM-DD`, years 0000 to 9999, February 29 in leap years only: the
 /// same set as [`parse_date`], as a regular expression (JSON Schemas, `regex`).
 pub const DATE_PATTERN: &str = "^(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$";
@@ -279,5 +288,17 @@ mod tests {
         assert!(!looks_like_milliseconds(-(MAX_TIMESTAMP_SECONDS as i128)));
         assert!(looks_like_milliseconds(1_700_000_000_000));
         assert!(looks_like_milliseconds(-1_700_000_000_000));
+    }
+
+    #[test]
+    fn capture_times_are_whole_seconds_in_range() {
+        assert_eq!(capture_seconds(1_764_547_200.9), Some(1_764_547_200));
+        assert_eq!(capture_seconds(-0.5), Some(-1));
+        let max = MAX_TIMESTAMP_SECONDS as f64;
+        assert_eq!(capture_seconds(max + 0.5), Some(MAX_TIMESTAMP_SECONDS));
+        assert_eq!(capture_seconds(-max), Some(-MAX_TIMESTAMP_SECONDS));
+        for t in [max + 1.0, -max - 0.5, 1e19, -1e19, f64::INFINITY, f64::NAN] {
+            assert_eq!(capture_seconds(t), None, "{t}");
+        }
     }
 }

@@ -226,6 +226,7 @@ impl Intake {
     fn take_prepared(&mut self, p: Prepared, ops: impl Iterator<Item = PreOp>, texts: &str) {
         self.report.records += p.records;
         self.report.rejected.count += p.invalid;
+        self.report.truncated |= p.cut;
         for r in p.rejected {
             push_listed(
                 &mut self.report.rejected.listed,
@@ -265,7 +266,8 @@ impl Intake {
             return;
         };
         let Some(person) = self.dir.intern(who, texts) else {
-            self.report.rejected.count += 1;
+            // Past the bound of profiles: counted once, as past the bound of operations.
+            self.report.not_simulated += 1;
             return;
         };
         let mut extra = None;
@@ -291,7 +293,8 @@ impl Intake {
             self.latest.resize(person as usize + 1, i64::MIN);
         }
         let latest = &mut self.latest[person as usize];
-        if time < *latest {
+        // Records before `--from` only build up state: not counted.
+        if time < *latest && self.opts.from.is_none_or(|f| time >= f) {
             self.report.out_of_order += 1;
             let dir = &self.dir;
             push_listed(
@@ -300,7 +303,7 @@ impl Intake {
                 || OutOfOrder {
                     line,
                     person: dir.show(person),
-                    behind: *latest - time,
+                    behind: latest.saturating_sub(time),
                 },
             );
         }
@@ -360,6 +363,8 @@ struct Prepared {
     records: u64,
     invalid: u64,
     rejected: Vec<RejectedRecord>,
+    /// Violations were left out of `rejected` ([`bounds::MAX_LISTED`] a line).
+    cut: bool,
     received_at: Option<i64>,
     /// Its operations: the next this many of its batch's.
     ops: usize,
@@ -425,12 +430,19 @@ fn prepare(
     text: &[u8],
     batch: &mut Batch,
 ) {
-    let (summary, violations) = judge.judge(line_no, text);
+    let crate::validate::Judged {
+        summary,
+        violations,
+        errors,
+        cut,
+    } = judge.judge(line_no, text);
     let mut out = Prepared {
         line: line_no,
         records: summary.records,
         invalid: summary.invalid,
         rejected: Vec::new(),
+        // Some rejected record of the line may not be listed: the report says it is cut.
+        cut,
         received_at: None,
         ops: 0,
     };
@@ -439,20 +451,24 @@ fn prepare(
     // sent (named by email or phone, replayed though the contract forbids it, without an
     // event id) reach Customer.io all the same: they are simulated — the fragmentation,
     // backfill enrolments and double counts this report is for — and listed as rejected.
-    let mut bad: Vec<Option<u32>> = Vec::new();
-    for v in &violations {
-        if v.level == ViolationLevel::Error && !accepted(v.code) && !bad.contains(&v.index) {
-            bad.push(v.index);
-        }
-    }
-    let batch_bad = bad.contains(&None);
+    // Sorted, so that a batch of a million bad operations costs n log n, not n².
+    let mut bad: Vec<Option<u32>> = (errors.iter())
+        .filter(|(_, code)| !accepted(*code))
+        .map(|&(index, _)| index)
+        .collect();
+    bad.sort_unstable();
+    bad.dedup();
+    let is_bad = |index: Option<u32>| bad.binary_search(&index).is_ok();
+    let batch_bad = is_bad(None);
+    let skip = |index: Option<u32>| is_bad(index) || (batch_bad && index.is_some());
+    // Each record listed once, with its first error.
+    let mut listed = std::collections::HashSet::new();
     for v in violations {
-        if v.level != ViolationLevel::Error || out.rejected.iter().any(|r| r.index == v.index) {
+        if v.level != ViolationLevel::Error || !listed.insert(v.index) {
             continue;
         }
-        let simulated = !(bad.contains(&v.index) || v.index.is_some() && batch_bad);
         out.rejected.push(RejectedRecord {
-            simulated,
+            simulated: !skip(v.index),
             line: v.line,
             index: v.index,
             event: v.event,
@@ -460,11 +476,11 @@ fn prepare(
             message: v.message,
         });
     }
-    if summary.invalid == summary.records && out.rejected.iter().all(|r| !r.simulated) {
+    // Every record rejected and none simulated: nothing to read.
+    if summary.invalid == summary.records && (batch_bad || bad.len() as u64 == summary.records) {
         batch.lines.push(out);
         return;
     }
-    let skip = |index: Option<u32>| bad.contains(&index) || (batch_bad && index.is_some());
     let text = text.trim_ascii();
     if let Some(tapped) = judge.tapped() {
         // The envelopes as the validator read them (the common shapes, [`crate::validate::tap`]).
@@ -865,7 +881,8 @@ fn line_judge<'v>(
     v: &'v Validator,
     tap: bool,
 ) -> crate::validate::LineJudge<'v> {
-    let mut judge = v.line_judge();
+    // Past a line's first violations the rest are only counted: no more are listed.
+    let mut judge = v.line_judge(bounds::MAX_LISTED);
     if tap {
         // Both list the contract's events in name order.
         debug_assert!(

@@ -434,7 +434,9 @@ pub(crate) fn line(text: &[u8]) -> Line<'_> {
         v2_op(&e, None, &mut ops);
     }
     Line {
-        received_at: seconds(e.received_at),
+        received_at: (e.received_at)
+            .and_then(|raw| serde_json::from_str::<f64>(raw.get()).ok())
+            .and_then(trackc_wire::time::capture_seconds),
         ops,
     }
 }

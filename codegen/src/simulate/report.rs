@@ -51,7 +51,8 @@ pub struct Report {
     /// Lists cut at the bound.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
-    /// Operations past [`super::bounds::MAX_OPERATIONS`]: counted, not simulated.
+    /// Operations past [`super::bounds::MAX_OPERATIONS`], or naming a new profile past
+    /// [`super::bounds::MAX_PROFILES`]: counted, not simulated.
     #[serde(skip_serializing_if = "is_zero")]
     pub not_simulated: u64,
     /// Operations Customer.io takes that name no person: an anonymous event without an

@@ -90,11 +90,11 @@ impl ExitHist {
     }
 }
 
-/// The latest event per (event, filter bits) a profile performed.
+/// The latest time a profile performed a conversion event (one of each: a person's
+/// records cannot grow it).
 #[derive(Clone, Copy)]
 struct Seen {
     event: u32,
-    bits: u64,
     time: i64,
     line: u64,
 }
@@ -158,11 +158,7 @@ impl Person {
     }
 
     fn see(&mut self, s: Seen) {
-        match self
-            .seen
-            .iter_mut()
-            .find(|x| x.event == s.event && x.bits == s.bits)
-        {
+        match self.seen.iter_mut().find(|x| x.event == s.event) {
             Some(x) if x.time <= s.time => *x = s,
             Some(_) => {}
             None => self.seen.push(s),
@@ -224,7 +220,10 @@ pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
     let n_seg = model.ir.segments.len();
     let samples = match (start, end) {
         (Some(s), Some(e)) if e > s => (0..=bounds::SAMPLES as i64)
-            .map(|i| s + (e - s) * i / bounds::SAMPLES as i64)
+            .map(|i| {
+                let step = (e as i128 - s as i128) * i as i128 / bounds::SAMPLES as i128;
+                (s as i128 + step) as i64
+            })
             .collect(),
         (Some(s), _) => vec![s],
         _ => Vec::new(),
@@ -374,10 +373,13 @@ impl Engine<'_> {
             {
                 *armed = None;
                 if let (Some(&oldest), Some(w)) = (ts.front(), self.m.conds[*c as usize].window) {
-                    // Later than `at`: settling dropped every time up to `at - w`.
+                    // Later than `at`: settling dropped every time up to `at - w` (unless
+                    // the sum saturated: a timer at `at` again would never end).
                     let next = oldest.saturating_add(w);
-                    *armed = Some(next);
-                    self.timers.push(Reverse((next, Timer::Window, p)));
+                    if next > at {
+                        *armed = Some(next);
+                        self.timers.push(Reverse((next, Timer::Window, p)));
+                    }
                 }
             }
         }
@@ -404,6 +406,8 @@ impl Engine<'_> {
                     .flatten()
                 {
                     None => {}
+                    // Before `--from` a record only builds up state: not counted.
+                    Some(Verdict::Duplicate { .. }) if t < self.from => {}
                     Some(Verdict::Duplicate { first_line }) => {
                         self.r.duplicates += 1;
                         let rev = (!revenue.is_nan()).then_some(*revenue);
@@ -462,10 +466,9 @@ impl Engine<'_> {
                         }
                     }
                 }
-                if self.m.read[e as usize] {
+                if self.m.conversions[e as usize] {
                     self.people[p as usize].see(Seen {
                         event: e,
-                        bits: *bits,
                         time: t,
                         line: rec.line,
                     });
@@ -864,7 +867,7 @@ impl Engine<'_> {
             }
             let age = rec
                 .filter(|r| r.recv != NO_TIME)
-                .map_or(0, |r| r.recv - r.time);
+                .map_or(0, |r| r.recv.saturating_sub(r.time));
             if age >= NO_TRIGGER_AFTER {
                 continue;
             }

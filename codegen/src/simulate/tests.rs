@@ -90,6 +90,44 @@ fn cart_recovery_exits_on_an_order_and_sends_otherwise() {
     assert_eq!((w.entered, w.sent, w.exited), (2, 1, 1), "{w:?}");
 }
 
+/// Records before `--from` build up state but are not counted: a duplicate order and an
+/// out-of-order record before it are not reported; a repeat after it of a key first used
+/// before it is.
+#[test]
+fn records_before_from_are_not_counted() {
+    let ir = example();
+    let order = |eid: &str, t: i64| {
+        event(
+            "cus_00000001",
+            t,
+            "order_completed",
+            eid,
+            r#"{"order_id":"o1","revenue":50,"currency":"USD","is_first_order":false,"items":[{"sku":"S1","product_name":"Serum","quantity":1,"unit_price":50,"category":"skincare"}]}"#,
+        )
+    };
+    let lines = [
+        order("01HZY0000000000000000000B1", 2000),
+        order("01HZY0000000000000000000B2", 2100),
+        // Out of order, before --from.
+        identify("cus_00000001", 1500, "{}"),
+        order("01HZY0000000000000000000B3", 5000),
+    ];
+    let run = |from: Option<i64>| {
+        let v = Validator::new(&ir).unwrap();
+        let mut s = Simulator::new(&ir, &v, Options { from, until: None }).unwrap();
+        for (i, l) in lines.iter().enumerate() {
+            s.feed_line(i as u64 + 1, l.as_bytes());
+        }
+        s.finish().unwrap()
+    };
+    let all = run(None);
+    assert_eq!((all.duplicates, all.out_of_order), (2, 1));
+    let later = run(Some(3000));
+    assert_eq!((later.duplicates, later.out_of_order), (1, 0));
+    assert_eq!(later.duplicate_list[0].line, 4);
+    assert_eq!(later.duplicate_list[0].first_line, 1);
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

@@ -299,10 +299,13 @@ impl Validator {
         Some(v)
     }
 
-    /// A judge of single lines that keeps its buffers between them (`trackc simulate`).
+    /// A judge of single lines that keeps its buffers between them (`trackc simulate`):
+    /// each line's first `detail` violations in detail, and every error's index and code.
     #[cfg(feature = "simulate")]
-    pub(crate) fn line_judge(&self) -> LineJudge<'_> {
-        LineJudge(record::Worker::new(self, Detail::First(usize::MAX)))
+    pub(crate) fn line_judge(&self, detail: usize) -> LineJudge<'_> {
+        let mut w = record::Worker::new(self, Detail::First(detail));
+        w.errors = Some(Vec::new());
+        LineJudge(w)
     }
 
     /// Validate one line (numbered `line`) and return its violations and counts.
@@ -356,13 +359,30 @@ impl LineJudge<'_> {
     }
 
     /// The line's counts and violations (cross-record promises are not judged here).
-    pub(crate) fn judge(&mut self, line: u64, text: &[u8]) -> (Summary, Vec<Violation>) {
+    pub(crate) fn judge(&mut self, line: u64, text: &[u8]) -> Judged {
         let w = &mut self.0;
         w.check_line(line, text);
         w.keys.clear();
-        let _ = w.take_omitted();
-        (w.take_summary(), std::mem::take(&mut w.pending))
+        let cut = !w.take_omitted().is_empty();
+        Judged {
+            summary: w.take_summary(),
+            violations: std::mem::take(&mut w.pending),
+            errors: w.errors.as_mut().map(std::mem::take).unwrap_or_default(),
+            cut,
+        }
     }
+}
+
+/// One line as [`LineJudge::judge`] found it.
+#[cfg(feature = "simulate")]
+pub(crate) struct Judged {
+    pub summary: Summary,
+    /// Its first violations, in order.
+    pub violations: Vec<Violation>,
+    /// The (operation index, code) of every error, in order (a repeat in a row left out).
+    pub errors: Vec<(Option<u32>, TrafficRule)>,
+    /// Whether violations were left out of `violations`.
+    pub cut: bool,
 }
 
 #[cfg(test)]

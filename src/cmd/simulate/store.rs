@@ -6,7 +6,7 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::serve::inspect::{self, Filter};
 
@@ -30,6 +30,23 @@ pub fn read(path: &Path, mut line: impl FnMut(&str)) -> io::Result<()> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(bad)?;
+    // A store comes from anywhere: a `requests` view (an endless recursive query, say)
+    // would be run, not read. Only serve's tables are read, and nothing in the schema runs.
+    c.pragma_update(None, "trusted_schema", false)
+        .map_err(bad)?;
+    let kind: Option<String> = c
+        .query_row(
+            "SELECT type FROM sqlite_schema WHERE name = 'requests'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(bad)?;
+    match kind.as_deref() {
+        Some("table") => {}
+        Some(_) => return Err(not_a_store("its `requests` is not a table")),
+        None => return Err(not_a_store("it has no `requests` table")),
+    }
     let mut after = 0i64;
     loop {
         let f = Filter {
@@ -46,4 +63,8 @@ pub fn read(path: &Path, mut line: impl FnMut(&str)) -> io::Result<()> {
             line(&r.line());
         }
     }
+}
+
+fn not_a_store(why: &str) -> io::Error {
+    io::Error::other(format!("not a store of `trackc serve`: {why}"))
 }

@@ -82,6 +82,9 @@ pub(crate) struct Worker<'v> {
     pub keys: Vec<super::promises::KeyUse>,
     /// For simulate: each operation's envelope, as read here ([`tap`]).
     pub tap: Option<Box<tap::Tap>>,
+    /// For simulate: the (index, code) of every error, kept in detail or not (a record
+    /// is simulated or not by its codes, and a wide batch has more than are listed).
+    pub(super) errors: Option<Vec<(Option<u32>, crate::rules::TrafficRule)>>,
 }
 
 impl<'v> Worker<'v> {
@@ -111,6 +114,7 @@ impl<'v> Worker<'v> {
             key_use: None,
             keys: Vec::new(),
             tap: None,
+            errors: None,
         }
     }
 
@@ -157,6 +161,7 @@ impl<'v> Worker<'v> {
         self.big_data = text.len() > limits::EVENT_DATA_BYTES;
         self.cx.found.clear();
         let (pending, records, invalid) = (self.pending.len(), self.records, self.invalid);
+        let errors = self.errors.as_ref().map_or(0, Vec::len);
         // One UTF-8 check for the line, so the parser need not check every string.
         let text = match std::str::from_utf8(text) {
             Ok(t) => t,
@@ -184,6 +189,9 @@ impl<'v> Worker<'v> {
         if let Err(e) = res {
             // Whatever the line's operations said before the break does not count.
             self.pending.truncate(pending);
+            if let Some(e) = &mut self.errors {
+                e.truncate(errors);
+            }
             for &i in &self.touched {
                 self.groups[i].2 = Tally::default();
             }
@@ -303,9 +311,10 @@ impl<'de> Shape<'de> for LineSeed<'_, '_> {
             match key {
                 Key::ReceivedAt => {
                     // When the capture saw the request (Unix seconds): the reference for
-                    // replays. Not part of the request; anything else is ignored.
+                    // replays. Not part of the request; anything else (a text, a time out
+                    // of range) is ignored.
                     let at: Option<f64> = map.next_value::<serde_json::Value>()?.as_f64();
-                    w.received_at = at.filter(|t| t.is_finite()).map(|t| t.floor() as i64);
+                    w.received_at = at.and_then(trackc_wire::time::capture_seconds);
                 }
                 Key::Batch => {
                     if let Some(t) = &mut w.tap

@@ -161,6 +161,12 @@ impl Worker<'_> {
         mut message: String,
         mut hint: Option<String>,
     ) {
+        if let Some(e) = &mut self.errors
+            && level.is_error()
+            && e.last() != Some(&(index, code))
+        {
+            e.push((index, code));
+        }
         let i = self.group(event, code);
         let (key, chunk, line) = &mut self.groups[i];
         let keep = match self.detail {
