@@ -10,10 +10,14 @@ pub mod validate;
 use crate::{Format, exit};
 
 /// Report a usage or IO problem: human on stderr, or a JSON `error` document on stdout.
+/// Messages quote names from contracts and paths: what a terminal obeys is shown, not
+/// obeyed, in both.
 pub fn usage_error(format: Format, message: &str) -> u8 {
     if format == Format::Json {
-        println!("{}", serde_json::json!({ "error": message }));
+        let text = serde_json::json!({ "error": message }).to_string();
+        println!("{}", trackc_codegen::escape::json::safe(&text));
     } else {
+        let message = trackc_codegen::escape::terminal::escape_lines(message);
         eprintln!("error: {message}");
     }
     exit::USAGE

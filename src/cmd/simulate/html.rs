@@ -84,6 +84,8 @@ struct MembershipPlot {
     series: Vec<(String, RGBColor)>,
     /// Segments that never had a member in the window (listed in the table, not drawn).
     empty: usize,
+    /// Segments that had members, past the [`MAX_SERIES`] largest (not drawn either).
+    beyond: usize,
 }
 
 /// Members of each segment over time, as steps: a count holds until the next sample.
@@ -102,6 +104,7 @@ fn membership(r: &Report) -> Option<MembershipPlot> {
         return None;
     }
     series.sort_by_key(|(name, v)| (std::cmp::Reverse(v.iter().max().copied()), *name));
+    let beyond = series.len().saturating_sub(MAX_SERIES);
     series.truncate(MAX_SERIES);
     let max = series
         .iter()
@@ -154,6 +157,7 @@ fn membership(r: &Report) -> Option<MembershipPlot> {
         svg,
         series: drawn,
         empty,
+        beyond,
     })
 }
 
@@ -218,6 +222,13 @@ pub fn page(ir: &Ir, r: &Report) -> String {
         );
     }
     s.push_str("</table>\n<h2>Funnels</h2>\n");
+    if r.workflows.len() > MAX_FUNNELS {
+        let _ = writeln!(
+            s,
+            "<p class=\"empty\">The first {MAX_FUNNELS} workflows by name are drawn; the table above has all {}.</p>",
+            r.workflows.len()
+        );
+    }
     for (name, w) in r.workflows.iter().take(MAX_FUNNELS) {
         if w.entered == 0 {
             // Nothing to draw: say so, with why the triggers did not start a journey.
@@ -257,6 +268,14 @@ pub fn page(ir: &Ir, r: &Report) -> String {
                 plot.empty,
                 if plot.empty == 1 { "" } else { "s" },
                 if plot.empty == 1 { "is" } else { "are" }
+            );
+        }
+        if plot.beyond > 0 {
+            let _ = writeln!(
+                s,
+                "<p class=\"empty\">{} more segment{} had members; only the {MAX_SERIES} largest are drawn (the table above has them all).</p>",
+                plot.beyond,
+                if plot.beyond == 1 { "" } else { "s" },
             );
         }
     }
@@ -453,6 +472,28 @@ mod tests {
         assert_eq!((xs[1], xs[3]), (xs[2], xs[4]), "{points}");
         r.membership.segments.remove("busy");
         assert!(membership(&r).is_none(), "nothing to draw");
+    }
+
+    /// Past the largest [`MAX_SERIES`] segments with members, the others are counted.
+    #[test]
+    fn segments_past_the_largest_are_counted() {
+        let mut r = Report::default();
+        r.membership.times = vec![0, 100];
+        for i in 0..MAX_SERIES as u64 + 3 {
+            let name = format!("s{i:02}");
+            r.membership.segments.insert(name, vec![0, i + 1]);
+        }
+        let plot = membership(&r).expect("a plot");
+        assert_eq!(
+            (plot.series.len(), plot.beyond, plot.empty),
+            (MAX_SERIES, 3, 0)
+        );
+        // The largest are drawn: s00, s01 and s02 (1 to 3 members) are not.
+        assert!(
+            plot.series
+                .iter()
+                .all(|(n, _)| !["s00", "s01", "s02"].contains(&n.as_str()))
+        );
     }
 
     /// A workflow nobody entered gets a sentence, not an empty chart.

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use trackc_codegen::escape::markdown as md;
+use trackc_codegen::escape::markdown::{self as md, Context};
 use trackc_codegen::escape::terminal;
 use trackc_codegen::ir::Ir;
 use trackc_codegen::simulate::Report;
@@ -70,11 +70,13 @@ impl Out for Terminal {
 }
 
 impl Out for Markdown {
+    // As validate's and diff's pull-request comments: no link or mention a sender could
+    // plant (an anonymous id `@team` or `https://…`), names quoted as code.
     fn text(&self, s: &str) -> String {
-        md::md_line(s)
+        md::message(s, Context::Block)
     }
     fn code(&self, s: &str) -> String {
-        md::md_code(s)
+        md::code(s, Context::TableCell)
     }
     fn heading(&self, s: &str) -> String {
         format!("\n### {s}\n\n")
@@ -118,7 +120,11 @@ pub fn markdown(ir: &Ir, r: &Report) -> String {
 fn render(o: &impl Out, ir: &Ir, r: &Report, markdown: bool) -> String {
     let mut s = String::new();
     if markdown {
-        let _ = writeln!(s, "## trackc simulate: {}\n", md::md_line(&ir.name));
+        let _ = writeln!(
+            s,
+            "## trackc simulate: {}\n",
+            md::text(&ir.name, Context::Block)
+        );
     } else {
         let _ = writeln!(s, "trackc simulate: {}", terminal::escape(&ir.name));
     }
