@@ -541,7 +541,7 @@ impl Engine<'_> {
             if let Some((k, at, event)) = self.exit_with(x.workflow, own, &sec, x.trigger_at, x.due)
             {
                 let why = format!(
-                    "`{}` on line {} was sent for {}, which a merge on line {} joined to {} only after the message went out",
+                    "`{}` on line {} was sent for `{}`, which a merge on line {} joined to `{}` only after the message went out",
                     self.m.ir.events[event as usize].name,
                     at.1,
                     self.dir.show(s),
@@ -645,7 +645,7 @@ impl Engine<'_> {
         for (k, c) in plan.exits.iter().enumerate() {
             let Cond::Event(ci) = c else { continue };
             let cond = &self.m.conds[*ci as usize];
-            let theirs: Vec<At> = other
+            let mut theirs: Vec<At> = other
                 .exit_events(*ci)
                 .iter()
                 .copied()
@@ -654,19 +654,23 @@ impl Engine<'_> {
             if theirs.is_empty() {
                 continue;
             }
+            theirs.sort_unstable();
             let mut all: Vec<At> = own(k)
                 .iter()
                 .copied()
                 .chain(theirs.iter().copied())
                 .collect();
             all.sort_unstable();
+            // Both sorted: each moment counts by two searches, not a scan (a `count` of
+            // thousands would make it quadratic per message).
+            let upto = |v: &[At], t: i64| v.partition_point(|a| a.0 <= t);
             let moments = theirs.iter().map(|a| a.0).chain([to]);
             for u in moments {
                 let since = cond.window.map_or(i64::MIN, |d| u.saturating_sub(d));
-                let n = all.iter().filter(|a| a.0 > since && a.0 <= u).count() as u64;
+                let n = (upto(&all, u) - upto(&all, since)) as u64;
                 if eval::count_holds(cond.count, n) {
                     // The latest of `other`'s events up to that moment made it hold.
-                    let by = theirs.iter().rev().find(|a| a.0 <= u).copied();
+                    let by = theirs[..upto(&theirs, u)].last().copied();
                     if let Some(by) = by {
                         return Some((k, by, cond.event.0));
                     }
@@ -1066,7 +1070,7 @@ impl Engine<'_> {
             let found = self.exit_with(w, own, &self.people[q as usize], j.trigger_at, t);
             if let Some((k, at, event)) = found {
                 let why = format!(
-                    "`{}` on line {} was sent for {shown}, a different profile than {}",
+                    "`{}` on line {} was sent for `{shown}`, a different profile than `{}`",
                     self.m.ir.events[event as usize].name,
                     at.1,
                     self.dir.show(p)
