@@ -39,11 +39,20 @@ type At = (i64, u64, u32);
 
 struct Journey {
     workflow: u32,
-    trigger_time: i64,
     trigger_line: u64,
     /// Where the trigger is in time order: an event exit counts only later records.
     trigger_at: At,
     due: i64,
+    /// Exit events that reached Customer.io only after the message was due: they count
+    /// for no exit check of this journey, and its message goes out ([`Engine::due`]).
+    late: Vec<Late>,
+}
+
+/// An exit event that made an exit of a journey hold, but arrived after its message.
+struct Late {
+    at: At,
+    recv: i64,
+    exit: usize,
 }
 
 /// A message that went out, kept (the last per workflow) for merges that arrive later.
@@ -95,8 +104,7 @@ impl ExitHist {
 #[derive(Clone, Copy)]
 struct Seen {
     event: u32,
-    time: i64,
-    line: u64,
+    at: At,
 }
 
 #[derive(Default)]
@@ -159,7 +167,7 @@ impl Person {
 
     fn see(&mut self, s: Seen) {
         match self.seen.iter_mut().find(|x| x.event == s.event) {
-            Some(x) if x.time <= s.time => *x = s,
+            Some(x) if x.at <= s.at => *x = s,
             Some(_) => {}
             None => self.seen.push(s),
         }
@@ -469,8 +477,7 @@ impl Engine<'_> {
                 if self.m.conversions[e as usize] {
                     self.people[p as usize].see(Seen {
                         event: e,
-                        time: t,
-                        line: rec.line,
+                        at: (t, rec.line, rec.index),
                     });
                 }
                 // Exit histories: a waiting journey counts those after its trigger.
@@ -732,6 +739,7 @@ impl Engine<'_> {
                         .exit_events(*ci)
                         .iter()
                         .filter(|a| *a > &j.trigger_at && a.0 > from && a.0 <= t)
+                        .filter(|a| !j.late.iter().any(|l| l.at == **a))
                         .count() as u64,
                     None => match person.hist.iter().find(|(i, _)| i == ci) {
                         None => 0,
@@ -899,10 +907,10 @@ impl Engine<'_> {
             let due = t.saturating_add(wait);
             self.people[p as usize].journeys.push(Journey {
                 workflow: w as u32,
-                trigger_time: t,
                 trigger_line: line,
                 trigger_at: at,
                 due,
+                late: Vec::new(),
             });
             self.timers.push(Reverse((due, Timer::Due, p)));
             if age > trackc_wire::time::REPLAY_AFTER_SECONDS {
@@ -938,45 +946,36 @@ impl Engine<'_> {
                 i += 1;
                 continue;
             };
-            let j = self.people[p as usize].journeys.swap_remove(i);
-            // The exit event reached Customer.io after the message was due: it went out.
-            let late = rec.is_some_and(|r| {
+            // The exit event reached Customer.io after the message was due: Customer.io
+            // learns of it only then. The journey waits on as if it had not happened
+            // (another exit may still end it, a trigger meanwhile finds it waiting) and
+            // its message goes out when due, unless the person left the audience.
+            let j = &self.people[p as usize].journeys[i];
+            let late = rec.filter(|r| {
+                let at = (r.time, r.line, r.index);
                 r.recv != NO_TIME
                     && r.recv > j.due
-                    && matches!(r.body, Body::Event(_))
-                    && matches!(
-                        self.m.workflows[j.workflow as usize].exits[k],
-                        Cond::Event(_)
-                    )
+                    && !j.late.iter().any(|l| l.at == at)
+                    && match self.m.workflows[j.workflow as usize].exits[k] {
+                        Cond::Event(ci) => self.people[p as usize].exit_events(ci).contains(&at),
+                        _ => false,
+                    }
             });
-            if let (true, Some(r)) = (late, rec) {
-                if let Some(s) = self.stats(j.workflow) {
-                    s.sent += 1;
-                }
-                let why = format!(
-                    "the exit event on line {} happened at {} but reached Customer.io at {}, after the message was due at {}",
-                    r.line,
-                    format_date_time(r.time),
-                    format_date_time(r.recv),
-                    format_date_time(j.due)
-                );
-                self.missed(
-                    j.workflow,
-                    p,
-                    j.trigger_line,
-                    j.due,
-                    k,
-                    Reason::ArrivedLate,
-                    why,
-                    r.line,
-                );
-                self.remember_sent(p, &j);
-            } else {
-                let text = self.m.workflows[j.workflow as usize].exit_text[k].clone();
-                if let Some(s) = self.stats(j.workflow) {
-                    s.exited += 1;
-                    *s.exits.entry(text).or_default() += 1;
-                }
+            if let Some(r) = late {
+                let l = Late {
+                    at: (r.time, r.line, r.index),
+                    recv: r.recv,
+                    exit: k,
+                };
+                // Checked again without it.
+                self.people[p as usize].journeys[i].late.push(l);
+                continue;
+            }
+            let j = self.people[p as usize].journeys.swap_remove(i);
+            let text = self.m.workflows[j.workflow as usize].exit_text[k].clone();
+            if let Some(s) = self.stats(j.workflow) {
+                s.exited += 1;
+                *s.exits.entry(text).or_default() += 1;
             }
         }
     }
@@ -1036,6 +1035,26 @@ impl Engine<'_> {
                 s.sent += 1;
             }
             self.remember_sent(p, &j);
+            if let Some(l) = j.late.first() {
+                let why = format!(
+                    "the exit event on line {} happened at {} but reached Customer.io at {}, after the message was due at {}",
+                    l.at.1,
+                    format_date_time(l.at.0),
+                    format_date_time(l.recv),
+                    format_date_time(j.due)
+                );
+                self.missed(
+                    j.workflow,
+                    p,
+                    j.trigger_line,
+                    j.due,
+                    l.exit,
+                    Reason::ArrivedLate,
+                    why,
+                    l.at.1,
+                );
+                continue;
+            }
             self.check_sent(p, &j, t);
         }
     }
@@ -1093,14 +1112,15 @@ impl Engine<'_> {
             let conv = self.people[p as usize].seen.iter().find(|x| {
                 self.m.conversions[x.event as usize]
                     && !plan.exit_events.iter().any(|e| e.0 == x.event)
-                    && x.time >= j.trigger_time
-                    && x.time <= t
+                    // After the trigger record, as exits count.
+                    && x.at > j.trigger_at
+                    && x.at.0 <= t
             });
             if let Some(x) = conv.copied() {
                 let name = &self.m.ir.events[x.event as usize].name;
                 let why = format!(
                     "`{name}` on line {} is a conversion (a revenue workflow exits on it) but no exit condition of `{}` names it",
-                    x.line, self.m.ir.workflows[w as usize].name
+                    x.at.1, self.m.ir.workflows[w as usize].name
                 );
                 self.missed(
                     w,
@@ -1110,7 +1130,7 @@ impl Engine<'_> {
                     usize::MAX,
                     Reason::NotInContract,
                     why,
-                    x.line,
+                    x.at.1,
                 );
             }
         }

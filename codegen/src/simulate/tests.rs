@@ -128,6 +128,74 @@ fn records_before_from_are_not_counted() {
     assert_eq!(later.duplicate_list[0].first_line, 1);
 }
 
+/// An order whose timestamp is before the cart reminder was due, but which reached
+/// Customer.io after it: the journey waits on as if the order had not happened. A second
+/// checkout meanwhile finds it waiting (one journey), the reminder goes out when due
+/// (arrived late) unless the person left the audience, and waits past `--until`.
+#[test]
+fn a_late_exit_event_keeps_the_journey_until_its_message() {
+    let ir = example();
+    let checkout = |eid: &str, t: i64| {
+        event(
+            "cus_00000001",
+            t,
+            "checkout_started",
+            eid,
+            r#"{"checkout_id":"ch_1","cart_value":50,"currency":"USD","items":[{"sku":"S1","product_name":"Serum","quantity":1,"unit_price":50,"category":"skincare"}]}"#,
+        )
+    };
+    let order = event(
+        "cus_00000001",
+        10_300,
+        "order_completed",
+        "01HZY0000000000000000000B1",
+        r#"{"order_id":"o1","revenue":50,"currency":"USD","is_first_order":true,"items":[{"sku":"S1","product_name":"Serum","quantity":1,"unit_price":50,"category":"skincare"}]}"#,
+    );
+    // Received at 12,400: after the reminder fell due (10,000 + 30 min = 11,800).
+    let late_order = format!("{{\"received_at\":12400,{}", &order[1..]);
+    let base = vec![
+        identify(
+            "cus_00000001",
+            1000,
+            r#"{"email":"a@example.com","email_opt_in":true}"#,
+        ),
+        checkout("01HZY0000000000000000000A1", 10_000),
+        late_order,
+        checkout("01HZY0000000000000000000A2", 10_600),
+        // The traffic goes on past the reminder.
+        identify("cus_00000002", 13_000, "{}"),
+    ];
+    let r = simulate(&ir, &base);
+    assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+    let w = &r.workflows["cart_recovery"];
+    assert_eq!(
+        (w.triggered, w.entered, w.already_waiting, w.exited, w.sent),
+        (2, 1, 1, 0, 1),
+        "{w:?}"
+    );
+    assert_eq!(w.sent_after_conversion, 1);
+    assert_eq!(r.sent_after_conversion[0].reason, Reason::ArrivedLate);
+    assert_eq!(r.sent_after_conversion[0].event_line, 3);
+    // Unsubscribed before the reminder fell due: nothing goes out.
+    let mut left = base.clone();
+    left.push(identify(
+        "cus_00000001",
+        11_000,
+        r#"{"email_opt_in":false}"#,
+    ));
+    let r = simulate(&ir, &left);
+    let w = &r.workflows["cart_recovery"];
+    assert_eq!(
+        (w.left_audience, w.sent, w.sent_after_conversion),
+        (1, 0, 0),
+        "{w:?}"
+    );
+    // The traffic ends before the reminder falls due: still waiting.
+    let r = simulate_until(&ir, base.iter().map(String::as_str), 11_000);
+    let w = &r.workflows["cart_recovery"];
+    assert_eq!((w.waiting, w.sent, w.exited), (1, 0, 0), "{w:?}");
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
