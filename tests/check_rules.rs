@@ -500,3 +500,39 @@ fn json_output_has_the_documented_shape() {
         "{v}"
     );
 }
+
+/// Conditions whose meaning the docs cannot give are refused: `count: { exists: .. }` (a
+/// count is never missing) and an empty `any` ("at least one of none"), each at its token.
+#[test]
+fn a_count_exists_and_an_empty_any_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("contract.yaml"),
+        "contract: rule-fixture\nversion: \"1.0.0\"\nidentity:\n  id: customer_id\nevents:\n  signed_up: {}\n\
+         segments:\n  counted:\n    all:\n      - event: signed_up\n        count: { exists: true }\n  nobody:\n    all:\n      - event: signed_up\n    any: []\n",
+    )
+    .unwrap();
+    let out = trackc(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let found: Vec<(String, u64, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, "operator-type-mismatch");
+    assert_eq!(found[0].1, 11);
+    assert!(found[0].2.contains("count"), "{found:?}");
+    assert_eq!(found[1].0, "invalid-value");
+    assert_eq!(found[1].1, 15);
+    assert!(found[1].2.contains("`any` lists no condition"), "{found:?}");
+}

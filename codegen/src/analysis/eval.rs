@@ -107,8 +107,13 @@ pub(crate) fn count_enough(ops: &[Op]) -> u64 {
         .max(1)
 }
 
+/// What a path reaches where the value has no such member: a missing value.
+static MISSING: Value = Value::Null;
+
 /// The values a path reaches, stepping through arrays (of objects on the way, and of
-/// scalars at the end when the filter's type is not itself an array).
+/// scalars at the end when the filter's type is not itself an array). An element without
+/// the member reaches a missing value ([`MISSING`]), so that `exists: false` holds for it
+/// as for an element whose member is `null`.
 fn reach<'v>(ir: &Ir, v: &'v Value, path: &[String], ty: &Ty, out: &mut Vec<&'v Value>) {
     match (v, path.split_first()) {
         (Value::Array(items), _)
@@ -119,12 +124,11 @@ fn reach<'v>(ir: &Ir, v: &'v Value, path: &[String], ty: &Ty, out: &mut Vec<&'v 
             }
         }
         (_, None) => out.push(v),
-        (Value::Object(m), Some((key, rest))) => {
-            if let Some(next) = m.get(key) {
-                reach(ir, next, rest, ty, out);
-            }
-        }
-        _ => {}
+        (Value::Object(m), Some((key, rest))) => match m.get(key) {
+            Some(next) => reach(ir, next, rest, ty, out),
+            None => out.push(&MISSING),
+        },
+        _ => out.push(&MISSING),
     }
 }
 
@@ -208,6 +212,23 @@ mod tests {
         assert!(filters_hold(&ir, filter, &yes));
         assert!(!filters_hold(&ir, filter, &no));
         assert!(!filters_hold(&ir, filter, &json!({})));
+        // `exists: false` through an array of objects: some element lacks the member,
+        // whether it is absent or null.
+        let lacks = Filter {
+            ops: vec![Op::Exists(false)],
+            ..filter[0].clone()
+        };
+        let has = |items: Value| {
+            filters_hold(
+                &ir,
+                std::slice::from_ref(&lacks),
+                &json!({ "items": items }),
+            )
+        };
+        assert!(has(json!([{"category": "a"}, {}])));
+        assert!(has(json!([{"category": "a"}, {"category": null}])));
+        assert!(!has(json!([{"category": "a"}])));
+        assert!(has(json!([])), "no element: the path reaches nothing");
         let s = Ty::String(Default::default());
         assert!(op_holds(&ir, &s, &Op::Exists(false), None));
         assert!(!op_holds(&ir, &s, &Op::NotEquals(json!("a")), None));

@@ -1432,7 +1432,17 @@ impl Reader<'_> {
             .value("description")
             .and_then(|v| self.string(v, "a description"));
         let all = m.value("all").and_then(|v| self.conditions(v));
-        let any = m.value("any").and_then(|v| self.conditions(v));
+        let any = m.value("any").and_then(|v| {
+            if matches!(&v.value, Node::Null)
+                || matches!(&v.value, Node::Seq(items) if items.is_empty())
+            {
+                // Without `any` no `any` condition is required; an empty one reads as
+                // "at least one of none", which nobody meets: say which was meant.
+                self.err(v.span, "`any` lists no condition").help =
+                    Some("list at least one condition, or leave `any` out".into());
+            }
+            self.conditions(v)
+        });
         let none = m.value("none").and_then(|v| self.conditions(v));
         self.finish(m, "a segment", &["description", "all", "any", "none"], None);
         if all.is_none() && any.is_none() && none.is_none() {

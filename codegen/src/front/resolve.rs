@@ -752,6 +752,19 @@ impl Resolver<'_> {
                 let count = count
                     .iter()
                     .filter_map(|op| {
+                        if let ast::Operator::Exists(_) = op.value {
+                            // A number of events is always there: `exists` would hold
+                            // (or fail) for everyone, events or none.
+                            self.push(
+                                Diagnostic::new(
+                                    CheckRule::OperatorTypeMismatch,
+                                    op.span,
+                                    "`exists` does not apply to a count: a count is never missing",
+                                )
+                                .help("write `count: { gte: 1 }` (at least once) or `count: { equals: 0 }` (never)"),
+                            );
+                            return None;
+                        }
                         self.op(
                             op,
                             &Ty::Integer(Bounds {
