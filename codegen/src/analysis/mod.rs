@@ -237,7 +237,11 @@ fn polarity(ir: &Ir, s: usize, memo: &mut Vec<Option<Polar>>, depth: usize) -> P
             for c in list {
                 match c {
                     Condition::Event { event, .. } => {
-                        let to = if negated { &mut out.leave } else { &mut out.enter };
+                        let to = if negated {
+                            &mut out.leave
+                        } else {
+                            &mut out.enter
+                        };
                         to.insert(event.0);
                     }
                     Condition::Segment { segment, .. } => {
