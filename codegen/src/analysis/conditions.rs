@@ -18,8 +18,8 @@ pub(crate) trait Style {
     /// The segment a trigger names.
     fn trigger_segment(&self, id: SegmentId) -> String;
     fn op(&self, op: &Op) -> String;
-    /// One `where` filter: its path and its operators.
-    fn filter(&self, f: &Filter) -> String;
+    /// One `where` filter on `event`'s data: its path and its operators.
+    fn filter(&self, event: EventId, f: &Filter) -> String;
     /// Between two filters.
     const FILTER_SEPARATOR: &'static str;
     /// Whether filters are listed sorted (so that their order in the file does not count).
@@ -29,8 +29,8 @@ pub(crate) trait Style {
     const WITHIN: &'static str;
 }
 
-fn filters<S: Style>(style: &S, filter: &[Filter]) -> String {
-    let mut parts: Vec<String> = filter.iter().map(|f| style.filter(f)).collect();
+fn filters<S: Style>(style: &S, event: EventId, filter: &[Filter]) -> String {
+    let mut parts: Vec<String> = filter.iter().map(|f| style.filter(event, f)).collect();
     if S::SORT_FILTERS {
         parts.sort();
     }
@@ -50,7 +50,7 @@ pub(crate) fn condition<S: Style>(style: &S, c: &Condition) -> String {
             let mut s = style.event(*event);
             if !filter.is_empty() {
                 s.push_str(" where ");
-                s.push_str(&filters(style, filter));
+                s.push_str(&filters(style, *event, filter));
             }
             if !count.is_empty() {
                 s.push_str(S::COUNT);
@@ -77,7 +77,7 @@ pub(crate) fn trigger<S: Style>(style: &S, t: &Trigger) -> String {
             let mut s = style.trigger_event(*event);
             if !filter.is_empty() {
                 s.push_str(" where ");
-                s.push_str(&filters(style, filter));
+                s.push_str(&filters(style, *event, filter));
             }
             s
         }
@@ -111,7 +111,7 @@ impl Style for Plain<'_> {
     fn op(&self, op: &Op) -> String {
         format!("{} {}", op.name(), op.operand())
     }
-    fn filter(&self, f: &Filter) -> String {
+    fn filter(&self, _event: EventId, f: &Filter) -> String {
         let ops: Vec<String> = f.ops.iter().map(|o| self.op(o)).collect();
         format!("{} {}", f.dotted(), ops.join(" and "))
     }

@@ -82,7 +82,9 @@ struct Readers {
     triggers: Vec<Vec<usize>>,
     /// Workflows whose trigger segment or an audience segment reads it.
     via_workflows: Vec<Vec<usize>>,
-    /// Workflows a person leaves when it happens (`exit_when`, directly or via a segment).
+    /// Workflows a person leaves when it happens: an `event` exit on it, or a `segment`
+    /// exit whose segment it can make the person a member of (not one it is under an odd
+    /// number of `none:`s in: that event can only end membership).
     ends: Vec<Vec<usize>>,
 }
 
@@ -199,7 +201,8 @@ impl<'ir> Analysis<'ir> {
     }
 
     #[cfg(feature = "catalog")]
-    /// Workflows a person leaves when the event happens (directly or via a segment).
+    /// Workflows a person leaves when the event happens: an `event` exit on it, or an exit
+    /// segment it can make the person a member of (not through `none:`).
     pub(crate) fn ended_by(&self, ev: EventId) -> Vec<&'ir Workflow> {
         self.workflows(&self.readers().ends[ev.0 as usize])
     }
@@ -208,6 +211,56 @@ impl<'ir> Analysis<'ir> {
     fn workflows(&self, ids: &[usize]) -> Vec<&'ir Workflow> {
         ids.iter().map(|&i| &self.ir.workflows[i]).collect()
     }
+}
+
+#[cfg(feature = "catalog")]
+/// The events a segment reads, split by what their arrival can do to membership.
+#[derive(Clone, Default)]
+struct Polar {
+    /// Events under an even number of `none:`s (counting through named segments): their
+    /// arrival can make the person a member.
+    enter: BTreeSet<u32>,
+    /// Events under an odd number: their arrival can only end membership.
+    leave: BTreeSet<u32>,
+}
+
+#[cfg(feature = "catalog")]
+/// [`Polar`] of segment `s`, memoised, as deep as [`READS_DEPTH`] (so a cycle ends).
+fn polarity(ir: &Ir, s: usize, memo: &mut Vec<Option<Polar>>, depth: usize) -> Polar {
+    if let Some(p) = &memo[s] {
+        return p.clone();
+    }
+    let mut out = Polar::default();
+    if depth < READS_DEPTH {
+        let seg = &ir.segments[s];
+        for (negated, list) in [(false, &seg.all), (false, &seg.any), (true, &seg.none)] {
+            for c in list {
+                match c {
+                    Condition::Event { event, .. } => {
+                        let to = if negated {
+                            &mut out.leave
+                        } else {
+                            &mut out.enter
+                        };
+                        to.insert(event.0);
+                    }
+                    Condition::Segment { segment, .. } => {
+                        let p = polarity(ir, segment.0 as usize, memo, depth + 1);
+                        let (same, flipped) = if negated {
+                            (&mut out.leave, &mut out.enter)
+                        } else {
+                            (&mut out.enter, &mut out.leave)
+                        };
+                        same.extend(&p.enter);
+                        flipped.extend(&p.leave);
+                    }
+                    Condition::Attribute { .. } => {}
+                }
+            }
+        }
+    }
+    memo[s] = Some(out.clone());
+    out
 }
 
 #[cfg(feature = "catalog")]
@@ -245,6 +298,10 @@ impl Readers {
         let reads: Vec<BTreeSet<u32>> = (0..ir.segments.len())
             .map(|s| visit(ir, s, &mut memo, 0))
             .collect();
+        // Per segment, computed when an exit names it: the events whose arrival can make a
+        // person a member (under an even number of `none:`s, through named segments) and
+        // those that can only end membership (under an odd number).
+        let mut polar: Vec<Option<Polar>> = vec![None; ir.segments.len()];
         let mut direct = vec![Vec::new(); n_events];
         let mut via = vec![Vec::new(); n_events];
         for (s, seg) in ir.segments.iter().enumerate() {
@@ -289,7 +346,8 @@ impl Readers {
                         leaving.insert(event.0);
                     }
                     Condition::Segment { segment, .. } => {
-                        leaving.extend(&reads[segment.0 as usize])
+                        let p = polarity(ir, segment.0 as usize, &mut polar, 0);
+                        leaving.extend(&p.enter);
                     }
                     Condition::Attribute { .. } => {}
                 }
@@ -304,6 +362,86 @@ impl Readers {
             triggers,
             via_workflows,
             ends,
+        }
+    }
+}
+
+#[cfg(all(test, feature = "catalog"))]
+mod tests {
+    use super::*;
+
+    fn checked(text: &str) -> Ir {
+        let mut sources = crate::source::SourceMap::default();
+        sources.add(crate::source::SourceFile::new(
+            "contract.yaml".into(),
+            "contract.yaml".into(),
+            text.to_owned(),
+        ));
+        crate::check_sources(sources)
+            .ir
+            .expect("the contract resolves")
+    }
+
+    /// "Ends workflows" lists only the events that can make an exit hold: not those in an
+    /// exit segment's `none:` (their arrival can only end membership), but those under two
+    /// `none:`s (a segment named in `none:` that has the event in its own `none:`).
+    #[test]
+    fn an_exit_segment_is_ended_only_by_events_that_can_make_it_true() {
+        let ir = checked(
+            r#"
+contract: polar
+version: "1.0.0"
+identity:
+  id: customer_id
+  id_type: { type: string }
+events:
+  started: { owner: web, properties: {} }
+  bought: { owner: web, properties: {} }
+  refunded: { owner: web, properties: {} }
+  browsed: { owner: web, properties: {} }
+  complained: { owner: web, properties: {} }
+segments:
+  settled:
+    description: Bought, and no refund since.
+    all:
+      - event: bought
+    none:
+      - event: refunded
+      - segment: unhappy
+  unhappy:
+    description: Complained and has not browsed since.
+    any:
+      - event: complained
+    none:
+      - event: browsed
+workflows:
+  nudge:
+    trigger: { event: started }
+    wait: 1d
+    exit_when:
+      - segment: settled
+"#,
+        );
+        let an = Analysis::new(&ir);
+        let ends = |name: &str| {
+            let id = EventId(ir.events.iter().position(|e| e.name == name).unwrap() as u32);
+            an.ended_by(id)
+                .iter()
+                .map(|w| w.name.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ends("bought"), ["nudge"]);
+        // Under one `none:`: can only make `settled` false.
+        assert!(ends("refunded").is_empty());
+        assert!(ends("complained").is_empty());
+        // Under two: browsing ends `unhappy`, which can make the person `settled`.
+        assert_eq!(ends("browsed"), ["nudge"]);
+        assert!(ends("started").is_empty());
+        // The segment still reads all of them.
+        let settled = SegmentId(0);
+        for e in ["bought", "refunded"] {
+            let id = EventId(ir.events.iter().position(|x| x.name == e).unwrap() as u32);
+            assert_eq!(an.segments_reading_directly(id), [settled]);
         }
     }
 }

@@ -644,12 +644,39 @@ impl<'a> Catalog<'a> {
     }
 
     fn condition_md(&self, c: &Condition, from: From) -> String {
-        conditions::condition(&Md { cat: self, from }, c)
+        conditions::condition(
+            &Md {
+                cat: self,
+                from,
+                exit: false,
+            },
+            c,
+        )
+    }
+
+    /// An exit condition: as [`Self::condition_md`], but an `event` exit says that only
+    /// events performed after the trigger count (docs/semantics.md, "Workflows").
+    fn exit_md(&self, c: &Condition, from: From) -> String {
+        conditions::condition(
+            &Md {
+                cat: self,
+                from,
+                exit: true,
+            },
+            c,
+        )
     }
 
     fn trigger_md(&self, w: &Workflow, from: From) -> String {
         match &w.trigger {
-            Some(t) => conditions::trigger(&Md { cat: self, from }, t),
+            Some(t) => conditions::trigger(
+                &Md {
+                    cat: self,
+                    from,
+                    exit: false,
+                },
+                t,
+            ),
             None => "—".into(),
         }
     }
@@ -669,7 +696,7 @@ impl<'a> Catalog<'a> {
         } else {
             w.exit_when
                 .iter()
-                .map(|c| self.condition_md(c, from))
+                .map(|c| self.exit_md(c, from))
                 .collect::<Vec<_>>()
                 .join(sep)
         }
@@ -1391,8 +1418,9 @@ impl<'a> Catalog<'a> {
         let mut s = page("Suppression");
         s.push_str(
             "What stops each revenue workflow: a person leaves the workflow as soon as any \
-                    exit condition holds, so they are not asked to buy what they just bought. A \
-                    revenue workflow without exit conditions is listed with **nothing**.\n\n",
+                    exit condition holds, so they are not asked to buy what they just bought. An \
+                    event exit counts only events performed after the trigger. A revenue \
+                    workflow without exit conditions is listed with **nothing**.\n\n",
         );
         let revenue: Vec<&Workflow> = ir
             .workflows
@@ -1535,6 +1563,37 @@ const CHART_CLASSES: &str = "  classDef event fill:#dbeafe,stroke:#1d4ed8,color:
     classDef workflow fill:#ffedd5,stroke:#c2410c,color:#431407,stroke-width:2px\n  \
     classDef more fill:#f4f4f5,stroke:#71717a,color:#27272a,stroke-dasharray:3 3\n";
 
+/// How many steps of `f`'s path lead to the last array a `where` steps through (an array of
+/// objects on the way, or of scalars at the end when the filter does not compare the array
+/// itself), as `analysis::eval` reads event data; `None` when it steps through none.
+fn last_array(ir: &Ir, props: &[Property], f: &Filter) -> Option<usize> {
+    let mut props = props;
+    let mut last = None;
+    for (i, key) in f.path.iter().enumerate() {
+        let p = props.iter().find(|p| p.name == *key)?;
+        let at_end = i + 1 == f.path.len();
+        let mut ty = ir.underlying(&p.ty);
+        while let Ty::Array(a) = ty {
+            if at_end && matches!(ir.underlying(&f.ty), Ty::Array(_)) {
+                break;
+            }
+            last = Some(i + 1);
+            ty = ir.underlying(&a.items);
+        }
+        if at_end {
+            break;
+        }
+        match ty {
+            Ty::Ref(id) => match &ir.ty(*id).kind {
+                TypeKind::Object(o) => props = &o.properties,
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    last
+}
+
 /// A SUMMARY.md link title.
 fn summary_title(name: &str) -> String {
     md::md_line(name)
@@ -1544,11 +1603,14 @@ fn summary_title(name: &str) -> String {
 struct Md<'c, 'a> {
     cat: &'c Catalog<'a>,
     from: From,
+    /// Spelling an exit condition: an event is one performed after the trigger.
+    exit: bool,
 }
 
 impl conditions::Style for Md<'_, '_> {
     fn event(&self, id: EventId) -> String {
-        format!("performed {}", self.cat.event_link(id, self.from))
+        let after = if self.exit { " after the trigger" } else { "" };
+        format!("performed {}{after}", self.cat.event_link(id, self.from))
     }
     fn trigger_event(&self, id: EventId) -> String {
         format!("event {}", self.cat.event_link(id, self.from))
@@ -1580,12 +1642,19 @@ impl conditions::Style for Md<'_, '_> {
             Op::Contains(v) => format!("contains {}", code_json(v)),
         }
     }
-    fn filter(&self, f: &Filter) -> String {
-        f.ops
-            .iter()
-            .map(|op| format!("{} {}", code(&f.dotted()), self.op(op)))
-            .collect::<Vec<_>>()
-            .join(" and ")
+    /// The path once, then its operators: `` `total` ≥ `10` and ≤ `20` ``. Several
+    /// operators on a path into an array must hold for one element (docs/semantics.md,
+    /// "Conditions"), and say so: `` `items.price` ≥ `10` and ≤ `20` in one element of
+    /// `items` ``.
+    fn filter(&self, event: EventId, f: &Filter) -> String {
+        let ops: Vec<String> = f.ops.iter().map(|op| self.op(op)).collect();
+        let mut s = format!("{} {}", code(&f.dotted()), ops.join(" and "));
+        if f.ops.len() > 1
+            && let Some(k) = last_array(self.cat.ir, &self.cat.ir.event(event).properties, f)
+        {
+            let _ = write!(s, " in one element of {}", code(&f.path[..k].join(".")));
+        }
+        s
     }
     const FILTER_SEPARATOR: &'static str = " and ";
     const SORT_FILTERS: bool = false;
@@ -1596,6 +1665,84 @@ impl conditions::Style for Md<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::first_sentence;
+
+    fn page(text: &str, path: &str) -> String {
+        let mut sources = crate::source::SourceMap::default();
+        sources.add(crate::source::SourceFile::new(
+            "contract.yaml".into(),
+            "contract.yaml".into(),
+            text.to_owned(),
+        ));
+        let ir = crate::check_sources(sources)
+            .ir
+            .expect("the contract resolves");
+        super::generate(&ir)
+            .into_iter()
+            .find(|f| f.path.to_string_lossy().replace('\\', "/").ends_with(path))
+            .expect("the page is generated")
+            .contents
+    }
+
+    /// Several operators on a path into an array hold for one element (as
+    /// `analysis::eval` reads them), and the catalog says so; on a plain path, or with one
+    /// operator, the path is written once. An event exit counts events after the trigger.
+    #[test]
+    fn operators_on_an_array_path_are_one_element_and_exits_follow_the_trigger() {
+        let text = r#"
+contract: words
+version: "1.0.0"
+identity:
+  id: customer_id
+  id_type: { type: string }
+events:
+  started: { owner: web, properties: {} }
+  ordered:
+    owner: web
+    properties:
+      total: { type: number }
+      items:
+        type: array
+        items:
+          type: object
+          properties:
+            price: { type: number }
+            sku: { type: string }
+segments:
+  mid_priced:
+    description: Bought an item priced 10 to 20.
+    all:
+      - event: ordered
+        where:
+          items.price: { gte: 10, lte: 20 }
+          items.sku: { equals: a }
+          total: { gt: 5, lt: 50 }
+workflows:
+  nudge:
+    trigger: { event: started }
+    wait: 1d
+    exit_when:
+      - event: ordered
+        count: { gte: 2 }
+        within: 7d
+      - segment: mid_priced
+"#;
+        let segments = page(text, "src/segments.md");
+        assert!(
+            segments.contains(
+                "where `items.price` ≥ `10` and ≤ `20` in one element of `items` and \
+                 `items.sku` = `\"a\"` and `total` > `5` and < `50`"
+            ),
+            "{segments}"
+        );
+        let workflows = page(text, "src/workflows.md");
+        assert!(
+            workflows.contains(
+                "**Exit when (any):** performed [`ordered`](events/ordered.md) after the trigger, \
+                 count ≥ `2`, within 7d; in segment [`mid_priced`](segments.md#mid_priced)"
+            ),
+            "{workflows}"
+        );
+    }
 
     #[test]
     fn the_first_sentence_ends_outside_code_spans() {
