@@ -11,6 +11,12 @@ use crate::ir::{AttributeId, Condition, EventId, Filter, Ir, Op, SegmentId, Trig
 pub(crate) trait Style {
     /// The event a condition reads (`performed [x](…)`, `event x`).
     fn event(&self, id: EventId) -> String;
+    /// Said after an event condition, and after its filters, count and window when it
+    /// has some (`qualified`): an exit's "after the trigger".
+    fn event_end(&self, qualified: bool) -> &'static str {
+        let _ = qualified;
+        ""
+    }
     /// The event a trigger names.
     fn trigger_event(&self, id: EventId) -> String;
     fn attribute(&self, id: AttributeId) -> String;
@@ -61,6 +67,8 @@ pub(crate) fn condition<S: Style>(style: &S, c: &Condition) -> String {
                 s.push_str(S::WITHIN);
                 s.push_str(&w.to_string());
             }
+            let qualified = !filter.is_empty() || !count.is_empty() || within.is_some();
+            s.push_str(style.event_end(qualified));
             s
         }
         Condition::Attribute { attribute, op, .. } => {

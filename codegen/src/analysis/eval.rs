@@ -87,6 +87,36 @@ pub(crate) fn count_holds(ops: &[Op], n: u64) -> bool {
     })
 }
 
+/// What one more event can do to a `count` (its verdict at `n` against `n + 1`): make it
+/// hold (`rise`), make it fail (`fall`). Without operators (at least one) it can only rise;
+/// `count: { lt: 1 }` can only fall. The verdict changes only next to an operand, so
+/// those counts (and 0) are the ones asked.
+pub(crate) fn count_moves(ops: &[Op]) -> (bool, bool) {
+    let mut at: Vec<u64> = vec![0];
+    for op in ops {
+        let xs: Vec<&Value> = match op {
+            Op::In(xs) => xs.iter().collect(),
+            Op::Equals(x) | Op::NotEquals(x) | Op::Gt(x) | Op::Gte(x) | Op::Lt(x) | Op::Lte(x) => {
+                vec![x]
+            }
+            Op::Exists(_) | Op::Contains(_) => Vec::new(),
+        };
+        for x in xs.into_iter().filter_map(Value::as_f64) {
+            if x.is_finite() && x >= 0.0 {
+                let k = x.floor() as u64;
+                at.extend([k.saturating_sub(1), k, k.saturating_add(1)]);
+            }
+        }
+    }
+    let (mut rise, mut fall) = (false, false);
+    for n in at {
+        let (now, next) = (count_holds(ops, n), count_holds(ops, n.saturating_add(1)));
+        rise |= !now && next;
+        fall |= now && !next;
+    }
+    (rise, fall)
+}
+
 /// A count `k ≥ 1` from which on [`count_holds`] gives the same answer (one past the
 /// largest operand): counting more than `k` events never changes the verdict, so a history of
 /// the latest `k` events decides the condition.
@@ -194,6 +224,27 @@ mod tests {
                 assert_eq!(count_holds(&ops, n), count_holds(&ops, k), "{ops:?} at {n}");
             }
         }
+    }
+
+    #[test]
+    fn what_one_more_event_does_to_a_count() {
+        assert_eq!(count_moves(&[]), (true, false));
+        assert_eq!(count_moves(&[Op::Lt(json!(1))]), (false, true));
+        assert_eq!(count_moves(&[Op::Lte(json!(3))]), (false, true));
+        assert_eq!(count_moves(&[Op::Gte(json!(2))]), (true, false));
+        assert_eq!(count_moves(&[Op::Equals(json!(2))]), (true, true));
+        assert_eq!(count_moves(&[Op::Equals(json!(0))]), (false, true));
+        assert_eq!(
+            count_moves(&[Op::Gte(json!(2)), Op::Lte(json!(4))]),
+            (true, true)
+        );
+        assert_eq!(
+            count_moves(&[Op::In(vec![json!(0), json!(1)])]),
+            (false, true)
+        );
+        assert_eq!(count_moves(&[Op::Gt(json!(5))]), (true, false));
+        // Never holds at any number of events.
+        assert_eq!(count_moves(&[Op::Gt(json!(1e300))]), (false, false));
     }
 
     #[test]

@@ -236,13 +236,17 @@ fn polarity(ir: &Ir, s: usize, memo: &mut Vec<Option<Polar>>, depth: usize) -> P
         for (negated, list) in [(false, &seg.all), (false, &seg.any), (true, &seg.none)] {
             for c in list {
                 match c {
-                    Condition::Event { event, .. } => {
-                        let to = if negated {
-                            &mut out.leave
-                        } else {
-                            &mut out.enter
-                        };
-                        to.insert(event.0);
+                    Condition::Event { event, count, .. } => {
+                        // One more event makes the condition hold (`rise`) or fail.
+                        // Under `none:` the two swap.
+                        let (rise, fall) = eval::count_moves(count);
+                        let (enter, leave) = if negated { (fall, rise) } else { (rise, fall) };
+                        if enter {
+                            out.enter.insert(event.0);
+                        }
+                        if leave {
+                            out.leave.insert(event.0);
+                        }
                     }
                     Condition::Segment { segment, .. } => {
                         let p = polarity(ir, segment.0 as usize, memo, depth + 1);
@@ -342,8 +346,11 @@ impl Readers {
             let mut leaving: BTreeSet<u32> = BTreeSet::new();
             for c in &w.exit_when {
                 match c {
-                    Condition::Event { event, .. } => {
-                        leaving.insert(event.0);
+                    // Only if one more event can make it hold (not `count: { lt: 1 }`).
+                    Condition::Event { event, count, .. } => {
+                        if eval::count_moves(count).0 {
+                            leaving.insert(event.0);
+                        }
                     }
                     Condition::Segment { segment, .. } => {
                         let p = polarity(ir, segment.0 as usize, &mut polar, 0);
@@ -400,6 +407,8 @@ events:
   refunded: { owner: web, properties: {} }
   browsed: { owner: web, properties: {} }
   complained: { owner: web, properties: {} }
+  viewed: { owner: web, properties: {} }
+  clicked: { owner: web, properties: {} }
 segments:
   settled:
     description: Bought, and no refund since.
@@ -414,12 +423,23 @@ segments:
       - event: complained
     none:
       - event: browsed
+  quiet:
+    description: Clicked fewer than three times; under none, viewing at most once.
+    all:
+      - event: clicked
+        count: { lt: 3 }
+    none:
+      - event: viewed
+        count: { lte: 1 }
 workflows:
   nudge:
     trigger: { event: started }
     wait: 1d
     exit_when:
       - segment: settled
+      - segment: quiet
+      - event: clicked
+        count: { lt: 1 }
 "#,
         );
         let an = Analysis::new(&ir);
@@ -437,8 +457,17 @@ workflows:
         // Under two: browsing ends `unhappy`, which can make the person `settled`.
         assert_eq!(ends("browsed"), ["nudge"]);
         assert!(ends("started").is_empty());
+        // One more event can only make `count: { lt: .. }` fail: never an exit by itself,
+        // and under `none:` it can make the segment hold.
+        assert!(ends("clicked").is_empty());
+        assert_eq!(ends("viewed"), ["nudge"]);
         // The segment still reads all of them.
-        let settled = SegmentId(0);
+        let settled = SegmentId(
+            ir.segments
+                .iter()
+                .position(|s| s.name == "settled")
+                .unwrap() as u32,
+        );
         for e in ["bought", "refunded"] {
             let id = EventId(ir.events.iter().position(|x| x.name == e).unwrap() as u32);
             assert_eq!(an.segments_reading_directly(id), [settled]);

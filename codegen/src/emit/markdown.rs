@@ -1609,8 +1609,14 @@ struct Md<'c, 'a> {
 
 impl conditions::Style for Md<'_, '_> {
     fn event(&self, id: EventId) -> String {
-        let after = if self.exit { " after the trigger" } else { "" };
-        format!("performed {}{after}", self.cat.event_link(id, self.from))
+        format!("performed {}", self.cat.event_link(id, self.from))
+    }
+    fn event_end(&self, qualified: bool) -> &'static str {
+        match (self.exit, qualified) {
+            (false, _) => "",
+            (true, false) => " after the trigger",
+            (true, true) => ", after the trigger",
+        }
     }
     fn trigger_event(&self, id: EventId) -> String {
         format!("event {}", self.cat.event_link(id, self.from))
@@ -1737,8 +1743,8 @@ workflows:
         let workflows = page(text, "src/workflows.md");
         assert!(
             workflows.contains(
-                "**Exit when (any):** performed [`ordered`](events/ordered.md) after the trigger, \
-                 count ≥ `2`, within 7d; in segment [`mid_priced`](segments.md#mid_priced)"
+                "**Exit when (any):** performed [`ordered`](events/ordered.md), \
+                 count ≥ `2`, within 7d, after the trigger; in segment [`mid_priced`](segments.md#mid_priced)"
             ),
             "{workflows}"
         );
