@@ -66,6 +66,9 @@ fn typos_and_misplaced_keys_are_rejected() {
         "segments: { s: { all: [ { event: a, within: 30 } ] } }",
         "workflows: { w: { trigger: { event: a }, channels: [pigeon] } }",
         "types: { T: { type: enum } }",
+        // What check refuses: an empty `any`, `exists` on a count.
+        "segments: { s: { any: [] } }",
+        "segments: { s: { all: [ { event: a, count: { exists: true } } ] } }",
     ];
     for y in bad {
         let doc: serde_json::Value = serde_saphyr::from_str(y).unwrap();

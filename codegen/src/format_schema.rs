@@ -101,7 +101,8 @@ struct Segment {
     description: Option<String>,
     /// Every condition holds.
     all: Option<Vec<Condition>>,
-    /// At least one condition holds.
+    /// At least one condition holds (an empty list is refused: nobody would be a member).
+    #[schemars(length(min = 1))]
     any: Option<Vec<Condition>>,
     /// No condition holds.
     none: Option<Vec<Condition>>,
@@ -129,7 +130,22 @@ struct EventCondition {
     /// How recently: a positive integer and a unit, `s m h d w` (`30m`, `21d`).
     within: Option<Duration>,
     /// Operators on the number of times.
-    count: Option<Operators>,
+    count: Option<CountOperators>,
+}
+
+/// Operators on a number of events (`exists` and `contains` do not apply to a count).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct CountOperators {
+    equals: Option<u64>,
+    not_equals: Option<u64>,
+    #[schemars(rename = "in")]
+    one_of: Option<Vec<u64>>,
+    gt: Option<u64>,
+    gte: Option<u64>,
+    lt: Option<u64>,
+    lte: Option<u64>,
 }
 
 /// An attribute and exactly one operator.

@@ -37,6 +37,12 @@ enum Hist {
 /// A record's place in time order: (time, line, index in a batch).
 type At = (i64, u64, u32);
 
+/// Segment `s`'s bit in membership words.
+fn bit(words: &[u64], s: SegmentId) -> bool {
+    let i = s.0 as usize;
+    words.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+}
+
 struct Journey {
     workflow: u32,
     trigger_line: u64,
@@ -46,6 +52,18 @@ struct Journey {
     /// Exit events that reached Customer.io only after the message was due: they count
     /// for no exit check of this journey, and its message goes out ([`Engine::due`]).
     late: Vec<Late>,
+    /// The segments those late events moved the person in or out of (membership words
+    /// to flip): this journey's segment exits and its audience when due see the person's
+    /// membership without their changes ([`Journey::member`]).
+    unseen: Option<Box<[u64]>>,
+}
+
+impl Journey {
+    /// Whether the person is in `s` as this journey sees it: `members` without the
+    /// changes of the late events ([`Journey::unseen`]).
+    fn member(&self, members: &[u64], s: SegmentId) -> bool {
+        bit(members, s) ^ self.unseen.as_deref().is_some_and(|u| bit(u, s))
+    }
 }
 
 /// An exit event that made an exit of a journey hold, but arrived after its message.
@@ -129,10 +147,7 @@ impl Person {
     }
 
     fn is_member(&self, s: SegmentId) -> bool {
-        let i = s.0 as usize;
-        self.members
-            .get(i / 64)
-            .is_some_and(|w| w >> (i % 64) & 1 == 1)
+        bit(&self.members, s)
     }
 
     fn exit_events(&self, c: u32) -> &[At] {
@@ -200,6 +215,8 @@ struct Engine<'a> {
     scratch: Vec<u8>,
     /// Reused per evaluation: the membership words, the segments entered.
     words: Vec<u64>,
+    /// The person's membership before the record being settled ([`Self::settle`]).
+    before: Vec<u64>,
     entered: Vec<SegmentId>,
 }
 
@@ -250,6 +267,7 @@ pub(super) fn run(sim: Simulator<'_>) -> std::io::Result<Report> {
         next_sample: 0,
         scratch: Vec::new(),
         words: Vec::new(),
+        before: Vec::new(),
         entered: Vec::new(),
         m: model,
     };
@@ -761,7 +779,10 @@ impl Engine<'_> {
                 op,
                 person.attr(*slot),
             ),
-            Cond::Segment(s) => person.is_member(*s),
+            Cond::Segment(s) => match journey {
+                Some((j, _)) => j.member(&person.members, *s),
+                None => person.is_member(*s),
+            },
         }
     }
 
@@ -833,6 +854,7 @@ impl Engine<'_> {
         let mut entered = std::mem::take(&mut self.entered);
         entered.clear();
         let old = &mut self.people[p as usize].members;
+        self.before.clone_from(old);
         if *old != self.words {
             if old.len() < self.words.len() {
                 old.resize(self.words.len(), 0);
@@ -903,7 +925,11 @@ impl Engine<'_> {
                 continue;
             }
             stats.entered += 1;
-            let (line, at) = rec.map_or((0, (t, 0, 0)), |r| (r.line, (r.time, r.line, r.index)));
+            // Started by time alone (a window timer): after the records of that second,
+            // which come before timers.
+            let (line, at) = rec.map_or((0, (t, u64::MAX, u32::MAX)), |r| {
+                (r.line, (r.time, r.line, r.index))
+            });
             let due = t.saturating_add(wait);
             self.people[p as usize].journeys.push(Journey {
                 workflow: w as u32,
@@ -911,6 +937,7 @@ impl Engine<'_> {
                 trigger_at: at,
                 due,
                 late: Vec::new(),
+                unseen: None,
             });
             self.timers.push(Reverse((due, Timer::Due, p)));
             if age > trackc_wire::time::REPLAY_AFTER_SECONDS {
@@ -958,7 +985,11 @@ impl Engine<'_> {
                     && !j.late.iter().any(|l| l.at == at)
                     && match self.m.workflows[j.workflow as usize].exits[k] {
                         Cond::Event(ci) => self.people[p as usize].exit_events(ci).contains(&at),
-                        _ => false,
+                        // The record made the person a member.
+                        Cond::Segment(s) => {
+                            matches!(r.body, Body::Event(_)) && !bit(&self.before, s)
+                        }
+                        Cond::Attribute { .. } => false,
                     }
             });
             if let Some(r) = late {
@@ -967,8 +998,19 @@ impl Engine<'_> {
                     recv: r.recv,
                     exit: k,
                 };
-                // Checked again without it.
-                self.people[p as usize].journeys[i].late.push(l);
+                // Checked again without it, and without the segments it moved the person
+                // in or out of.
+                let person = &mut self.people[p as usize];
+                let j = &mut person.journeys[i];
+                j.late.push(l);
+                let n = person.members.len();
+                let unseen = j
+                    .unseen
+                    .get_or_insert_with(|| vec![0; n].into_boxed_slice());
+                for (k, u) in unseen.iter_mut().enumerate() {
+                    let was = self.before.get(k).copied().unwrap_or(0);
+                    *u ^= was ^ person.members[k];
+                }
                 continue;
             }
             let j = self.people[p as usize].journeys.swap_remove(i);
@@ -987,11 +1029,13 @@ impl Engine<'_> {
             .exits
             .iter()
             .map(|c| match c {
+                // Late events were not the person's when the message went out.
                 Cond::Event(ci) => person
                     .exit_events(*ci)
                     .iter()
                     .copied()
                     .filter(|a| *a > j.trigger_at && a.0 <= to)
+                    .filter(|a| !j.late.iter().any(|l| l.at == *a))
                     .collect(),
                 _ => Vec::new(),
             })
@@ -1021,10 +1065,8 @@ impl Engine<'_> {
             }
             let j = self.people[p as usize].journeys.swap_remove(i);
             let plan = &self.m.workflows[j.workflow as usize];
-            let in_audience = plan
-                .audience
-                .iter()
-                .all(|s| self.people[p as usize].is_member(*s));
+            let members = &self.people[p as usize].members;
+            let in_audience = plan.audience.iter().all(|s| j.member(members, *s));
             if !in_audience {
                 if let Some(s) = self.stats(j.workflow) {
                     s.left_audience += 1;

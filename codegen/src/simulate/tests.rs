@@ -196,6 +196,88 @@ fn a_late_exit_event_keeps_the_journey_until_its_message() {
     assert_eq!((w.waiting, w.sent, w.exited), (1, 0, 0), "{w:?}");
 }
 
+/// A late event that makes a segment exit hold, and takes the person out of the
+/// audience: the journey judges both on the segments Customer.io knew before it arrived,
+/// so the message goes out when due (arrived late).
+#[test]
+fn a_late_event_counts_for_no_segment_exit_or_audience_of_the_journey() {
+    let mut sources = crate::source::SourceMap::default();
+    sources.add(crate::source::SourceFile::new(
+        "contract.yaml".into(),
+        "contract.yaml".into(),
+        r#"
+contract: late
+version: "1.0.0"
+identity:
+  id: customer_id
+events:
+  started: { owner: web, properties: {} }
+  bought: { owner: web, properties: {} }
+segments:
+  buyers:
+    description: Bought.
+    all:
+      - event: bought
+  not_buyers:
+    description: Never bought.
+    none:
+      - event: bought
+workflows:
+  nudge:
+    goal: engagement
+    trigger: { event: started }
+    audience: [not_buyers]
+    wait: 30m
+    exit_when:
+      - segment: buyers
+    channels: [webhook]
+"#
+        .to_owned(),
+    ));
+    let ir = crate::check_sources(sources)
+        .ir
+        .expect("the contract resolves");
+    let bought = event(
+        "cus_1",
+        10_300,
+        "bought",
+        "01HZY0000000000000000000B1",
+        "{}",
+    );
+    let lines = vec![
+        event(
+            "cus_1",
+            10_000,
+            "started",
+            "01HZY0000000000000000000A1",
+            "{}",
+        ),
+        // Received after the message fell due (10,000 + 30 min = 11,800).
+        format!("{{\"received_at\":12400,{}", &bought[1..]),
+        identify("cus_2", 13_000, "{}"),
+    ];
+    let r = simulate(&ir, &lines);
+    assert_eq!(r.rejected.count, 0, "{:?}", r.rejected);
+    let w = &r.workflows["nudge"];
+    assert_eq!(
+        (
+            w.entered,
+            w.exited,
+            w.left_audience,
+            w.sent,
+            w.sent_after_conversion
+        ),
+        (1, 0, 0, 1, 1),
+        "{w:?}"
+    );
+    assert_eq!(r.sent_after_conversion[0].reason, Reason::ArrivedLate);
+    assert_eq!(r.sent_after_conversion[0].missed_exit, "segment buyers");
+    // On time, the same order ends the journey.
+    let on_time = vec![lines[0].clone(), bought, lines[2].clone()];
+    let w = &simulate(&ir, &on_time).workflows["nudge"];
+    assert_eq!((w.exited, w.sent), (1, 0), "{w:?}");
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
