@@ -404,6 +404,19 @@ fn simulate_contract() -> tempfile::TempDir {
     contract_dir(&[("contract.yaml", yaml.as_bytes())])
 }
 
+/// `trackc simulate contract t.ndjson --format json` in `dir`, with `lines` as `t.ndjson`:
+/// bounded, exit 0, and its report.
+fn simulate_json(dir: &Path, lines: &str) -> serde_json::Value {
+    std::fs::write(dir.join("t.ndjson"), lines).unwrap();
+    let o = trackc(
+        dir,
+        &["simulate", "contract", "t.ndjson", "--format", "json"],
+        None,
+    );
+    o.assert_bounded(0);
+    json(&o)
+}
+
 /// A chain of 5,000 merges (each profile merged into the next), identifiers full of
 /// terminal escapes, and events in reverse time order: bounded time and memory, and no
 /// character a terminal obeys in the report.
@@ -472,17 +485,10 @@ fn simulate_capture_times_out_of_range_are_no_time() {
             i % 2
         ));
     }
-    std::fs::write(dir.path().join("t.ndjson"), lines).unwrap();
-    let o = trackc(
-        dir.path(),
-        &["simulate", "contract", "t.ndjson", "--format", "json"],
-        None,
-    );
-    o.assert_bounded(0);
-    let r = json(&o);
+    let r = simulate_json(dir.path(), &lines);
     assert_eq!(r["simulated"], 6);
     // The times that are times: the timestamps, and 1800000200 (taken by none).
-    assert_eq!(r["end"], 1_800_000_100, "{}", o.stdout);
+    assert_eq!(r["end"], 1_800_000_100, "{r}");
     for until in [
         "9223372036854775807",
         "-100000000000",
@@ -517,14 +523,7 @@ fn simulate_a_wide_batch_of_errors_is_linear() {
     }
     line.push_str("]}\n");
     line.push_str("{\"type\":\"person\",\"identifiers\":{\"id\":\"c\"},\"action\":\"event\",\"name\":\"signed_up\",\"id\":\"01HZY000000000000000000001\",\"timestamp\":1800000000,\"attributes\":{\"plan\":\"free\"}}\n");
-    std::fs::write(dir.path().join("t.ndjson"), line).unwrap();
-    let o = trackc(
-        dir.path(),
-        &["simulate", "contract", "t.ndjson", "--format", "json"],
-        None,
-    );
-    o.assert_bounded(0);
-    let r = json(&o);
+    let r = simulate_json(dir.path(), &line);
     assert_eq!(r["records"], n + 1);
     assert_eq!(r["rejected"]["count"], n);
     assert_eq!(r["simulated"], 1);

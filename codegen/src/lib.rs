@@ -87,6 +87,19 @@ pub fn check(path: &Path) -> Result<Checked, front::load::LoadError> {
     Ok(check_sources(sources))
 }
 
+/// Test support: `text` as a contract of one file, `contract.yaml`, checked; its IR (it
+/// panics when the contract does not resolve).
+#[cfg(test)]
+pub(crate) fn checked_text(text: &str) -> ir::Ir {
+    let mut sources = source::SourceMap::default();
+    sources.add(source::SourceFile::new(
+        "contract.yaml".into(),
+        "contract.yaml".into(),
+        text.to_owned(),
+    ));
+    check_sources(sources).ir.expect("the contract resolves")
+}
+
 /// As [`check`], for sources already in memory.
 pub fn check_sources(sources: source::SourceMap) -> Checked {
     let mut diagnostics = Vec::new();

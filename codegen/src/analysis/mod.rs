@@ -377,17 +377,7 @@ impl Readers {
 mod tests {
     use super::*;
 
-    fn checked(text: &str) -> Ir {
-        let mut sources = crate::source::SourceMap::default();
-        sources.add(crate::source::SourceFile::new(
-            "contract.yaml".into(),
-            "contract.yaml".into(),
-            text.to_owned(),
-        ));
-        crate::check_sources(sources)
-            .ir
-            .expect("the contract resolves")
-    }
+    use crate::checked_text as checked;
 
     /// "Ends workflows" lists only the events that can make an exit hold: not those in an
     /// exit segment's `none:` (their arrival can only end membership), but those under two

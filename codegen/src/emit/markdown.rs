@@ -1673,15 +1673,7 @@ mod tests {
     use super::first_sentence;
 
     fn page(text: &str, path: &str) -> String {
-        let mut sources = crate::source::SourceMap::default();
-        sources.add(crate::source::SourceFile::new(
-            "contract.yaml".into(),
-            "contract.yaml".into(),
-            text.to_owned(),
-        ));
-        let ir = crate::check_sources(sources)
-            .ir
-            .expect("the contract resolves");
+        let ir = crate::checked_text(text);
         super::generate(&ir)
             .into_iter()
             .find(|f| f.path.to_string_lossy().replace('\\', "/").ends_with(path))

@@ -197,14 +197,11 @@ fn a_late_exit_event_keeps_the_journey_until_its_message() {
 }
 
 /// A late event that makes a segment exit hold, and takes the person out of the
-/// audience: the journey judges both on the segments Customer.io knew before it arrived,
+/// audience: the journey sees the person's segments without the changes that event made,
 /// so the message goes out when due (arrived late).
 #[test]
 fn a_late_event_counts_for_no_segment_exit_or_audience_of_the_journey() {
-    let mut sources = crate::source::SourceMap::default();
-    sources.add(crate::source::SourceFile::new(
-        "contract.yaml".into(),
-        "contract.yaml".into(),
+    let ir = crate::checked_text(
         r#"
 contract: late
 version: "1.0.0"
@@ -231,12 +228,8 @@ workflows:
     exit_when:
       - segment: buyers
     channels: [webhook]
-"#
-        .to_owned(),
-    ));
-    let ir = crate::check_sources(sources)
-        .ir
-        .expect("the contract resolves");
+"#,
+    );
     let bought = event(
         "cus_1",
         10_300,
