@@ -279,13 +279,16 @@ mod properties {
     /// distinct times (ties are broken by line, which shuffling changes), and anonymous
     /// views sent without an anonymous id (they name no person). Every line is one the
     /// contract accepts ([`generated_lines_are_valid`]); orders reuse three keys, so
-    /// some are duplicates, which only the whole capture shows.
+    /// some are duplicates, which only the whole capture shows. Some orders reach
+    /// Customer.io up to an hour after their timestamp (`received_at`), so that some
+    /// arrive after a cart reminder they should have stopped was due.
     fn capture() -> impl Strategy<Value = Vec<String>> {
-        prop::collection::vec((0u8..4, 0u8..6, 1i64..20_000, 0u8..3), 1..40).prop_map(|ops| {
+        let op = (0u8..4, 0u8..7, 1i64..20_000, 0u8..3, 0i64..3_500);
+        prop::collection::vec(op, 1..40).prop_map(|ops| {
             let mut t = 1_796_000_000i64;
             ops.into_iter()
                 .enumerate()
-                .map(|(i, (p, kind, dt, key))| {
+                .map(|(i, (p, kind, dt, key, delay))| {
                     t += dt;
                     let id = format!("cus_0000000{p}");
                     let eid = format!("01HZY00000000000000000{i:04}");
@@ -293,7 +296,14 @@ mod properties {
                     match kind {
                         0 => identify(&id, t, &format!(r#"{{"email":"p{p}@example.com","email_opt_in":true}}"#)),
                         1 => event(&id, t, "checkout_started", &eid, &format!(r#"{{"checkout_id":"c{i}","cart_value":50,"currency":"USD","items":{item}}}"#)),
-                        2 => event(&id, t, "order_completed", &eid, &format!(r#"{{"order_id":"o{key}","revenue":50,"currency":"USD","is_first_order":true,"items":{item}}}"#)),
+                        2 | 6 => {
+                            let order = event(&id, t, "order_completed", &eid, &format!(r#"{{"order_id":"o{key}","revenue":50,"currency":"USD","is_first_order":true,"items":{item}}}"#));
+                            if kind == 6 {
+                                format!(r#"{{"received_at":{},{}"#, t + delay, &order[1..])
+                            } else {
+                                order
+                            }
+                        }
                         3 => event(&id, t, "product_viewed", &eid, VIEW),
                         4 => format!(
                             r#"{{"method":"POST","path":"/api/v1/events","body":{{"name":"product_viewed","id":"{eid}","timestamp":{t},"data":{VIEW}}}}}"#
