@@ -13,8 +13,7 @@ pub(crate) trait Style {
     fn event(&self, id: EventId) -> String;
     /// Said after an event condition, and after its filters, count and window when it
     /// has some (`qualified`): an exit's "after the trigger".
-    fn event_end(&self, qualified: bool) -> &'static str {
-        let _ = qualified;
+    fn event_end(&self, _qualified: bool) -> &'static str {
         ""
     }
     /// The event a trigger names.

@@ -593,6 +593,11 @@ fn event_body(m: &model::Model<'_>, i: usize, data: Option<&str>, id: u64) -> Pr
     })
 }
 
+/// A member's JSON text as a value (`null` when it is not JSON).
+fn value_of(raw: &str) -> Value {
+    serde_json::from_str(raw).unwrap_or(Value::Null)
+}
+
 /// An identify record: the attributes the model reads (of `attributes`, as sent), and
 /// the contract's `anonymous_id` among them.
 fn identify_body(
@@ -606,20 +611,12 @@ fn identify_body(
     if let Some(a) = attributes {
         read::pick(a, names, &mut raw);
     }
-    let parse = |r: &str| -> Value { serde_json::from_str(r).unwrap_or(Value::Null) };
-    let anonymous = raw[m.slots.len()..]
-        .first()
-        .copied()
-        .flatten()
-        .and_then(|r| match parse(r) {
-            Value::String(s) => Some(s),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
+    // A string, or a number as its JSON text, as identifiers are read.
+    let anonymous = read::text_of(raw[m.slots.len()..].first().copied().flatten())
         .map(|a| Who::of(fingerprints, IdKind::Anonymous, &a, &mut batch.texts));
     let kept: Vec<(u16, Option<Value>)> = (raw[..m.slots.len()].iter().enumerate())
         .filter_map(|(slot, r)| {
-            let v = parse((*r)?);
+            let v = value_of((*r)?);
             Some((slot as u16, (!v.is_null()).then_some(v)))
         })
         .collect();
@@ -640,9 +637,8 @@ fn event_data(
 ) -> (u64, Option<Value>, Option<f64>) {
     let event = EventId(i as u32);
     let pick = &m.picks[i];
-    let parse = |r: &str| -> Value { serde_json::from_str(r).unwrap_or(Value::Null) };
     let whole = |data: Option<&str>| {
-        let data = data.map_or(Value::Null, parse);
+        let data = data.map_or(Value::Null, value_of);
         let get = |name: Option<&str>| name.and_then(|n| data.get(n));
         let key = get(pick.key.then(|| pick.names[1])).cloned();
         let revenue = get(Some("revenue")).and_then(Value::as_f64);
@@ -660,11 +656,11 @@ fn event_data(
         // The members the filters start from (and the key), as an object of their own:
         // the filters reach the same values in it as in the whole data.
         let part: serde_json::Map<String, Value> = (pick.names[1..].iter().zip(&raw[1..]))
-            .filter_map(|(n, r)| Some(((*n).to_owned(), parse((*r)?))))
+            .filter_map(|(n, r)| Some(((*n).to_owned(), value_of((*r)?))))
             .collect();
         let part = Value::Object(part);
         let key = pick.key.then(|| part.get(pick.names[1]).cloned()).flatten();
-        let revenue = raw[0].map(parse).as_ref().and_then(Value::as_f64);
+        let revenue = raw[0].map(value_of).as_ref().and_then(Value::as_f64);
         return (m.bits(event, &part), key, revenue);
     }
     let bits = plain_bits(m, i);
@@ -673,8 +669,8 @@ fn event_data(
         Some(d) if pick.key => {
             let mut raw = [None; 2];
             read::pick(d, &pick.names[..2], &mut raw);
-            let key = raw[1].map(parse);
-            let revenue = raw[0].map(parse).as_ref().and_then(Value::as_f64);
+            let key = raw[1].map(value_of);
+            let revenue = raw[0].map(value_of).as_ref().and_then(Value::as_f64);
             (bits, key, revenue)
         }
         _ => (bits, None, None),

@@ -189,7 +189,7 @@ fn string(raw: Option<&RawValue>) -> Option<String> {
 }
 
 /// [`string`] of a value's JSON text.
-fn text_of(raw: Option<&str>) -> Option<String> {
+pub(super) fn text_of(raw: Option<&str>) -> Option<String> {
     let raw = raw?;
     match raw.as_bytes().first()? {
         b'"' => serde_json::from_str::<String>(raw).ok(),

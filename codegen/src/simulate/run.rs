@@ -59,6 +59,12 @@ struct Journey {
 }
 
 impl Journey {
+    /// Whether an exit event at `a` counts for this journey: after its trigger, and not
+    /// one that arrived after its message ([`Journey::late`]).
+    fn counts(&self, a: &At) -> bool {
+        *a > self.trigger_at && !self.late.iter().any(|l| l.at == *a)
+    }
+
     /// Whether the person is in `s` as this journey sees it: `members` without the
     /// changes of the late events ([`Journey::unseen`]).
     fn member(&self, members: &[u64], s: SegmentId) -> bool {
@@ -169,6 +175,14 @@ impl Person {
                 self.exits.last_mut().expect("pushed")
             }
         }
+    }
+
+    /// The trigger of the journey waiting on exit condition `cond` when that exit can
+    /// turn true by time alone (its window timers are set only then).
+    fn waiting_by_time(&self, cond: &super::model::EventCond<'_>) -> Option<At> {
+        cond.slides_true
+            .then(|| self.waiting(cond.exit_of))
+            .flatten()
     }
 
     /// The trigger of the waiting journey of workflow `w`, if one waits.
@@ -505,10 +519,7 @@ impl Engine<'_> {
                     if bits >> cond.bit & 1 == 1 {
                         let person = &mut self.people[p as usize];
                         // The journey waiting on this exit, if it can turn true by time.
-                        let waiting = cond
-                            .slides_true
-                            .then(|| person.waiting(cond.exit_of))
-                            .flatten();
+                        let waiting = person.waiting_by_time(cond);
                         let h = person.exit_hist_mut(c);
                         remember(&mut h.events, at, cond.keep);
                         // This event slides out at `t + w`; an earlier timer is set for an
@@ -628,10 +639,7 @@ impl Engine<'_> {
         // after their trigger when they check their exits, at the merge.
         for x in sec.exits {
             let cond = &self.m.conds[x.cond as usize];
-            let waiting = cond
-                .slides_true
-                .then(|| person.waiting(cond.exit_of))
-                .flatten();
+            let waiting = person.waiting_by_time(cond);
             let mine = person.exit_hist_mut(x.cond);
             for at in x.events {
                 remember(&mut mine.events, at, cond.keep);
@@ -756,8 +764,7 @@ impl Engine<'_> {
                     Some((j, _)) => person
                         .exit_events(*ci)
                         .iter()
-                        .filter(|a| *a > &j.trigger_at && a.0 > from && a.0 <= t)
-                        .filter(|a| !j.late.iter().any(|l| l.at == **a))
+                        .filter(|a| j.counts(a) && a.0 > from && a.0 <= t)
                         .count() as u64,
                     None => match person.hist.iter().find(|(i, _)| i == ci) {
                         None => 0,
@@ -1034,8 +1041,7 @@ impl Engine<'_> {
                     .exit_events(*ci)
                     .iter()
                     .copied()
-                    .filter(|a| *a > j.trigger_at && a.0 <= to)
-                    .filter(|a| !j.late.iter().any(|l| l.at == *a))
+                    .filter(|a| j.counts(a) && a.0 <= to)
                     .collect(),
                 _ => Vec::new(),
             })
